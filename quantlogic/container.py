@@ -1,0 +1,80 @@
+"""The versioned file container of .qnet and .qlc files: a zip of .npy arrays plus meta.json.
+
+Written byte-for-byte deterministically (fixed timestamps, sorted names) and atomically (a temporary
+file renamed into place), so a failed write leaves no partial file.
+"""
+import io
+import json
+import os
+import pathlib
+import tempfile
+import zipfile
+import zlib
+
+import numpy as np
+
+from .errors import QuantlogicError
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def write_atomic(path, data):
+    """Write bytes or str to path through a temporary file in the same folder."""
+    path = pathlib.Path(path)
+    if isinstance(data, str):
+        data = data.encode()
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def pack(kind, version, meta, arrays):
+    """Bytes of a container holding meta (JSON-able dict) and named numpy arrays."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        header = {"format": kind, "version": version, **meta}
+        _add(archive, "meta.json", json.dumps(header, sort_keys=True, indent=1).encode())
+        for name in sorted(arrays):
+            array_bytes = io.BytesIO()
+            np.lib.format.write_array(array_bytes, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            _add(archive, f"{name}.npy", array_bytes.getvalue())
+    return buffer.getvalue()
+
+
+def _add(archive, name, data):
+    info = zipfile.ZipInfo(name, FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)
+
+
+def unpack(path, kind, version):
+    """Return (meta, arrays) of a container file, checking its kind and version."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise QuantlogicError(f"{path}: no such file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            meta = json.loads(archive.read("meta.json"))
+            arrays = {name[:-4]: np.lib.format.read_array(io.BytesIO(archive.read(name)), allow_pickle=False)
+                      for name in archive.namelist() if name.endswith(".npy")}
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error) as exc:
+        raise QuantlogicError(f"{path}: not a valid {kind} file ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != kind:
+        raise QuantlogicError(f"{path}: not a {kind} file")
+    if meta.get("version") != version:
+        raise QuantlogicError(f"{path}: {kind} version {meta.get('version')!r} is not supported "
+                              f"(this quantlogic reads version {version})")
+    return meta, arrays
+
+
+def require(arrays, names, path, kind):
+    """Raise a clear error when a container lacks one of the named arrays."""
+    missing = [n for n in names if n not in arrays]
+    if missing:
+        raise QuantlogicError(f"{path}: corrupt {kind} file, missing {', '.join(missing)}")

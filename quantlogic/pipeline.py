@@ -1,0 +1,78 @@
+"""The steps the CLI chains: checkpoint -> FloatNetwork -> IntNetwork, with the summary a user sees."""
+import pathlib
+
+import numpy as np
+
+from .data import load_dataset
+from .errors import QuantlogicError
+from .floatnet import fold
+
+
+def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
+    """Read and fold a checkpoint; when the format can run (TorchScript, .pt2, pickled module) and X is
+    given, check that the folded network computes what the original model computes."""
+    from .torchio.checkpoint import load_checkpoint
+
+    layers, runnable = load_checkpoint(checkpoint, act, trust_pickle)
+    net = fold(layers)
+    if runnable is not None and X is not None:
+        if X.shape[1] != net.n_inputs:
+            raise QuantlogicError(f"the calibration data has {X.shape[1]} features, the model takes {net.n_inputs}")
+        want = runnable(X[:256])
+        got = net.forward(X[:256])[1]
+        if want.shape != got.shape or np.max(np.abs(want - got)) > 1e-3 * (1 + np.max(np.abs(want))):
+            raise QuantlogicError(f"{checkpoint}: the model does not compute a plain sequence of its layers "
+                                  "(its forward differs from Linear/BatchNorm/activation in declaration order)")
+    return net
+
+
+def feature_names_for(checkpoint, names_file, n_features):
+    """Names from --feature-names, else from feature_names.txt beside the checkpoint, else none."""
+    path = pathlib.Path(names_file) if names_file else pathlib.Path(checkpoint).with_name("feature_names.txt")
+    if not path.is_file():
+        if names_file:
+            raise QuantlogicError(f"{path}: no such file")
+        return []
+    names = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    if len(names) != n_features:
+        raise QuantlogicError(f"{path}: {len(names)} feature names for a model with {n_features} inputs")
+    return names
+
+
+def quantize_checkpoint(checkpoint, calib, *, wbits, abits, ibits, act="relu", trust_pickle=False,
+                        labels=None, method="mse", names_file=None):
+    """Return (IntNetwork, summary dict) for a checkpoint and a calibration file."""
+    from .quant.quantize import quantize
+    from .torchio.checkpoint import file_sha256
+    from .torchio.fakequant import fake_quant_forward
+
+    X, y = load_dataset(calib, labels)
+    net = load_float_network(checkpoint, act, trust_pickle, X)
+    intnet, fq = quantize(net, X, wbits, abits, ibits, method)
+    intnet.feature_names = feature_names_for(checkpoint, names_file, net.n_inputs)
+    fq_hidden, fq_pred = fake_quant_forward(fq, X)
+    int_hidden, logits = intnet.forward_codes(intnet.encode(X))
+    int_pred = np.argmax(logits, axis=1)
+    same = fq_pred == int_pred
+    for a, b in zip(fq_hidden, int_hidden):
+        same &= np.all(a == b, axis=1)
+    summary = {
+        "widths": intnet.widths, "wbits": wbits, "abits": abits, "ibits": ibits, "method": method,
+        "calib_rows": len(X), "fake_quant_agreement": float(same.mean()),
+        "fake_quant_disagreements": int((~same).sum()),
+    }
+    if y is not None:
+        summary["float_accuracy"] = float(np.mean(np.argmax(net.forward(X)[1], axis=1) == y))
+        summary["quantized_accuracy"] = float(np.mean(int_pred == y))
+    intnet.meta = {"source_sha256": file_sha256(checkpoint), "source": pathlib.Path(checkpoint).name, **summary}
+    return intnet, summary
+
+
+def accuracy_on(intnet, net, data, labels=None):
+    """(float accuracy or None, quantized accuracy) on a labelled data file."""
+    X, y = load_dataset(data, labels)
+    if y is None:
+        raise QuantlogicError(f"{data}: no labels (an .npz with X and y, or --labels)")
+    q = float(np.mean(intnet.predict(X) == y))
+    f = float(np.mean(np.argmax(net.forward(X)[1], axis=1) == y)) if net is not None else None
+    return f, q

@@ -1,0 +1,138 @@
+"""IntNetwork: the exact integer network that every circuit and tree is checked against.
+
+- Feature i: code_i = #{k : x_i >= thresholds[i, k]} in [0, K], K = 2^ibits - 1; the first layer sees
+  the integer level levels[i, code_i] (levels[i, c] = c on a uniform grid).
+- Hidden neuron j of a layer: acc_j = sum_i W[j, i] * in_i; out_j = #{k : acc_j >= T[j, k]}.
+- Output layer: logits L_c = sum_i W[c, i] * h_i + B[c]; prediction = argmax, ties to the smallest index.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..container import pack, require, unpack
+from ..errors import QuantlogicError
+
+KIND = "quantlogic-qnet"
+VERSION = 1
+
+
+@dataclass
+class IntNetwork:
+    ibits: int
+    abits: int
+    wbits: int
+    thresholds: np.ndarray  # (F, K) float64, ascending per row
+    levels: np.ndarray  # (F, K + 1) int64, levels[:, 0] == 0, non-decreasing
+    hidden: list  # of (W (out, in) int64, T (out, 2^abits - 1) int64 ascending)
+    out_W: np.ndarray  # (C, in) int64
+    out_B: np.ndarray  # (C,) int64
+    feature_names: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)  # source sha256, quantization summary
+
+    @property
+    def n_features(self):
+        return self.thresholds.shape[0]
+
+    @property
+    def n_classes(self):
+        return self.out_W.shape[0]
+
+    @property
+    def widths(self):
+        """Neurons per layer, inputs first, classes last."""
+        return [self.n_features] + [W.shape[0] for W, _ in self.hidden] + [self.n_classes]
+
+    def names(self):
+        return self.feature_names or [f"x{i}" for i in range(self.n_features)]
+
+    def encode(self, X):
+        """Integer codes (N, F) of float features X (N, F)."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise QuantlogicError(f"the network takes {self.n_features} features, the data has shape {X.shape}")
+        codes = np.empty(X.shape, dtype=np.int64)
+        for i in range(self.n_features):
+            codes[:, i] = np.searchsorted(self.thresholds[i], X[:, i], side="right")
+        return codes
+
+    def forward_codes(self, codes):
+        """(hidden codes per layer, integer logits) for input codes (N, F)."""
+        codes = np.asarray(codes, dtype=np.int64)
+        h = np.take_along_axis(self.levels.T, codes, axis=0) if len(codes) else codes
+        hidden = []
+        for W, T in self.hidden:
+            acc = h @ W.T
+            h = (acc[:, :, None] >= T[None, :, :]).sum(axis=2).astype(np.int64)
+            hidden.append(h)
+        return hidden, h @ self.out_W.T + self.out_B
+
+    def predict_codes(self, codes):
+        return np.argmax(self.forward_codes(codes)[1], axis=1).astype(np.int64)
+
+    def predict(self, X):
+        return self.predict_codes(self.encode(X))
+
+    def to_bytes(self):
+        arrays = {"thresholds": self.thresholds, "levels": self.levels, "out_W": self.out_W, "out_B": self.out_B}
+        for k, (W, T) in enumerate(self.hidden):
+            arrays[f"hidden{k}_W"], arrays[f"hidden{k}_T"] = W, T
+        meta = {"ibits": self.ibits, "abits": self.abits, "wbits": self.wbits, "n_hidden": len(self.hidden),
+                "feature_names": list(self.feature_names), "info": self.meta}
+        return pack(KIND, VERSION, meta, arrays)
+
+    def save(self, path):
+        from ..container import write_atomic
+
+        write_atomic(path, self.to_bytes())
+
+
+def from_parts(meta, arrays, path):
+    """Build and validate an IntNetwork from container contents."""
+    try:
+        n_hidden = int(meta["n_hidden"])
+        names = ["thresholds", "levels", "out_W", "out_B"]
+        names += [f"hidden{k}_{p}" for k in range(n_hidden) for p in "WT"]
+        require(arrays, names, path, KIND)
+        net = IntNetwork(
+            ibits=int(meta["ibits"]), abits=int(meta["abits"]), wbits=int(meta["wbits"]),
+            thresholds=arrays["thresholds"].astype(np.float64), levels=arrays["levels"].astype(np.int64),
+            hidden=[(arrays[f"hidden{k}_W"].astype(np.int64), arrays[f"hidden{k}_T"].astype(np.int64))
+                    for k in range(n_hidden)],
+            out_W=arrays["out_W"].astype(np.int64), out_B=arrays["out_B"].astype(np.int64),
+            feature_names=list(meta.get("feature_names", [])), meta=dict(meta.get("info", {})))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise QuantlogicError(f"{path}: corrupt network description ({exc})") from None
+    validate(net, path)
+    return net
+
+
+def load(path):
+    meta, arrays = unpack(path, KIND, VERSION)
+    return from_parts(meta, arrays, path)
+
+
+def validate(net, where="network"):
+    """Raise QuantlogicError unless shapes, ranges and orderings are consistent."""
+    problems = []
+    K = 2 ** net.ibits - 1
+    M = 2 ** net.abits - 1
+    if net.thresholds.ndim != 2 or net.thresholds.shape[1] != K:
+        problems.append(f"thresholds shape {net.thresholds.shape} does not fit ibits={net.ibits}")
+    elif np.any(np.diff(net.thresholds, axis=1) < 0) or not np.all(np.isfinite(net.thresholds)):
+        problems.append("input thresholds are not finite and ascending")
+    if net.levels.shape != (net.thresholds.shape[0], K + 1) or np.any(net.levels[:, :1] != 0) \
+            or np.any(np.diff(net.levels, axis=1) < 0):
+        problems.append("input levels must start at 0 and not decrease")
+    width = net.thresholds.shape[0]
+    for k, (W, T) in enumerate(net.hidden):
+        if W.ndim != 2 or W.shape[1] != width or T.shape != (W.shape[0], M):
+            problems.append(f"hidden layer {k}: weight {W.shape} / thresholds {T.shape} do not fit {width} inputs")
+        elif np.any(np.diff(T, axis=1) < 0):
+            problems.append(f"hidden layer {k}: thresholds not ascending")
+        width = W.shape[0]
+    if net.out_W.ndim != 2 or net.out_W.shape[1] != width or net.out_B.shape != (net.out_W.shape[0],):
+        problems.append(f"output layer: weight {net.out_W.shape} / bias {net.out_B.shape} do not fit {width} inputs")
+    elif net.out_W.shape[0] < 2:
+        problems.append("output layer needs at least 2 classes")
+    if problems:
+        raise QuantlogicError(f"{where}: invalid integer network: {'; '.join(problems)}")

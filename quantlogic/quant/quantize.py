@@ -1,0 +1,117 @@
+"""Post-training quantization of a FloatNetwork into an IntNetwork.
+
+Layer by layer, on calibration data: the float scale of each layer's inputs is folded into its weights,
+the weights are quantized per output row (the last layer with one shared scale), the bias is corrected
+so that the mean pre-activation matches the float network's, and each hidden neuron's activation
+range is searched; the rounding steps of the activation become integer thresholds on the accumulator.
+The returned FakeQuant holds the same model in float form, for the torch comparison.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import QuantlogicError
+from .intnet import IntNetwork, validate
+from .schemes import activation_range, check_bits, input_encoding, quantize_rows
+
+
+@dataclass
+class FakeQuantLayer:
+    W: np.ndarray  # dequantized float weights on the float (dequantized) inputs
+    b: np.ndarray
+    clip_lo: float
+    clip_hi: float
+    act_lo: np.ndarray  # per neuron: value(code) = act_lo + act_scale * code
+    act_scale: np.ndarray
+
+
+@dataclass
+class FakeQuant:
+    """The quantized network in float form: what a fake-quantized torch model computes."""
+    thresholds: np.ndarray
+    input_values: np.ndarray  # (F, K + 1) float value of each input code
+    hidden: list  # of FakeQuantLayer
+    out_W: np.ndarray
+    out_b: np.ndarray
+    abits: int
+    out_scale: float
+
+
+def quantize(net, X, wbits=3, abits=3, ibits=3, method="mse"):
+    """Return (IntNetwork, FakeQuant) for FloatNetwork net and calibration rows X (N, F).
+    method "mse" searches scales and ranges and corrects biases; "naive" is max-abs/max-range PTQ."""
+    for name, bits in (("wbits", wbits), ("abits", abits), ("ibits", ibits)):
+        check_bits(name, bits)
+    if method not in ("mse", "naive"):
+        raise QuantlogicError(f"unknown quantization method {method!r} (mse or naive)")
+    if X.shape[1] != net.n_inputs:
+        raise QuantlogicError(f"the calibration data has {X.shape[1]} features, the model takes {net.n_inputs}")
+    search = method == "mse"
+    float_pre, float_logits = net.forward(X)
+
+    encodings = [input_encoding(X[:, i], ibits, search) for i in range(X.shape[1])]
+    thresholds = np.array([e[0] for e in encodings])
+    levels = np.array([e[1] for e in encodings])
+    in_scale = np.array([e[2] for e in encodings], dtype=np.float64)
+    in_offset = np.array([e[3] for e in encodings], dtype=np.float64)
+    codes = np.stack([np.searchsorted(thresholds[i], X[:, i], side="right") for i in range(X.shape[1])], axis=1)
+    V = np.take_along_axis(levels.T, codes, axis=0)  # integer inputs of the first layer
+    vmax = levels[:, -1]
+
+    hidden_int, hidden_fq = [], []
+    for layer, z_float in zip(net.hidden, float_pre):
+        Wf = layer.W * in_scale[None, :]
+        bf = layer.b + layer.W @ in_offset
+        Wq, s = quantize_rows(Wf, wbits, search, _moments(V) if search else None)
+        acc = V @ Wq.T
+        if search:
+            bf = bf + (z_float - (acc * s + bf)).mean(axis=0)
+        z = acc * s + bf
+        lo, scale = activation_range(np.clip(z, layer.lo, layer.hi), layer.lo, abits, search)
+        act_lo, act_scale = np.full(len(z[0]), lo), np.full(len(z[0]), scale)
+        T = _integer_thresholds(Wq, s, bf, layer.lo, layer.hi, act_lo, act_scale, abits, vmax)
+        hidden_int.append((Wq, T))
+        hidden_fq.append(FakeQuantLayer(Wq * s[:, None] / in_scale[None, :], bf - (Wq * s[:, None] / in_scale) @ in_offset,
+                                        layer.lo, layer.hi, act_lo, act_scale))
+        V = (acc[:, :, None] >= T[None]).sum(axis=2).astype(np.int64)
+        in_scale, in_offset = act_scale, act_lo
+        vmax = np.full(len(T), 2 ** abits - 1)
+
+    Wf = net.output.W * in_scale[None, :]
+    bf = net.output.b + net.output.W @ in_offset
+    Wq, s = quantize_rows(Wf.reshape(1, -1), wbits, search)
+    Wq, s = Wq.reshape(Wf.shape), float(s[0])
+    if search:
+        bf = bf + (float_logits - (V @ Wq.T * s + bf)).mean(axis=0)
+    B = np.round(bf / s).astype(np.int64)
+    out_W_deq = Wq * s / in_scale[None, :]
+    intnet = IntNetwork(ibits, abits, wbits, thresholds, levels, hidden_int, Wq, B)
+    validate(intnet, "quantized network")
+    input_values = in_offset_table(encodings)
+    fq = FakeQuant(thresholds, input_values, hidden_fq, out_W_deq, B * s - out_W_deq @ in_offset, abits, s)
+    return intnet, fq
+
+
+def _moments(V):
+    V = V.astype(np.float64)
+    return V.T @ V / len(V)
+
+
+def in_offset_table(encodings):
+    """Float value of each input code: offset + scale * level."""
+    return np.array([offset + scale * lv for _, lv, scale, offset in encodings])
+
+
+def _integer_thresholds(Wq, s, b, clip_lo, clip_hi, act_lo, act_scale, abits, vmax):
+    """T[j, k] = least integer acc with code >= k + 1, where code = round((clip(s*acc + b) - lo) / scale),
+    clamped to [acc_min, acc_max + 1] (always / never reached)."""
+    M = 2 ** abits - 1
+    tau = act_lo[:, None] + (np.arange(1, M + 1)[None, :] - 0.5) * act_scale[:, None]  # steps of f
+    with np.errstate(invalid="ignore"):
+        T = np.ceil((tau - b[:, None]) / s[:, None])
+    acc_min = np.minimum(Wq * vmax[None, :], 0).sum(axis=1)
+    acc_max = np.maximum(Wq * vmax[None, :], 0).sum(axis=1)
+    T = np.where(tau <= clip_lo, acc_min[:, None], T)
+    T = np.where(tau > clip_hi, acc_max[:, None] + 1, T)
+    T = np.clip(T, acc_min[:, None], acc_max[:, None] + 1)
+    return np.maximum.accumulate(T.astype(np.int64), axis=1)

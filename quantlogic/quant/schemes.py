@@ -1,0 +1,92 @@
+"""Quantizers for inputs, weights and activations; each returns integers plus the float scale."""
+import numpy as np
+
+CLIP_FRACTIONS = (0.0, 0.001, 0.005, 0.01, 0.02, 0.05)
+SCALE_GRID = np.linspace(1.0, 0.2, 81)  # candidate scales as a fraction of the max-abs scale
+
+
+def check_bits(name, bits):
+    from ..errors import QuantlogicError
+
+    if not isinstance(bits, (int, np.integer)) or not 1 <= bits <= 8:
+        raise QuantlogicError(f"--{name} must be an integer from 1 to 8, got {bits}")
+
+
+def input_encoding(x, ibits, search=True):
+    """One feature's encoding: (thresholds (K,), levels (K+1,) int, scale, offset) with
+    value(code) = offset + scale * levels[code] and code = #{k : x >= thresholds[k]}."""
+    candidates = [_uniform_encoding(x, ibits, p) for p in (CLIP_FRACTIONS if search else (0.0,))]
+    if search:
+        quantile = _quantile_encoding(x, ibits)
+        if quantile is not None:
+            candidates.append(quantile)
+    errors = [_encoding_mse(x, *enc) for enc in candidates]
+    return candidates[int(np.argmin(errors))]
+
+
+def encode(x, thresholds):
+    """Codes #{k : x >= thresholds[k]} of a feature column."""
+    return np.searchsorted(thresholds, x, side="right")
+
+
+def _uniform_encoding(x, ibits, clip):
+    K = 2 ** ibits - 1
+    lo, hi = np.quantile(x, clip), np.quantile(x, 1.0 - clip)
+    step = (hi - lo) / K if hi > lo else 1.0
+    thresholds = lo + (np.arange(1, K + 1) - 0.5) * step
+    return thresholds, np.arange(K + 1, dtype=np.int64), step, lo
+
+
+def _quantile_encoding(x, ibits):
+    K = 2 ** ibits - 1
+    thresholds = np.quantile(x, np.arange(1, K + 1) / (K + 1))
+    if np.any(np.diff(thresholds) <= 0) or thresholds[0] <= x.min():
+        return None
+    codes = encode(x, thresholds)
+    reps = np.array([x[codes == c].mean() for c in range(K + 1)])
+    vmax = 2 ** (ibits + 1) - 1
+    scale = (reps[-1] - reps[0]) / vmax
+    levels = np.round((reps - reps[0]) / scale).astype(np.int64)
+    return thresholds, levels, scale, reps[0]
+
+
+def _encoding_mse(x, thresholds, levels, scale, offset):
+    return float(np.mean((x - (offset + scale * levels[encode(x, thresholds)])) ** 2))
+
+
+def quantize_rows(W, wbits, search=True, moments=None):
+    """Symmetric per-row weight quantization: (integers in [-qmax, qmax], positive scale per row).
+    1 bit is sign times scale. The scale minimizes the squared error of the row's output
+    e @ moments @ e (moments = E[v v^T] of the layer's inputs; identity when None)."""
+    W = np.atleast_2d(np.asarray(W, dtype=np.float64))
+    if wbits == 1:
+        Wq = np.where(W >= 0, 1, -1).astype(np.int64)
+        scale = np.abs(W).mean(axis=1)
+        return Wq, np.where(scale > 0, scale, 1.0)
+    qmax = 2 ** (wbits - 1) - 1
+    maxabs = np.abs(W).max(axis=1)
+    maxabs = np.where(maxabs > 0, maxabs, 1.0)
+    grid = SCALE_GRID if search else SCALE_GRID[:1]
+    scales = maxabs[:, None] * grid[None, :] / qmax  # (rows, candidates)
+    q = np.clip(np.round(W[:, None, :] / scales[:, :, None]), -qmax, qmax)
+    e = W[:, None, :] - q * scales[:, :, None]
+    errors = (e * e).sum(axis=2) if moments is None else np.einsum("rci,ij,rcj->rc", e, moments, e)
+    best = np.argmin(errors, axis=1)  # first minimum: the largest scale among equals
+    rows = np.arange(W.shape[0])
+    return q[rows, best].astype(np.int64), scales[rows, best]
+
+
+def activation_range(f, lo_f, abits, search=True):
+    """(lo, scale) of the unsigned activation code round((f - lo) / scale) in [0, 2^abits - 1], shared by a
+    layer, where f = clip(z, lo_f, hi_f) over calibration rows; the top is clipped to minimize squared error."""
+    M = 2 ** abits - 1
+    lo = float(lo_f) if np.isfinite(lo_f) else float(f.min())
+    span = float(f.max()) - lo
+    if span <= 0:
+        return lo, 1.0
+    best = None
+    for scale in span * (SCALE_GRID if search else SCALE_GRID[:1]) / M:
+        error = float(((f - (lo + np.clip(np.round((f - lo) / scale), 0, M) * scale)) ** 2).sum())
+        if best is None or error < best[0]:
+            best = (error, scale)
+    return lo, best[1]

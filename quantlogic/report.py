@@ -1,0 +1,42 @@
+"""Human-readable text about networks and circuits."""
+import numpy as np
+
+
+def _pct(x):
+    return f"{100 * x:.2f}%"
+
+
+def quantize_summary(s):
+    lines = [f"layers: {' -> '.join(map(str, s['widths']))}",
+             f"bits: weights {s['wbits']}, activations {s['abits']}, inputs {s['ibits']} (method {s['method']})",
+             f"IntNetwork vs fake-quantized torch model: agree on {_pct(s['fake_quant_agreement'])} of "
+             f"{s['calib_rows']} calibration rows ({s['fake_quant_disagreements']} differ)"]
+    if "float_accuracy" in s:
+        lines.append(f"calibration accuracy: float {_pct(s['float_accuracy'])}, quantized {_pct(s['quantized_accuracy'])}")
+    if "test_quantized_accuracy" in s:
+        lines.append(f"test accuracy: float {_pct(s['test_float_accuracy'])}, "
+                     f"quantized {_pct(s['test_quantized_accuracy'])}")
+    return "\n".join(lines)
+
+
+def describe_intnet(net):
+    lines = [f"integer network: {' -> '.join(map(str, net.widths))}",
+             f"bits: weights {net.wbits}, activations {net.abits}, inputs {net.ibits}"]
+    info = net.meta
+    if info.get("source"):
+        lines.append(f"source: {info['source']} (sha256 {info.get('source_sha256', '?')[:16]}...)")
+    lines.append("inputs (code = number of thresholds <= x):")
+    names = net.names()
+    for i, name in enumerate(names):
+        levels = "" if np.array_equal(net.levels[i], np.arange(net.levels.shape[1])) else \
+            f"  levels {net.levels[i].tolist()}"
+        lines.append(f"  {name}: thresholds {', '.join(f'{t:.4g}' for t in net.thresholds[i])}{levels}")
+    for k, (W, T) in enumerate(net.hidden):
+        constant = int(np.sum(T[:, 0] == T[:, -1]) if T.shape[1] else 0)
+        lines.append(f"hidden layer {k}: {W.shape[1]} -> {W.shape[0]}, weights in [{W.min()}, {W.max()}], "
+                     f"{np.count_nonzero(W)} non-zero; thresholds in [{T.min()}, {T.max()}]; "
+                     f"{constant} neurons with all thresholds equal")
+    lines.append(f"output layer: {net.out_W.shape[1]} -> {net.out_W.shape[0]} classes, weights in "
+                 f"[{net.out_W.min()}, {net.out_W.max()}], bias in [{net.out_B.min()}, {net.out_B.max()}]; "
+                 "prediction = argmax of integer logits, ties to the smallest index")
+    return "\n".join(lines)

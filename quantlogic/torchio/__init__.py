@@ -1,0 +1,1 @@
+"""The only place torch is imported: reading checkpoints and running fake-quantized torch models."""

@@ -1,0 +1,308 @@
+"""Read a checkpoint into a list of framework-free Layer records.
+
+Formats: state_dict files (.pt/.pth, loaded with weights_only=True), TorchScript (torch.jit.save),
+torch.export programs (.pt2) and .safetensors. A pickled nn.Module is refused unless trust_pickle.
+"""
+import hashlib
+import pathlib
+import re
+import zipfile
+
+import numpy as np
+
+from ..errors import QuantlogicError
+from ..floatnet import Layer, activation
+
+MODULE_KINDS = {
+    "Linear": "linear", "BatchNorm1d": "batchnorm", "ReLU": "relu", "ReLU6": "relu6",
+    "Hardtanh": "hardtanh", "Flatten": "flatten", "Dropout": "dropout", "Identity": "identity",
+}
+
+
+def file_sha256(path):
+    return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
+
+
+def load_checkpoint(path, act="relu", trust_pickle=False):
+    """Return (layers, runnable) where runnable(X) -> logits is the original model, or None."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise QuantlogicError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".safetensors":
+        return _layers_from_state_dict(_read_safetensors(path), act, path), None
+    if suffix == ".pt2":
+        return _read_exported(path)
+    if _is_torchscript(path):
+        return _read_torchscript(path)
+    state = _torch_load(path, trust_pickle)
+    import torch
+
+    if isinstance(state, torch.nn.Module):
+        return _layers_from_module(state, path), _runner(state)
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict) or not state:
+        raise QuantlogicError(f"{path}: not a model checkpoint (expected a state_dict, found {type(state).__name__})")
+    return _layers_from_state_dict(state, act, path), None
+
+
+def _torch_load(path, trust_pickle):
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=not trust_pickle)
+    except pickle.UnpicklingError as exc:
+        if "weights_only" in str(exc) or "Weights only load failed" in str(exc):
+            raise QuantlogicError(
+                f"{path}: this file is a pickled Python object (probably a whole nn.Module), which can run code "
+                "when loaded; save model.state_dict() or use torch.jit.save, or pass --trust-pickle if you trust "
+                "the file") from None
+        raise QuantlogicError(f"{path}: not a readable checkpoint ({_first_line(exc)})") from None
+    except Exception as exc:  # torch's unpickler raises anything on a damaged file
+        raise QuantlogicError(f"{path}: not a readable checkpoint ({_first_line(exc)})") from None
+
+
+def _first_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _is_torchscript(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(re.search(r"(^|/)code/", name) for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _read_safetensors(path):
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise QuantlogicError(f"{path}: not a readable .safetensors file ({_first_line(exc)})") from None
+
+
+def _to_numpy(value):
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().double().numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
+def _layers_from_state_dict(state, act, path):
+    """Group keys by module prefix; the activation goes where module indices leave a gap, or after each
+    hidden Linear (and its BatchNorm) when the names carry no index."""
+    modules = {}
+    for key, value in state.items():
+        if not isinstance(key, str) or "." not in key:
+            raise QuantlogicError(f"{path}: unexpected key {key!r}; expected keys like '0.weight' or 'fc1.bias'")
+        prefix, name = key.rsplit(".", 1)
+        modules.setdefault(prefix, {})[name] = value
+    layers, positions = [], []
+    if all(prefix.rsplit(".", 1)[-1].isdigit() for prefix in modules):  # formats like safetensors sort keys
+        modules = dict(sorted(modules.items(), key=lambda item: int(item[0].rsplit(".", 1)[-1])))
+    for prefix, params in modules.items():
+        if "running_mean" in params:
+            _require(params, ("running_mean", "running_var"), prefix, path)
+            kind = "batchnorm"
+        elif "weight" in params and np.ndim(_to_numpy(params["weight"])) == 2:
+            kind = "linear"
+        else:
+            raise QuantlogicError(f"{path}: module {prefix!r} has keys {sorted(params)}, which is neither a Linear "
+                                  "(2-D weight) nor a BatchNorm1d (running_mean, running_var)")
+        arrays = {k: _to_numpy(v) for k, v in params.items() if k != "num_batches_tracked"}
+        if kind == "linear":
+            _check_linear(arrays, prefix, path)
+        else:
+            _check_batchnorm(arrays, prefix, path)
+        layers.append(Layer(kind, arrays, f"{prefix} ({'Linear' if kind == 'linear' else 'BatchNorm1d'})"))
+        last = prefix.rsplit(".", 1)[-1]
+        positions.append(int(last) if last.isdigit() else None)
+    return _insert_activations(layers, positions, activation(act))
+
+
+def _insert_activations(layers, positions, act_layer):
+    linears = [i for i, layer in enumerate(layers) if layer.kind == "linear"]
+    if not linears:
+        return layers
+    indexed = all(p is not None for p in positions)
+    out = []
+    for i, layer in enumerate(layers):
+        out.append(layer)
+        if i >= linears[-1] or i < linears[0]:
+            continue
+        nxt = i + 1
+        if indexed:
+            gap = positions[nxt] > positions[i] + 1
+        else:  # after a Linear, unless a BatchNorm follows it directly
+            gap = layer.kind == "batchnorm" or layers[nxt].kind != "batchnorm"
+        if gap:
+            out.append(act_layer)
+    return out
+
+
+def _require(params, keys, prefix, path):
+    missing = [k for k in keys if k not in params]
+    if missing:
+        raise QuantlogicError(f"{path}: module {prefix!r} lacks {', '.join(missing)}")
+
+
+def _check_linear(arrays, prefix, path):
+    W = arrays["weight"]
+    if "bias" in arrays and arrays["bias"].shape != (W.shape[0],):
+        raise QuantlogicError(f"{path}: {prefix}: bias has shape {arrays['bias'].shape} for a weight of shape {W.shape}")
+
+
+def _check_batchnorm(arrays, prefix, path):
+    n = arrays["running_mean"].shape
+    for key in ("running_var", "weight", "bias"):
+        if key in arrays and arrays[key].shape != n:
+            raise QuantlogicError(f"{path}: {prefix}: {key} has shape {arrays[key].shape}, running_mean has {n}")
+
+
+def _layer_from_module(name, module, class_name):
+    kind = MODULE_KINDS.get(class_name)
+    if kind == "linear":
+        params = {"weight": _to_numpy(module.weight)}
+        if module.bias is not None:
+            params["bias"] = _to_numpy(module.bias)
+        return Layer("linear", params, f"{name} (Linear)")
+    if kind == "batchnorm":
+        params = {"running_mean": _to_numpy(module.running_mean), "running_var": _to_numpy(module.running_var),
+                  "eps": float(module.eps)}
+        if module.weight is not None:
+            params.update(weight=_to_numpy(module.weight), bias=_to_numpy(module.bias))
+        return Layer("batchnorm", params, f"{name} (BatchNorm1d)")
+    if kind == "hardtanh":
+        return activation("hardtanh", module.min_val, module.max_val)
+    if kind in ("relu", "relu6"):
+        return activation(kind)
+    return Layer(kind, {}, f"{name} ({class_name})")
+
+
+def _leaf_modules(module, class_name_of):
+    for name, child in module.named_modules():
+        if name and not list(child.children()):
+            yield name, child, class_name_of(child)
+
+
+def _layers_from_module(module, path, class_name_of=lambda m: type(m).__name__):
+    layers = []
+    for position, (name, child, class_name) in enumerate(_leaf_modules(module, class_name_of)):
+        if class_name not in MODULE_KINDS:
+            raise QuantlogicError(f"{path}: unsupported layer type {class_name} at position {position} ({name}); "
+                                  f"supported: {', '.join(MODULE_KINDS)}")
+        layers.append(_layer_from_module(name, child, class_name))
+    return layers
+
+
+def _runner(module):
+    module.eval()
+    return _runner_plain(module)
+
+
+def _read_torchscript(path):
+    import torch
+
+    try:
+        module = torch.jit.load(str(path), map_location="cpu")
+    except Exception as exc:  # a damaged archive fails in many ways
+        raise QuantlogicError(f"{path}: not a readable TorchScript file ({_first_line(exc)})") from None
+    return _layers_from_module(module, path, lambda m: m.original_name), _runner(module)
+
+
+EXPORT_OPS = {
+    "linear": "linear", "relu": "relu", "relu_": "relu", "hardtanh": "hardtanh", "hardtanh_": "hardtanh",
+    "_native_batch_norm_legit_no_training": "batchnorm", "batch_norm": "batchnorm",
+    "flatten": "flatten", "view": "flatten", "reshape": "flatten", "dropout": "dropout", "clone": "identity",
+    "detach": "identity", "alias": "identity", "getitem": "identity",
+}
+
+
+def _read_exported(path):
+    import logging
+
+    import torch
+
+    if not zipfile.is_zipfile(path):
+        raise QuantlogicError(f"{path}: not a readable torch.export (.pt2) program (not a zip archive)")
+    logging.getLogger("torch.export").setLevel(logging.CRITICAL)  # its own warning would repeat our error
+    try:
+        program = torch.export.load(str(path))
+    except Exception as exc:  # torch.export raises many unrelated types for a bad archive
+        raise QuantlogicError(f"{path}: not a readable torch.export (.pt2) program ({_first_line(exc)})") from None
+    params = {**program.state_dict, **getattr(program, "constants", {})}
+    sig = program.graph_signature
+    lookup = {**sig.inputs_to_parameters, **sig.inputs_to_buffers}
+    layers = []
+    for position, node in enumerate(program.graph_module.graph.nodes):
+        if node.op != "call_function":
+            continue
+        op = getattr(node.target, "_opname", str(node.target)).split(".")[0]
+        kind = EXPORT_OPS.get(op)
+        if kind is None:
+            raise QuantlogicError(f"{path}: unsupported operation {op} at node {position} ({node.name})")
+        args = [lookup.get(a.name) if hasattr(a, "name") else a for a in node.args]
+        tensor = lambda i: _to_numpy(params[args[i]])  # noqa: E731
+        if kind == "linear":
+            p = {"weight": tensor(1)}
+            if len(args) > 2 and args[2] is not None:
+                p["bias"] = tensor(2)
+            layers.append(Layer("linear", p, f"{node.name} (Linear)"))
+        elif kind == "batchnorm":
+            # (input, weight, bias, running_mean, running_var, momentum, eps) for the no-training op
+            eps = node.args[-1] if op.startswith("_native") else node.args[7]
+            layers.append(Layer("batchnorm", {"weight": tensor(1), "bias": tensor(2), "running_mean": tensor(3),
+                                              "running_var": tensor(4), "eps": float(eps)}, f"{node.name} (BatchNorm1d)"))
+        elif kind == "hardtanh":
+            lo = node.args[1] if len(node.args) > 1 else -1.0
+            hi = node.args[2] if len(node.args) > 2 else 1.0
+            layers.append(activation("relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi))
+        elif kind == "relu":
+            layers.append(activation("relu"))
+        else:
+            layers.append(Layer(kind, {}, node.name))
+    return layers, _batched_runner(program.module(), _static_batch(program))
+
+
+def _static_batch(program):
+    """The batch size an exported program was traced with when it is fixed, else None."""
+    user_inputs = set(program.graph_signature.user_inputs)
+    for node in program.graph_module.graph.nodes:
+        if node.op == "placeholder" and node.name in user_inputs:
+            size = node.meta["val"].shape[0] if "val" in node.meta else None
+            return size if isinstance(size, int) else None
+    return None
+
+
+def _batched_runner(module, batch):
+    """A runner feeding a module with a fixed batch size in chunks of that size (zero-padded)."""
+    run_all = _runner_plain(module)
+    if batch is None:
+        return run_all
+
+    def run(X):
+        chunks = []
+        for start in range(0, len(X), batch):
+            part = np.zeros((batch, X.shape[1]))
+            rows = X[start:start + batch]
+            part[:len(rows)] = rows
+            chunks.append(run_all(part)[:len(rows)])
+        return np.concatenate(chunks)
+
+    return run
+
+
+def _runner_plain(module):
+    import torch
+
+    def run(X):
+        with torch.no_grad():
+            return module(torch.as_tensor(X, dtype=torch.float32)).double().numpy()
+
+    return run

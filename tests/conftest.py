@@ -1,0 +1,45 @@
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+MODEL_NAMES = ["iris", "digits", "wine_bn", "adder3"]
+
+
+def model_path(name, file="model.pt"):
+    return MODELS / name / file
+
+
+def run_cli(*args, cwd=None):
+    """Run the real command line in a subprocess: (exit code, stdout, stderr)."""
+    proc = subprocess.run([sys.executable, "-m", "quantlogic", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def assert_clean_failure(code, out, err, *words):
+    """One clear error line, non-zero exit, no traceback."""
+    assert code != 0
+    assert "Traceback" not in err and "Traceback" not in out
+    lines = [line for line in err.strip().splitlines() if line]
+    assert len(lines) == 1, err
+    for word in words:
+        assert word.lower() in lines[0].lower(), (word, lines[0])
+
+
+@pytest.fixture(scope="session")
+def quantized_models():
+    """IntNetwork and FakeQuant of every bundled model at 3 bits (computed once)."""
+    from quantlogic.pipeline import quantize_checkpoint
+
+    return {name: quantize_checkpoint(model_path(name), model_path(name, "calib.npy"), wbits=3, abits=3, ibits=3)
+            for name in MODEL_NAMES}
+
+
+def load_test_split(name):
+    with np.load(model_path(name, "test.npz")) as data:
+        return data["X"].astype(np.float64), data["y"]
