@@ -1,0 +1,1 @@
+"""Intermediate representations: the and-inverter graph."""

@@ -1,0 +1,139 @@
+"""And-inverter graph with structural hashing and constant folding in the AND constructor.
+
+A literal is 2 * node + complement. Node 0 is the constant false (literal 0 = false, 1 = true); nodes
+1..n_inputs are the primary inputs; AND nodes follow in topological order, so every fan-in literal
+refers to a lower node, as binary AIGER requires.
+"""
+import numpy as np
+
+FALSE, TRUE = 0, 1
+
+
+def neg(lit):
+    return lit ^ 1
+
+
+class AIG:
+    def __init__(self):
+        self.input_names = []
+        self.fanin0 = []  # of the AND nodes, fanin0 >= fanin1
+        self.fanin1 = []
+        self.output_lits = []
+        self.output_names = []
+        self._strash = {}
+
+    # construction
+    def add_input(self, name):
+        if self.fanin0:
+            raise ValueError("inputs must be added before the first AND node")
+        self.input_names.append(name)
+        return 2 * len(self.input_names)
+
+    def add_output(self, name, lit):
+        self.output_names.append(name)
+        self.output_lits.append(int(lit))
+
+    def and_(self, a, b):
+        if a < b:
+            a, b = b, a
+        if b == FALSE or a == neg(b):
+            return FALSE
+        if b == TRUE or a == b:
+            return a
+        key = (a, b)
+        lit = self._strash.get(key)
+        if lit is None:
+            lit = 2 * (1 + self.n_inputs + len(self.fanin0))
+            self.fanin0.append(a)
+            self.fanin1.append(b)
+            self._strash[key] = lit
+        return lit
+
+    def or_(self, a, b):
+        return neg(self.and_(neg(a), neg(b)))
+
+    def xor(self, a, b):
+        return self.and_(neg(self.and_(a, b)), neg(self.and_(neg(a), neg(b))))
+
+    def mux(self, sel, if_true, if_false):
+        return self.or_(self.and_(sel, if_true), self.and_(neg(sel), if_false))
+
+    def and_all(self, lits):
+        out = TRUE
+        for lit in lits:
+            out = self.and_(out, lit)
+        return out
+
+    def or_all(self, lits):
+        return neg(self.and_all(neg(lit) for lit in lits))
+
+    # views
+    @property
+    def n_inputs(self):
+        return len(self.input_names)
+
+    @property
+    def n_ands(self):
+        return len(self.fanin0)
+
+    @property
+    def n_nodes(self):
+        return 1 + self.n_inputs + self.n_ands
+
+    def arrays(self):
+        """(fanin0, fanin1, outputs) as int64 arrays, for kernels and exporters."""
+        return (np.asarray(self.fanin0, dtype=np.int64), np.asarray(self.fanin1, dtype=np.int64),
+                np.asarray(self.output_lits, dtype=np.int64))
+
+    @classmethod
+    def from_arrays(cls, input_names, fanin0, fanin1, output_names, output_lits):
+        """Rebuild an AIG node for node, keeping the numbering (validated: topological, in range)."""
+        aig = cls()
+        aig.input_names = list(input_names)
+        base = 1 + len(aig.input_names)
+        fanin0 = [int(v) for v in fanin0]
+        fanin1 = [int(v) for v in fanin1]
+        for k, (a, b) in enumerate(zip(fanin0, fanin1, strict=True)):
+            node = base + k
+            if not (0 <= a < 2 * node and 0 <= b < 2 * node):
+                raise ValueError(f"AND node {node} has a fan-in that is not below it")
+        aig.fanin0, aig.fanin1 = fanin0, fanin1
+        aig._strash = {(a, b): 2 * (base + k) for k, (a, b) in enumerate(zip(fanin0, fanin1))}
+        n_nodes = base + len(fanin0)
+        for name, lit in zip(output_names, output_lits, strict=True):
+            if not 0 <= int(lit) < 2 * n_nodes:
+                raise ValueError(f"output {name} refers to node {int(lit) // 2}, beyond the {n_nodes} nodes")
+            aig.add_output(name, lit)
+        return aig
+
+    def copy(self):
+        return AIG.from_arrays(self.input_names, self.fanin0, self.fanin1, self.output_names, self.output_lits)
+
+    def levels(self):
+        """Logic depth (ANDs on the longest path) of every node."""
+        depth = np.zeros(self.n_nodes, dtype=np.int64)
+        base = 1 + self.n_inputs
+        for k, (a, b) in enumerate(zip(self.fanin0, self.fanin1)):
+            depth[base + k] = 1 + max(depth[a >> 1], depth[b >> 1])
+        return depth
+
+    def depth(self):
+        if not self.output_lits:
+            return 0
+        levels = self.levels()
+        return int(max(levels[lit >> 1] for lit in self.output_lits))
+
+    def cone(self, lits, stop=()):
+        """Node indices of the AND nodes in the transitive fan-in of lits, not crossing stop nodes, ascending."""
+        base = 1 + self.n_inputs
+        stop = set(stop)
+        seen, todo = set(), [lit >> 1 for lit in lits]
+        while todo:
+            node = todo.pop()
+            if node in seen or node in stop or node < base:
+                continue
+            seen.add(node)
+            k = node - base
+            todo.append(self.fanin0[k] >> 1)
+            todo.append(self.fanin1[k] >> 1)
+        return sorted(seen)

@@ -1,0 +1,115 @@
+"""Bit-parallel AIG simulation: 64 patterns per uint64 word, blocks of words in parallel, and node values
+kept in a few reusable slots (freed after their last use) so the working set stays in cache."""
+import numba
+import numpy as np
+
+from .config import BLOCK_WORDS, NJIT
+
+
+@numba.njit(**NJIT)
+def _assign_slots(fanin0, fanin1, n_inputs, outputs):
+    """Slot of every node: a node's slot is released after its last reader; outputs are kept."""
+    n_nodes = 1 + n_inputs + len(fanin0)
+    base = 1 + n_inputs
+    last_use = np.zeros(n_nodes, dtype=np.int64)
+    for k in range(len(fanin0)):
+        last_use[fanin0[k] >> 1] = base + k
+        last_use[fanin1[k] >> 1] = base + k
+    for lit in outputs:
+        last_use[lit >> 1] = n_nodes
+    slot = np.zeros(n_nodes, dtype=np.int64)  # node 0 (constant) lives in slot 0
+    free = np.empty(n_nodes, dtype=np.int64)
+    n_free = 0
+    n_slots = 1
+    for node in range(1, n_nodes):
+        if node >= base:
+            k = node - base
+            for lit in (fanin0[k], fanin1[k]):
+                child = lit >> 1
+                if child != 0 and last_use[child] == node:
+                    free[n_free] = slot[child]
+                    n_free += 1
+                    last_use[child] = -1  # released once even when both fan-ins are the same node
+        if n_free > 0:
+            n_free -= 1
+            slot[node] = free[n_free]
+        else:
+            slot[node] = n_slots
+            n_slots += 1
+    return slot, n_slots
+
+
+@numba.njit(parallel=True, **NJIT)
+def _simulate(fanin0, fanin1, n_inputs, outputs, slot, n_slots, inputs, block):
+    n_words = inputs.shape[1]
+    base = 1 + n_inputs
+    out = np.empty((len(outputs), n_words), dtype=np.uint64)
+    n_blocks = (n_words + block - 1) // block
+    for blk in numba.prange(n_blocks):
+        lo = blk * block
+        width = min(block, n_words - lo)
+        values = np.zeros((n_slots, block), dtype=np.uint64)
+        for i in range(n_inputs):
+            s = slot[1 + i]
+            for w in range(width):
+                values[s, w] = inputs[i, lo + w]
+        for k in range(len(fanin0)):
+            a = fanin0[k]
+            b = fanin1[k]
+            sa = slot[a >> 1]
+            sb = slot[b >> 1]
+            ma = np.uint64(0) - np.uint64(a & 1)
+            mb = np.uint64(0) - np.uint64(b & 1)
+            s = slot[base + k]
+            for w in range(width):
+                values[s, w] = (values[sa, w] ^ ma) & (values[sb, w] ^ mb)
+        for o in range(len(outputs)):
+            lit = outputs[o]
+            m = np.uint64(0) - np.uint64(lit & 1)
+            s = slot[lit >> 1]
+            for w in range(width):
+                out[o, lo + w] = values[s, w] ^ m
+    return out
+
+
+class Simulator:
+    """Simulates one AIG many times; the slot plan is computed once."""
+
+    def __init__(self, aig, outputs=None):
+        self.fanin0, self.fanin1, default_outputs = aig.arrays()
+        self.outputs = default_outputs if outputs is None else np.asarray(outputs, dtype=np.int64)
+        self.n_inputs = aig.n_inputs
+        self.slot, self.n_slots = _assign_slots(self.fanin0, self.fanin1, self.n_inputs, self.outputs)
+
+    def words(self, input_words):
+        """Output words (n_outputs, n_words) for input words (n_inputs, n_words) of uint64."""
+        input_words = np.ascontiguousarray(input_words, dtype=np.uint64)
+        if input_words.ndim != 2 or input_words.shape[0] != self.n_inputs:
+            raise ValueError(f"expected input words of shape ({self.n_inputs}, n_words), got {input_words.shape}")
+        return _simulate(self.fanin0, self.fanin1, self.n_inputs, self.outputs, self.slot, self.n_slots,
+                         input_words, BLOCK_WORDS)
+
+    def bits(self, input_bits):
+        """Output bits (N, n_outputs) bool for input bits (N, n_inputs)."""
+        input_bits = np.asarray(input_bits, dtype=bool)
+        n = input_bits.shape[0]
+        return unpack_words(self.words(pack_bits(input_bits)), n)
+
+
+def pack_bits(bits):
+    """(N, k) bools -> (k, ceil(N / 64)) uint64 words, pattern p in bit p % 64 of word p // 64."""
+    n = bits.shape[0]
+    padded = np.zeros((-(-n // 64) * 64, bits.shape[1]), dtype=bool)
+    padded[:n] = bits
+    packed = np.packbits(padded.T, axis=1, bitorder="little")
+    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64)
+
+
+def unpack_words(words, n):
+    """(k, n_words) uint64 -> (n, k) bools."""
+    raw = np.ascontiguousarray(words.astype("<u8")).view(np.uint8)
+    return np.unpackbits(raw, axis=1, bitorder="little")[:, :n].T.astype(bool)
+
+
+def simulate_bits(aig, input_bits, outputs=None):
+    return Simulator(aig, outputs).bits(input_bits)

@@ -1,0 +1,1 @@
+"""Lowering of the integer network into logic."""

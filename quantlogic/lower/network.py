@@ -1,0 +1,93 @@
+"""Lower a whole IntNetwork into one AIG, recording each neuron's pieces for the proof.
+
+Pins follow the I/O contract: x{i}_{j} is bit j of feature i's code, y_{j} bit j of the class index.
+"""
+from dataclasses import dataclass, field
+
+from ..errors import QuantlogicError
+from ..ir.aig import AIG, FALSE
+from .arith import add_constant, argmax, at_least, compress, dot_diagram, level_word, thermometer_to_binary
+
+MAX_DOTS = 5_000_000
+
+
+@dataclass
+class NeuronCircuit:
+    """Literals of one neuron: the sum word S (with S + offset = accumulator) and its output word."""
+    layer: int
+    index: int
+    sum_word: list
+    offset: int
+    out_word: list
+
+
+@dataclass
+class Lowering:
+    aig: AIG
+    code_words: list  # per feature: literals of its code bits (primary inputs)
+    level_words: list  # per feature: the word of levels[code] seen by the first layer
+    layer_inputs: list = field(default_factory=list)  # per layer (hidden and output): input words
+    neurons: list = field(default_factory=list)  # per hidden layer: list of NeuronCircuit
+    logits: list = field(default_factory=list)  # NeuronCircuit per class; sum_word = L_c - logit_offset
+    logit_offset: int = 0
+    class_word: list = field(default_factory=list)
+    matches: list = field(default_factory=list)  # the argmax tournament, see arith.argmax
+
+
+def lower_network(net, progress=None):
+    """Return a Lowering of IntNetwork net (progress(layer_name) is called as each layer starts)."""
+    _check_size(net)
+    aig = AIG()
+    code_words = [[aig.add_input(f"x{i}_{j}") for j in range(net.ibits)] for i in range(net.n_features)]
+    identity = list(range(2 ** net.ibits))
+    level_words = [word if list(levels) == identity else level_word(aig, word, levels)
+                   for word, levels in zip(code_words, net.levels.tolist())]
+    low = Lowering(aig, code_words, level_words)
+    words = level_words
+    for layer, (W, T) in enumerate(net.hidden):
+        if progress:
+            progress(f"layer {layer}")
+        low.layer_inputs.append(words)
+        neurons = [_lower_neuron(aig, layer, j, words, W[j], T[j], net.abits) for j in range(W.shape[0])]
+        low.neurons.append(neurons)
+        words = [n.out_word for n in neurons]
+    if progress:
+        progress("output")
+    low.layer_inputs.append(words)
+    _lower_output(low, words, net)
+    for j, lit in enumerate(low.class_word):
+        aig.add_output(f"y_{j}", lit)
+    return low
+
+
+def _lower_neuron(aig, layer, j, words, weights, thresholds, abits):
+    columns, offset = dot_diagram(words, weights)
+    sum_word = compress(aig, columns)
+    ge = [at_least(aig, sum_word, int(t) - offset) for t in thresholds]
+    return NeuronCircuit(layer, j, sum_word, offset, thermometer_to_binary(aig, ge, abits))
+
+
+def _lower_output(low, words, net):
+    diagrams = [dot_diagram(words, net.out_W[c], net.out_B[c]) for c in range(net.n_classes)]
+    low.logit_offset = min(offset for _, offset in diagrams)
+    sums = []
+    for columns, offset in diagrams:
+        add_constant(columns, offset - low.logit_offset)
+        sums.append(compress(low.aig, columns))
+    width = max(len(w) for w in sums)
+    sums = [w + [FALSE] * (width - len(w)) for w in sums]
+    low.logits = [NeuronCircuit(len(net.hidden), c, w, low.logit_offset, []) for c, w in enumerate(sums)]
+    low.class_word, low.matches = argmax(low.aig, sums)
+
+
+def _check_size(net):
+    """Refuse networks whose dot diagrams alone would not fit in memory."""
+    value_bits = max(1, int(net.levels.max()).bit_length())
+    dots = 0
+    for W, _ in net.hidden + [(net.out_W, None)]:
+        weight_bits = sum(bin(abs(int(w))).count("1") for w in W.ravel())
+        dots += weight_bits * value_bits
+        value_bits = net.abits
+    if dots > MAX_DOTS:
+        raise QuantlogicError(f"the network would need about {dots:,} partial-product bits "
+                              f"(limit {MAX_DOTS:,}); use fewer bits or a smaller model")

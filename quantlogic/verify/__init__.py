@@ -1,0 +1,1 @@
+"""Proofs that a circuit equals its IntNetwork, with honest verdicts."""
