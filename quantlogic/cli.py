@@ -30,24 +30,52 @@ def main():
     """Quantize a neural network to a few bits and melt it into exact logic."""
 
 
+def quant_options(command):
+    """The options shared by quantize and convert."""
+    options = [
+        click.option("--calib", type=click.Path(dir_okay=False), help="Calibration rows (.npy, .npz, .csv)."),
+        click.option("--wbits", default=3, show_default=True, type=BITS),
+        click.option("--abits", default=3, show_default=True, type=BITS),
+        click.option("--ibits", default=3, show_default=True, type=BITS),
+        click.option("--act", default="relu", show_default=True,
+                     type=click.Choice(["relu", "relu6", "hardtanh", "identity"]),
+                     help="Activation between layers of a state_dict (other formats carry their own)."),
+        click.option("--labels", type=click.Path(dir_okay=False), help="Labels of the calibration rows."),
+        click.option("--method", default="mse", show_default=True, type=click.Choice(["mse", "naive"]),
+                     help="mse: searched scales and bias correction; naive: max-abs/max-range."),
+        click.option("--feature-names", type=click.Path(dir_okay=False), help="One name per line."),
+        click.option("--trust-pickle", is_flag=True, help="Allow a pickled nn.Module (runs code from the file)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+class StageProgress:
+    """A progress bar on stderr, one step per layer and stage."""
+
+    def __init__(self, total):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, file=sys.stderr, leave=False, disable=None, unit="layer")
+
+    def __call__(self, stage, layer):
+        self.bar.set_description(f"{stage} {layer}")
+        self.bar.update(1)
+
+    def close(self):
+        self.bar.close()
+
+
 @main.command()
 @click.argument("checkpoint", type=click.Path(dir_okay=False))
-@click.option("--calib", required=True, type=click.Path(dir_okay=False), help="Calibration rows (.npy, .npz, .csv).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qnet file to write.")
-@click.option("--wbits", default=3, show_default=True, type=BITS)
-@click.option("--abits", default=3, show_default=True, type=BITS)
-@click.option("--ibits", default=3, show_default=True, type=BITS)
-@click.option("--act", default="relu", show_default=True,
-              type=click.Choice(["relu", "relu6", "hardtanh", "identity"]),
-              help="Activation between layers of a state_dict (other formats carry their own).")
-@click.option("--labels", type=click.Path(dir_okay=False), help="Labels of the calibration rows.")
 @click.option("--test", "test_data", type=click.Path(dir_okay=False), help="Held-out .npz (X, y) to report accuracy.")
-@click.option("--method", default="mse", show_default=True, type=click.Choice(["mse", "naive"]),
-              help="mse: searched scales and bias correction; naive: max-abs/max-range.")
-@click.option("--feature-names", type=click.Path(dir_okay=False), help="One name per line.")
-@click.option("--trust-pickle", is_flag=True, help="Allow a pickled nn.Module (runs code from the file).")
+@quant_options
 def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_data, method, feature_names, trust_pickle):
     """Quantize CHECKPOINT into an integer network (.qnet)."""
+    if not calib:
+        raise QuantlogicError("--calib is needed to quantize a checkpoint")
     from .pipeline import accuracy_on, load_float_network, quantize_checkpoint
     from .report import quantize_summary
 
@@ -94,6 +122,61 @@ def inspect(model):
     from .artifacts import open_artifact
 
     click.echo(open_artifact(model).describe())
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qlc bundle to write.")
+@quant_options
+def convert(source, output, calib, wbits, abits, ibits, act, labels, method, feature_names, trust_pickle):
+    """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, write a .qlc bundle."""
+    from .pipeline import convert as run_convert
+    from .report import convert_summary, quantize_summary
+
+    progress = StageProgress(total=None)
+    try:
+        bundle, verdict, summary = run_convert(source, calib, progress=progress, wbits=wbits, abits=abits,
+                                               ibits=ibits, act=act, trust_pickle=trust_pickle, labels=labels,
+                                               method=method, names_file=feature_names)
+    finally:
+        progress.close()
+    bundle.save(output)
+    if summary:
+        click.echo(quantize_summary(summary))
+    click.echo(convert_summary(bundle, verdict))
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
+@click.option("--data", type=click.Path(dir_okay=False), help="Rows to test as well (.npy, .npz, .csv).")
+def verify(bundle_path, data):
+    """Re-prove the circuit of BUNDLE (.qlc) against its stored IntNetwork."""
+    from .bundle import load
+    from .data import load_dataset
+    from .verify.network import verify_bundle
+
+    bundle = load(bundle_path)
+    X = load_dataset(data)[0] if data else None
+    verdict = verify_bundle(bundle, X)
+    click.echo(verdict.text)
+    if not verdict.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--format", "fmt", help="aig, aag, blif, v, dot or json (default: from the extension).")
+def export(bundle_path, output, fmt):
+    """Write the circuit of BUNDLE (.qlc) as AIGER, BLIF, Verilog, DOT or JSON metadata."""
+    from .bundle import load
+    from .container import write_atomic
+    from .export.formats import export as export_to, format_for
+
+    fmt = format_for(output, fmt)
+    write_atomic(output, export_to(load(bundle_path), fmt))
+    click.echo(f"wrote {output} ({fmt})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -76,3 +76,29 @@ def accuracy_on(intnet, net, data, labels=None):
     q = float(np.mean(intnet.predict(X) == y))
     f = float(np.mean(np.argmax(net.forward(X)[1], axis=1) == y)) if net is not None else None
     return f, q
+
+
+def convert(source, calib=None, *, progress=None, **quant_options):
+    """Quantize (unless source is a .qnet), lower and verify; return (Bundle, verdict, summary).
+    Raises QuantlogicError when the proof fails, so no unproved bundle is written."""
+    from .bundle import Bundle
+    from .lower.network import lower_network
+    from .quant.intnet import load as load_qnet
+    from .verify.network import verify_lowering
+
+    X = None
+    if pathlib.Path(source).suffix.lower() == ".qnet":
+        intnet, summary = load_qnet(source), {}
+        if calib:
+            X, _ = load_dataset(calib)
+    else:
+        if not calib:
+            raise QuantlogicError("--calib is needed to quantize a checkpoint")
+        intnet, summary = quantize_checkpoint(source, calib, **quant_options)
+        X, _ = load_dataset(calib, quant_options.get("labels"))
+    low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage)))
+    verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage)))
+    if not verdict.ok:
+        raise QuantlogicError(f"the circuit failed verification, nothing written: {verdict.text}")
+    meta = {"verdict": verdict.as_dict(), "layer_ands": low.layer_ands}
+    return Bundle(intnet, low.aig, low, meta), verdict, summary

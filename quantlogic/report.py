@@ -40,3 +40,27 @@ def describe_intnet(net):
                  f"[{net.out_W.min()}, {net.out_W.max()}], bias in [{net.out_B.min()}, {net.out_B.max()}]; "
                  "prediction = argmax of integer logits, ties to the smallest index")
     return "\n".join(lines)
+
+
+def describe_circuit(bundle):
+    aig, net, info = bundle.aig, bundle.net, bundle.meta
+    lines = [f"circuit: {aig.n_inputs} inputs (x{{i}}_{{j}} = bit j of feature i's code), "
+             f"{len(aig.output_lits)} outputs (y_j = bit j of the class index)",
+             f"AND gates: {aig.n_ands}, levels: {aig.depth()}"]
+    for stage, count in info.get("layer_ands", {}).items():
+        lines.append(f"  {stage}: {count} ANDs")
+    verdict = info.get("verdict") or {}
+    lines.append(f"verification: {verdict.get('text', 'none recorded')}")
+    lines.append("")
+    lines.append(describe_intnet(net))
+    return "\n".join(lines)
+
+
+def convert_summary(bundle, verdict):
+    aig = bundle.aig
+    lines = [f"circuit: {aig.n_ands} AND gates, {aig.depth()} levels, {aig.n_inputs} inputs, "
+             f"{len(aig.output_lits)} outputs"]
+    for stage, count in bundle.meta.get("layer_ands", {}).items():
+        lines.append(f"  {stage}: {count} ANDs")
+    lines.append(f"verification: {verdict.text}")
+    return "\n".join(lines)

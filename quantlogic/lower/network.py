@@ -32,6 +32,7 @@ class Lowering:
     logit_offset: int = 0
     class_word: list = field(default_factory=list)
     matches: list = field(default_factory=list)  # the argmax tournament, see arith.argmax
+    layer_ands: dict = field(default_factory=dict)  # AND nodes added by each stage
 
 
 def lower_network(net, progress=None):
@@ -43,6 +44,7 @@ def lower_network(net, progress=None):
     level_words = [word if list(levels) == identity else level_word(aig, word, levels)
                    for word, levels in zip(code_words, net.levels.tolist())]
     low = Lowering(aig, code_words, level_words)
+    low.layer_ands["inputs"] = aig.n_ands
     words = level_words
     for layer, (W, T) in enumerate(net.hidden):
         if progress:
@@ -50,11 +52,13 @@ def lower_network(net, progress=None):
         low.layer_inputs.append(words)
         neurons = [_lower_neuron(aig, layer, j, words, W[j], T[j], net.abits) for j in range(W.shape[0])]
         low.neurons.append(neurons)
+        low.layer_ands[f"layer {layer}"] = aig.n_ands - sum(low.layer_ands.values())
         words = [n.out_word for n in neurons]
     if progress:
         progress("output")
     low.layer_inputs.append(words)
     _lower_output(low, words, net)
+    low.layer_ands["output"] = aig.n_ands - sum(low.layer_ands.values())
     for j, lit in enumerate(low.class_word):
         aig.add_output(f"y_{j}", lit)
     return low

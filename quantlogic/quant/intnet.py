@@ -72,13 +72,17 @@ class IntNetwork:
     def predict(self, X):
         return self.predict_codes(self.encode(X))
 
-    def to_bytes(self):
+    def parts(self):
+        """(meta, arrays) describing the network, for a container."""
         arrays = {"thresholds": self.thresholds, "levels": self.levels, "out_W": self.out_W, "out_B": self.out_B}
         for k, (W, T) in enumerate(self.hidden):
             arrays[f"hidden{k}_W"], arrays[f"hidden{k}_T"] = W, T
         meta = {"ibits": self.ibits, "abits": self.abits, "wbits": self.wbits, "n_hidden": len(self.hidden),
                 "feature_names": list(self.feature_names), "info": self.meta}
-        return pack(KIND, VERSION, meta, arrays)
+        return meta, arrays
+
+    def to_bytes(self):
+        return pack(KIND, VERSION, *self.parts())
 
     def save(self, path):
         from ..container import write_atomic

@@ -136,6 +136,26 @@ def _pin_of(name):
     return int(feature), int(bit)
 
 
+def _neuron_counterexample(net, aig, layer, neuron, n_random=RANDOM_VECTORS):
+    """Input codes where the neuron's sum or output word differs from the IntNetwork, by random simulation."""
+    from ..codes import codes_to_bits
+
+    codes = test_codes(net, n_random=n_random, seed=1)
+    h = np.take_along_axis(net.levels.T, codes, axis=0)
+    hidden, _ = net.forward_codes(codes)
+    if layer:
+        h = hidden[layer - 1]
+    W, T = net.hidden[layer]
+    acc = h @ W[neuron.index]
+    want_sum = acc - neuron.offset
+    want_out = (acc[:, None] >= T[neuron.index][None, :]).sum(axis=1)
+    sim = Simulator(aig, neuron.sum_word + neuron.out_word).bits(codes_to_bits(codes, net.ibits))
+    got_sum = bits_to_ints(sim[:, :len(neuron.sum_word)])
+    got_out = bits_to_ints(sim[:, len(neuron.sum_word):])
+    bad = np.flatnonzero((got_sum != want_sum) | (got_out != want_out))
+    return codes[bad[0]].tolist() if len(bad) else None
+
+
 def _cut_for_word(word, sums):
     """Node values for each sum value, and which sums are consistent with the word's constant/shared bits."""
     bits = word_values(len(word), sums)
@@ -221,13 +241,15 @@ def verify_lowering(net, low, X=None, progress=None):
         return check_exhaustive(net, aig)
     codes = test_codes(net, X)
     failure = _prove_by_parts(net, low, progress)
-    bad = check_vectors(net, aig, codes)
+    failure, local = failure if isinstance(failure, tuple) else (failure, None)
+    bad = check_vectors(net, aig, codes) or local
     if failure is None and bad is None:
         return Verdict(True, "proved (per-neuron + composition): each neuron's sum proved algebraically, its "
                              "thresholds exhaustively over the sum's range, each argmax step by SAT; "
                              f"also tested on {len(codes)} vectors", "per-neuron", len(codes))
     text = failure or "a test vector"
-    return Verdict(False, f"FAILED: {text}" + ("" if bad else f"; no failing input among {len(codes)} test vectors"),
+    return Verdict(False, f"FAILED: {text}" + (f"; counterexample input codes {bad}" if bad else
+                                                 f"; no failing input among {len(codes)} test vectors"),
                    "per-neuron", len(codes), bad)
 
 
@@ -254,7 +276,7 @@ def _prove_by_parts(net, low, progress=None):
         for neuron in neurons:
             problem = check_neuron(aig, words, W[neuron.index], neuron, T[neuron.index])
             if problem:
-                return problem
+                return problem, _neuron_counterexample(net, aig, layer, neuron)
     words = low.layer_inputs[-1]
     expected = low.level_words if not net.hidden else [n.out_word for n in low.neurons[-1]]
     if words != expected:
@@ -268,3 +290,20 @@ def _prove_by_parts(net, low, progress=None):
     if [lit for lit in aig.output_lits] != list(low.class_word):
         return "the outputs are not the argmax's index bits"
     return check_argmax(aig, [n.sum_word for n in low.logits], low.class_word, low.matches)
+
+
+def verify_bundle(bundle, X=None):
+    """Re-prove a bundle's circuit against its IntNetwork: by its lowering records, or exhaustively."""
+    from ..lower.network import Lowering
+
+    low = bundle.lowering
+    if low is None:
+        if bundle.aig.n_inputs > EXHAUSTIVE_LIMIT:
+            codes = test_codes(bundle.net, X)
+            bad = check_vectors(bundle.net, bundle.aig, codes)
+            if bad:
+                return Verdict(False, f"FAILED: counterexample input codes {bad}", "tested", len(codes), bad)
+            return Verdict(True, f"tested ({len(codes)} vectors): no proof records in this bundle",
+                           "tested", len(codes))
+        low = Lowering(bundle.aig, [], [])
+    return verify_lowering(bundle.net, low, X)

@@ -1,0 +1,93 @@
+"""The native circuit bundle (.qlc): one versioned file with the circuit, its IntNetwork, the lowering's
+per-neuron records (so the proof can be re-run) and the metadata of the I/O contract."""
+import numpy as np
+
+from .container import pack, require, unpack, write_atomic
+from .errors import QuantlogicError
+from .ir.aig import AIG
+from .lower.network import Lowering, NeuronCircuit
+from .quant import intnet as intnet_io
+
+KIND = "quantlogic-circuit"
+VERSION = 1
+
+
+class Bundle:
+    def __init__(self, net, aig, lowering=None, meta=None):
+        self.net = net
+        self.aig = aig
+        self.lowering = lowering  # None once the circuit was rewritten (simplified)
+        self.meta = dict(meta or {})
+
+    def to_bytes(self):
+        net_meta, net_arrays = self.net.parts()
+        arrays = {f"net_{k}": v for k, v in net_arrays.items()}
+        fanin0, fanin1, outputs = self.aig.arrays()
+        arrays.update(aig_fanin0=fanin0, aig_fanin1=fanin1, aig_outputs=outputs)
+        if self.lowering is not None:
+            arrays.update(_lowering_arrays(self.lowering))
+        meta = {"net": net_meta, "inputs": self.aig.input_names, "outputs": self.aig.output_names,
+                "has_lowering": self.lowering is not None, "info": self.meta}
+        return pack(KIND, VERSION, meta, arrays)
+
+    def save(self, path):
+        write_atomic(path, self.to_bytes())
+
+
+def _ragged(words):
+    width = max((len(w) for w in words), default=0)
+    out = np.full((len(words), width), -1, dtype=np.int64)
+    for i, w in enumerate(words):
+        out[i, :len(w)] = w
+    return out
+
+
+def _unragged(array):
+    return [[int(v) for v in row if v >= 0] for row in array]
+
+
+def _lowering_arrays(low):
+    arrays = {"low_code": _ragged(low.code_words), "low_level": _ragged(low.level_words),
+              "low_logit_sum": _ragged([n.sum_word for n in low.logits]),
+              "low_logit_offset": np.array([low.logit_offset]), "low_class": np.array(low.class_word, dtype=np.int64),
+              "low_match": np.array([_ragged([m[0][0] + m[0][1], m[1][0] + m[1][1], m[2][0] + m[2][1]])
+                                     for m in low.matches], dtype=np.int64).reshape(len(low.matches), 3, -1)}
+    for layer, neurons in enumerate(low.neurons):
+        arrays[f"low_sum{layer}"] = _ragged([n.sum_word for n in neurons])
+        arrays[f"low_offset{layer}"] = np.array([n.offset for n in neurons], dtype=np.int64)
+        arrays[f"low_out{layer}"] = _ragged([n.out_word for n in neurons])
+    return arrays
+
+
+def _lowering_from(aig, arrays, net):
+    index_bits = max(1, (net.n_classes - 1).bit_length())
+    low = Lowering(aig, _unragged(arrays["low_code"]), _unragged(arrays["low_level"]))
+    for layer in range(len(net.hidden)):
+        sums, outs = _unragged(arrays[f"low_sum{layer}"]), _unragged(arrays[f"low_out{layer}"])
+        offsets = arrays[f"low_offset{layer}"].tolist()
+        low.neurons.append([NeuronCircuit(layer, j, s, o, w) for j, (s, o, w) in enumerate(zip(sums, offsets, outs))])
+    low.layer_inputs = [low.level_words] + [[n.out_word for n in layer] for layer in low.neurons]
+    width_rows = arrays["low_logit_sum"]
+    offset = int(arrays["low_logit_offset"][0])
+    low.logits = [NeuronCircuit(len(net.hidden), c, [int(v) for v in row], offset, []) for c, row in enumerate(width_rows)]
+    low.logit_offset = offset
+    low.class_word = arrays["low_class"].tolist()
+    split = lambda row: ([int(v) for v in row[:-index_bits]], [int(v) for v in row[-index_bits:]])  # noqa: E731
+    low.matches = [tuple(split(part) for part in match) for match in arrays["low_match"]]
+    return low
+
+
+def load(path):
+    meta, arrays = unpack(path, KIND, VERSION)
+    require(arrays, ["aig_fanin0", "aig_fanin1", "aig_outputs"], path, KIND)
+    try:
+        net = intnet_io.from_parts(meta["net"], {k[4:]: v for k, v in arrays.items() if k.startswith("net_")}, path)
+        aig = AIG.from_arrays(meta["inputs"], arrays["aig_fanin0"], arrays["aig_fanin1"], meta["outputs"],
+                              arrays["aig_outputs"])
+        lowering = _lowering_from(aig, arrays, net) if meta.get("has_lowering") else None
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise QuantlogicError(f"{path}: corrupt circuit bundle ({exc})") from None
+    expected_inputs = [f"x{i}_{j}" for i in range(net.n_features) for j in range(net.ibits)]
+    if aig.input_names != expected_inputs:
+        raise QuantlogicError(f"{path}: corrupt circuit bundle (input pins do not match the network)")
+    return Bundle(net, aig, lowering, meta.get("info", {}))

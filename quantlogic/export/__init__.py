@@ -1,0 +1,1 @@
+"""Exporters: each turns a circuit into the text or bytes of one file format."""

@@ -1,0 +1,34 @@
+"""JSON metadata of the I/O contract: how to drive the circuit's pins from outside, with no quantlogic code."""
+import json
+
+
+def metadata(bundle):
+    net, aig = bundle.net, bundle.aig
+    index_bits = max(1, (net.n_classes - 1).bit_length())
+    features = []
+    for i, name in enumerate(net.names()):
+        features.append({
+            "index": i, "name": name, "pins": [f"x{i}_{j}" for j in range(net.ibits)],
+            "thresholds": [float(t) for t in net.thresholds[i]],
+            "levels": [int(v) for v in net.levels[i]],
+        })
+    info = bundle.meta
+    return {
+        "format": "quantlogic-circuit-metadata", "version": 1,
+        "encoding": ("code = number of thresholds t with x >= t (0..2^ibits-1); pin x{i}_{j} is bit j of code i, "
+                     "bit 0 least significant"),
+        "features": features,
+        "output": {"kind": "argmax", "classes": net.n_classes, "tie_break": "smallest index",
+                   "pins": [f"y_{j}" for j in range(index_bits)],
+                   "encoding": "the predicted class index in binary, pin y_j is bit j, bit 0 least significant"},
+        "bits": {"weights": net.wbits, "activations": net.abits, "inputs": net.ibits},
+        "widths": net.widths,
+        "circuit": {"inputs": aig.n_inputs, "outputs": len(aig.output_lits), "ands": aig.n_ands, "levels": aig.depth()},
+        "source_sha256": net.meta.get("source_sha256"),
+        "source": net.meta.get("source"),
+        "verification": info.get("verdict"),
+    }
+
+
+def to_json(bundle):
+    return json.dumps(metadata(bundle), indent=2, sort_keys=True) + "\n"
