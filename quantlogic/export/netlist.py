@@ -78,8 +78,11 @@ def to_verilog(aig, module="quantlogic"):
             return "1'b1" if lit & 1 else "1'b0"
         return ("~" if lit & 1 else "") + names[lit >> 1]
 
-    ports = [f"  input {n}" for n in aig.input_names] + [f"  output {n}" for n in aig.output_names]
-    lines = [f"module {module} (", ",\n".join(ports), ");"]
+    ports = aig.input_names + aig.output_names
+    lines = [f"module {module} ({', '.join(ports)});"]
+    if aig.input_names:
+        lines.append("  input " + ", ".join(aig.input_names) + ";")
+    lines.append("  output " + ", ".join(aig.output_names) + ";")
     base = 1 + aig.n_inputs
     if aig.n_ands:
         lines.append("  wire " + ", ".join(names[base + k] for k in range(aig.n_ands)) + ";")

@@ -38,16 +38,23 @@ def _uniform_encoding(x, ibits, clip):
 
 
 def _quantile_encoding(x, ibits):
+    """Bins at the data's quantiles, levels at the bin means on an integer grid of 2^(ibits+1) steps, then
+    thresholds moved to the midpoints between levels (each value goes to its nearest level). None when
+    bins or levels would coincide."""
     K = 2 ** ibits - 1
     thresholds = np.quantile(x, np.arange(1, K + 1) / (K + 1))
     if np.any(np.diff(thresholds) <= 0) or thresholds[0] <= x.min():
         return None
     codes = encode(x, thresholds)
+    if np.any(np.bincount(codes, minlength=K + 1) == 0):
+        return None
     reps = np.array([x[codes == c].mean() for c in range(K + 1)])
-    vmax = 2 ** (ibits + 1) - 1
-    scale = (reps[-1] - reps[0]) / vmax
+    scale = (reps[-1] - reps[0]) / (2 ** (ibits + 1) - 1)
     levels = np.round((reps - reps[0]) / scale).astype(np.int64)
-    return thresholds, levels, scale, reps[0]
+    if np.any(np.diff(levels) <= 0):
+        return None
+    values = reps[0] + scale * levels
+    return (values[:-1] + values[1:]) / 2, levels, scale, reps[0]
 
 
 def _encoding_mse(x, thresholds, levels, scale, offset):

@@ -1,0 +1,131 @@
+"""Whole networks: circuit == IntNetwork, bundle round trip, planted bugs, bad bundles."""
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import MODEL_NAMES, assert_clean_failure, load_test_split, model_path, run_cli
+from quantlogic.bundle import load
+from quantlogic.pipeline import convert
+from quantlogic.verify.network import verify_bundle, verify_lowering
+
+
+@pytest.fixture(scope="module")
+def bundles():
+    out = {}
+    for name in MODEL_NAMES:
+        for bits in (2, 3):
+            out[name, bits] = convert(model_path(name), model_path(name, "calib.npy"), wbits=bits, abits=bits,
+                                      ibits=bits)
+    return out
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+@pytest.mark.parametrize("bits", [2, 3])
+def test_circuit_proved_and_predicts_like_intnet(bundles, tmp_path, name, bits):
+    bundle, verdict, _ = bundles[name, bits]
+    assert verdict.ok and verdict.text.startswith("proved")
+    if bundle.aig.n_inputs <= 22:
+        assert verdict.method == "exhaustive"
+    bundle.save(tmp_path / "m.qlc")
+    from quantlogic.artifacts import open_artifact
+
+    X, _ = load_test_split(name)
+    assert np.array_equal(open_artifact(tmp_path / "m.qlc").predict(X), bundle.net.predict(X))
+
+
+def test_bundle_roundtrip_is_lossless(bundles, tmp_path):
+    bundle = bundles["digits", 2][0]
+    bundle.save(tmp_path / "a.qlc")
+    again = load(tmp_path / "a.qlc")
+    again.save(tmp_path / "b.qlc")
+    assert (tmp_path / "a.qlc").read_bytes() == (tmp_path / "b.qlc").read_bytes()
+    assert verify_bundle(again).ok
+
+
+@pytest.mark.parametrize("name,bits", [("digits", 2), ("wine_bn", 3), ("iris", 3)])
+def test_planted_bug_fails_with_counterexample(bundles, name, bits):
+    """Flipping one AND input in the output cone: the verdict fails with a counterexample whenever the
+    function changed (a flip that leaves the function intact may be proved only by exhaustive checking)."""
+    from quantlogic.codes import bits_to_ints, codes_to_bits
+    from quantlogic.kernels.simulate import Simulator
+
+    bundle = bundles[name, bits][0]
+    low = bundle.lowering
+    live = low.aig.cone(low.aig.output_lits)
+    rng = np.random.default_rng(7)
+    caught = 0
+    for node in rng.choice(live, size=6, replace=False):
+        k = node - 1 - low.aig.n_inputs
+        low.aig.fanin1[k] ^= 1
+        try:
+            verdict = verify_lowering(bundle.net, low)
+            if verdict.ok:
+                assert verdict.method == "exhaustive"
+            else:
+                assert "FAILED" in verdict.text
+                if verdict.counterexample is not None:
+                    codes = np.array([verdict.counterexample])
+                    got = bits_to_ints(Simulator(low.aig).bits(codes_to_bits(codes, bundle.net.ibits)))
+                    caught += 1
+                    if verdict.method == "exhaustive":
+                        assert got[0] != bundle.net.predict_codes(codes)[0]
+        finally:
+            low.aig.fanin1[k] ^= 1
+    assert caught >= 1
+
+
+def test_cli_convert_inspect_verify_predict_export(tmp_path):
+    qlc = tmp_path / "iris.qlc"
+    code, out, err = run_cli("convert", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o", qlc,
+                             "--wbits", 3, "--abits", 2, "--ibits", 2)
+    assert code == 0, err
+    assert "proved (exhaustive)" in out and "AND gates" in out
+    code, out, _ = run_cli("inspect", qlc)
+    assert code == 0 and "AND gates:" in out and "verification: proved" in out
+    code, out, _ = run_cli("verify", qlc)
+    assert code == 0 and out.startswith("proved (exhaustive)")
+    code, out, _ = run_cli("predict", qlc, model_path("iris", "test.npz"))
+    X, _ = load_test_split("iris")
+    assert [int(v) for v in out.split()] == load(qlc).net.predict(X).tolist()
+    for fmt in ("aig", "aag", "blif", "v", "json"):
+        code, _, err = run_cli("export", qlc, "-o", tmp_path / f"iris.{fmt}")
+        assert code == 0, err
+    meta = json.loads((tmp_path / "iris.json").read_text())
+    assert meta["output"]["tie_break"] == "smallest index" and meta["features"][2]["name"] == "petal_length"
+    assert meta["verification"]["text"].startswith("proved")
+    code, out, err = run_cli("export", qlc, "-o", tmp_path / "iris.xyz")
+    assert_clean_failure(code, out, err, "unknown export format")
+    assert not (tmp_path / "iris.xyz").exists()
+
+
+def test_bad_bundles_are_one_clear_error(bundles, tmp_path):
+    bundle = bundles["iris", 2][0]
+    bundle.save(tmp_path / "good.qlc")
+    data = (tmp_path / "good.qlc").read_bytes()
+    (tmp_path / "trunc.qlc").write_bytes(data[: len(data) // 3])
+    with zipfile.ZipFile(tmp_path / "good.qlc") as zin, zipfile.ZipFile(tmp_path / "v9.qlc", "w") as zout:
+        for item in zin.namelist():
+            content = zin.read(item)
+            if item == "meta.json":
+                meta = json.loads(content)
+                meta["version"] = 9
+                content = json.dumps(meta).encode()
+            zout.writestr(item, content)
+    for path, words in ((tmp_path / "trunc.qlc", "trunc.qlc"), (tmp_path / "v9.qlc", "version 9")):
+        for args in (("verify", path), ("export", path, "-o", tmp_path / "out.aig")):
+            code, out, err = run_cli(*args)
+            assert_clean_failure(code, out, err, words)
+    assert not (tmp_path / "out.aig").exists()
+
+
+def test_failed_proof_writes_nothing(tmp_path, monkeypatch):
+    """convert refuses to write a bundle whose check fails."""
+    import quantlogic.verify.network as verify_module
+    from quantlogic.errors import QuantlogicError
+
+    monkeypatch.setattr(verify_module, "check_exhaustive",
+                        lambda net, aig: verify_module.Verdict(False, "FAILED (exhaustive): planted", "exhaustive"))
+    with pytest.raises(QuantlogicError, match="failed verification"):
+        convert(model_path("iris"), model_path("iris", "calib.npy"), wbits=2, abits=2, ibits=2)

@@ -1,0 +1,148 @@
+"""The exports satisfy independent tools: ABC, Yosys, iverilog; and the .aig can be driven with only the JSON."""
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import load_test_split, model_path
+from quantlogic.export.formats import export
+from quantlogic.pipeline import convert
+
+ABC = shutil.which("berkeley-abc") or shutil.which("yosys-abc")
+need = lambda tool, path: pytest.mark.skipif(path is None, reason=f"{tool} is not installed (.ci/run installs it)")  # noqa: E731
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("peers")
+    bundle, _, _ = convert(model_path("wine_bn"), model_path("wine_bn", "calib.npy"), wbits=3, abits=2, ibits=2)
+    for fmt in ("aig", "blif", "v", "json"):
+        content = export(bundle, fmt)
+        (folder / f"net.{fmt}").write_bytes(content if isinstance(content, bytes) else content.encode())
+    return folder, bundle
+
+
+def run(cmd, cwd):
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+    return re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+
+
+@need("berkeley-abc", ABC)
+def test_abc_proves_aig_equal_to_blif_and_verilog(exported):
+    folder, bundle = exported
+    out = run([ABC, "-c", "cec net.aig net.blif; cec net.aig net.v; read_aiger net.aig; print_stats"], folder)
+    assert out.count("Networks are equivalent") == 2, out
+    assert "NOT EQUIVALENT" not in out
+    stats = re.search(r"i/o =\s*(\d+)/\s*(\d+)", out)
+    assert stats and int(stats.group(1)) == bundle.aig.n_inputs and int(stats.group(2)) == len(bundle.aig.output_lits)
+
+
+@need("berkeley-abc", ABC)
+def test_abc_finds_a_planted_difference(exported, tmp_path):
+    folder, bundle = exported
+    broken = bundle.aig.copy()
+    live = broken.cone(broken.output_lits)
+    broken.fanin1[live[-1] - 1 - broken.n_inputs] ^= 1
+    from quantlogic.export.aiger import to_aig
+
+    (tmp_path / "bad.aig").write_bytes(to_aig(broken))
+    out = run([ABC, "-c", f"cec {folder / 'net.blif'} bad.aig"], tmp_path)
+    assert "NOT EQUIVALENT" in out, out
+
+
+@need("yosys", shutil.which("yosys"))
+@need("berkeley-abc", ABC)
+def test_yosys_reads_the_verilog(exported):
+    folder, _ = exported
+    out = run(["yosys", "-p", "read_verilog net.v; synth -top quantlogic; aigmap; write_aiger -symbols yosys.aig"],
+              folder)
+    assert "ERROR" not in out and (folder / "yosys.aig").exists(), out
+    out = run([ABC, "-c", "cec net.aig yosys.aig"], folder)
+    assert "Networks are equivalent" in out, out
+
+
+TESTBENCH = """
+module tb;
+  reg [{n}:0] vec; wire [{m}:0] y; integer fd, r;
+  reg [1023:0] path;
+  quantlogic dut({ports});
+  initial begin
+    if (!$value$plusargs("vectors=%s", path)) $finish;
+    fd = $fopen(path, "r");
+    while (!$feof(fd)) begin
+      r = $fscanf(fd, "%b\\n", vec);
+      if (r == 1) begin #1 $display("%b", y); end
+    end
+    $finish;
+  end
+endmodule
+"""
+
+
+@need("iverilog", shutil.which("iverilog"))
+def test_iverilog_simulation_matches_intnet(exported):
+    folder, bundle = exported
+    aig, net = bundle.aig, bundle.net
+    X, _ = load_test_split("wine_bn")
+    codes = net.encode(X)
+    n_in, n_out = aig.n_inputs, len(aig.output_lits)
+    ports = ", ".join([f".{name}(vec[{k}])" for k, name in enumerate(aig.input_names)] +
+                      [f".{name}(y[{k}])" for k, name in enumerate(aig.output_names)])
+    (folder / "tb.v").write_text(TESTBENCH.format(n=n_in - 1, m=n_out - 1, ports=ports))
+    bits = ((codes[:, :, None] >> np.arange(net.ibits)) & 1).reshape(len(codes), -1)
+    (folder / "vectors.txt").write_text("".join("".join(str(b) for b in row[::-1]) + "\n" for row in bits))
+    out = run(["iverilog", "-g2005", "-o", "sim.vvp", "tb.v", "net.v"], folder)
+    assert (folder / "sim.vvp").exists(), out
+    lines = run(["vvp", "-n", "sim.vvp", "+vectors=vectors.txt"], folder).split()
+    got = [int(line, 2) for line in lines if re.fullmatch(r"[01]+", line)]
+    assert got == net.predict(X).tolist()
+
+
+def read_binary_aiger(data):
+    """A small independent reader: (n_inputs, output literals, list of (lhs, rhs0, rhs1), symbols)."""
+    header, rest = data.split(b"\n", 1)
+    _, M, I, L, O, A = header.split()
+    I, O, A = int(I), int(O), int(A)
+    lines = rest.split(b"\n", O)
+    outputs = [int(x) for x in lines[:O]]
+    body, pos, gates = lines[O], 0, []
+    for k in range(A):
+        deltas = []
+        for _ in range(2):
+            x, shift = 0, 0
+            while True:
+                byte = body[pos]
+                pos += 1
+                x |= (byte & 0x7F) << shift
+                shift += 7
+                if byte < 0x80:
+                    break
+            deltas.append(x)
+        lhs = 2 * (I + 1 + k)
+        gates.append((lhs, lhs - deltas[0], lhs - deltas[0] - deltas[1]))
+    symbols = dict(line.split(" ", 1) for line in body[pos:].decode().split("\nc\n")[0].splitlines() if " " in line)
+    return I, outputs, gates, symbols
+
+
+def test_aig_driven_with_only_the_json_metadata(exported):
+    folder, bundle = exported
+    meta = json.loads((folder / "net.json").read_text())
+    I, outputs, gates, symbols = read_binary_aiger((folder / "net.aig").read_bytes())
+    X, _ = load_test_split("wine_bn")
+    pin_value = {}
+    for feature in meta["features"]:
+        code = np.sum(X[:, feature["index"]][:, None] >= np.array(feature["thresholds"])[None, :], axis=1)
+        for j, pin in enumerate(feature["pins"]):
+            pin_value[pin] = (code >> j) & 1
+    values = {0: np.zeros(len(X), dtype=np.int64)}
+    for k in range(I):
+        values[k + 1] = pin_value[symbols[f"i{k}"]]
+    lit = lambda x: values[x >> 1] ^ (x & 1)  # noqa: E731
+    for lhs, a, b in gates:
+        values[lhs >> 1] = lit(a) & lit(b)
+    by_name = {symbols[f"o{k}"]: lit(o) for k, o in enumerate(outputs)}
+    predicted = sum(by_name[pin] << j for j, pin in enumerate(meta["output"]["pins"]))
+    assert predicted.tolist() == bundle.net.predict(X).tolist()
