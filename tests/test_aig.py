@@ -110,3 +110,19 @@ def test_argmax_ties_to_smallest_index(n_words, width):
     bits = ((patterns[:, None] >> np.arange(aig.n_inputs)) & 1).astype(bool)
     values = (patterns[:, None] >> (np.arange(n_words) * width)) & ((1 << width) - 1)
     assert np.array_equal(bits_to_ints(Simulator(aig).bits(bits)), np.argmax(values, axis=1))
+
+
+def test_dot_export_and_its_size_limit():
+    import pytest
+
+    from quantlogic.errors import QuantlogicError
+
+    aig = AIG()
+    lits = [aig.add_input(f"i{k}") for k in range(8)]
+    for k in range(40):
+        lits.append(aig.and_(lits[-1], neg(lits[k % 8])) if k % 3 else aig.and_(lits[k % 8], lits[-2]))
+    aig.add_output("o", lits[-1])
+    text = netlist.to_dot(aig)
+    assert text.startswith("digraph aig {") and text.count("->") == 2 * aig.n_ands + 1
+    with pytest.raises(QuantlogicError, match="DOT output is limited"):
+        netlist.to_dot(aig, max_nodes=10)

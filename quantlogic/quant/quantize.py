@@ -87,7 +87,7 @@ def quantize(net, X, wbits=3, abits=3, ibits=3, method="mse"):
     out_W_deq = Wq * s / in_scale[None, :]
     intnet = IntNetwork(ibits, abits, wbits, thresholds, levels, hidden_int, Wq, B)
     validate(intnet, "quantized network")
-    input_values = in_offset_table(encodings)
+    input_values = input_value_table(encodings)
     fq = FakeQuant(thresholds, input_values, hidden_fq, out_W_deq, B * s - out_W_deq @ in_offset, abits, s)
     return intnet, fq
 
@@ -97,7 +97,7 @@ def _moments(V):
     return V.T @ V / len(V)
 
 
-def in_offset_table(encodings):
+def input_value_table(encodings):
     """Float value of each input code: offset + scale * level."""
     return np.array([offset + scale * lv for _, lv, scale, offset in encodings])
 

@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..codes import bits_to_ints
-from ..ir.aig import AIG, FALSE, neg
+from ..ir.aig import AIG, FALSE, TRUE, neg
 from ..kernels.simulate import Simulator
-from ..lower.arith import at_least
+from ..lower.arith import entries_winner, tournament_pairs
 from . import algebra
 from .cones import evaluate_cone, word_values
 from .sat import CNF
@@ -32,7 +32,6 @@ def all_input_words(n_inputs):
     """Input words enumerating every pattern of n_inputs bits (pattern p sets input t to bit t of p)."""
     n_words = max(1, 1 << max(0, n_inputs - 6))
     words = np.zeros((n_inputs, n_words), dtype=np.uint64)
-    patterns = np.arange(64, dtype=np.uint64)
     for t in range(n_inputs):
         if t < 6:
             mask = np.uint64(0)
@@ -42,7 +41,6 @@ def all_input_words(n_inputs):
             words[t, :] = mask
         else:
             words[t, :] = np.where((np.arange(n_words) >> (t - 6)) & 1, ~np.uint64(0), np.uint64(0))
-    del patterns
     return words
 
 
@@ -190,9 +188,6 @@ def reference_match(width, index_bits):
 def check_argmax(aig, logit_words, class_word, matches):
     """None when the tournament is wired as an argmax (ties to the smallest index) and every match is
     proved equal to the reference compare-and-select by SAT; else a message."""
-    from ..lower.arith import entries_winner, tournament_pairs
-    from ..ir.aig import TRUE
-
     width = len(logit_words[0])
     index_bits = max(1, (len(logit_words) - 1).bit_length())
     entries = [(list(w), [TRUE if (c >> j) & 1 else FALSE for j in range(index_bits)])
