@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from quantlogic.kernels.simulate import Simulator
-from quantlogic.pipeline import convert, load_float_network
+from quantlogic.pipeline import convert
 
 MODELS = pathlib.Path(__file__).resolve().parent.parent / "models"
 

@@ -1,5 +1,4 @@
 """Command line: parses arguments and dispatches; the work lives in the stage modules."""
-import pathlib
 import sys
 
 import click
