@@ -19,18 +19,25 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def write_atomic(path, data):
-    """Write bytes or str to path through a temporary file in the same folder."""
+    """Write bytes or str to path through a temporary file in the same folder (permissions as for a new
+    file); an unwritable place is a QuantlogicError and leaves nothing behind."""
     path = pathlib.Path(path)
     if isinstance(data, str):
         data = data.encode()
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise QuantlogicError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def pack(kind, version, meta, arrays):

@@ -76,3 +76,11 @@ def test_help_and_version_do_not_import_torch():
            "assert 'torch' not in sys.modules, 'torch imported'"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_unwritable_output_is_one_clear_error(quantized_models, tmp_path):
+    intnet, _ = quantized_models["iris"]
+    intnet.save(tmp_path / "iris.qnet")
+    code, out, err = run_cli("convert", tmp_path / "iris.qnet", "-o", tmp_path / "missing" / "x.qlc")
+    assert_clean_failure(code, out, err, "cannot write")
+    assert list(tmp_path.iterdir()) == [tmp_path / "iris.qnet"]
