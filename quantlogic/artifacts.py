@@ -36,6 +36,31 @@ class CircuitArtifact:
         return describe_circuit(self.bundle)
 
 
+class DiagramArtifact:
+    """A whole-network decision diagram exported as JSON: it classifies on its own."""
+
+    def __init__(self, diagram, path):
+        self.diagram = diagram
+        self.path = path
+
+    def predict(self, X):
+        import numpy as np
+
+        d = self.diagram
+        if d.kind != "network":
+            raise QuantlogicError(f"{self.path}: a neuron's diagram does not predict classes")
+        if X.shape[1] != len(d.input_names):
+            raise QuantlogicError(f"the diagram takes {len(d.input_names)} features, the data has shape {X.shape}")
+        codes = np.stack([np.searchsorted(d.input_thresholds[i], X[:, i], side="right")
+                          for i in range(X.shape[1])], axis=1)
+        return d.evaluate(codes)
+
+    def describe(self):
+        from .report import describe_diagram
+
+        return describe_diagram(self.diagram)
+
+
 def open_artifact(path):
     suffix = pathlib.Path(path).suffix.lower()
     if suffix == ".qnet":
@@ -46,4 +71,26 @@ def open_artifact(path):
         from .bundle import load
 
         return CircuitArtifact(load(path))
-    raise QuantlogicError(f"{path}: unknown model file type {suffix!r} (expected .qnet or .qlc)")
+    if suffix == ".json":
+        from .export.tree import from_json
+
+        try:
+            text = pathlib.Path(path).read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QuantlogicError(f"{path}: cannot read ({exc})") from None
+        return DiagramArtifact(from_json(text, path), path)
+    raise QuantlogicError(f"{path}: unknown model file type {suffix!r} (expected .qnet, .qlc or a diagram .json)")
+
+
+def load_network(path):
+    """The IntNetwork of a .qnet or a .qlc file."""
+    suffix = pathlib.Path(path).suffix.lower()
+    if suffix == ".qnet":
+        from .quant.intnet import load
+
+        return load(path)
+    if suffix == ".qlc":
+        from .bundle import load
+
+        return load(path).net
+    raise QuantlogicError(f"{path}: expected a .qnet or .qlc file")

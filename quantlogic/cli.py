@@ -95,7 +95,7 @@ def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_d
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write predictions to a .npy file.")
 def predict(model, data, output):
-    """Predict classes of the rows in DATA with MODEL (.qnet, .qlc)."""
+    """Predict classes of the rows in DATA with MODEL (.qnet, .qlc, or a diagram .json)."""
     import numpy as np
 
     from .artifacts import open_artifact
@@ -176,6 +176,34 @@ def export(bundle_path, output, fmt):
     fmt = format_for(output, fmt)
     write_atomic(output, export_to(load(bundle_path), fmt))
     click.echo(f"wrote {output} ({fmt})")
+
+
+@main.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--neuron", help="One hidden neuron, LAYER.INDEX (e.g. 0.3), instead of the whole network.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write .txt (rules), .json, .dot, .py, or a circuit (.qlc, .aig, .aag, .blif, .v).")
+@click.option("--max-nodes", type=click.IntRange(1), help="Node budget (default 1,000,000).")
+@click.option("--max-input-bits", type=click.IntRange(1, 64), help="Input bits a whole-network diagram may have "
+              "(default 28).")
+def tree(model, neuron, output, max_nodes, max_input_bits):
+    """An exact decision diagram of MODEL (.qnet, .qlc), or of one of its neurons; prints rules without -o."""
+    from .artifacts import load_network
+    from .container import write_atomic
+    from .export.tree import to_text
+    from .report import describe_diagram
+    from .trees import build, render
+
+    net = load_network(model)
+    diagram, verdict, seconds = build(net, neuron, max_nodes, max_input_bits)
+    summary = describe_diagram(diagram, verdict, seconds)
+    if output:
+        write_atomic(output, render(net, diagram, verdict, output))
+        click.echo(summary)
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(to_text(diagram), nl=False)
+        click.echo(summary, err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -64,3 +64,14 @@ def convert_summary(bundle, verdict):
         lines.append(f"  {stage}: {count} ANDs")
     lines.append(f"verification: {verdict.text}")
     return "\n".join(lines)
+
+
+def describe_diagram(d, verdict=None, seconds=None):
+    what = "the whole network (leaves are classes)" if d.kind == "network" else "one neuron (leaves are its output code)"
+    lines = [f"decision diagram of {what}: {d.n_nodes} nodes, {d.n_leaves} leaves, depth {d.depth()}, "
+             f"{d.paths()} leaves when unfolded into a tree"]
+    if seconds is not None:
+        lines.append(f"built in {seconds:.2f} s")
+    if verdict is not None:
+        lines.append(f"verification: {verdict.text}")
+    return "\n".join(lines)

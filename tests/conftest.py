@@ -43,3 +43,23 @@ def quantized_models():
 def load_test_split(name):
     with np.load(model_path(name, "test.npz")) as data:
         return data["X"].astype(np.float64), data["y"]
+
+
+def random_intnet(rng, n_features, ibits, widths, abits, wbits=3, n_classes=3):
+    """A random, valid IntNetwork (uniform input levels) for property tests."""
+    from quantlogic.quant.intnet import IntNetwork
+
+    K, M, q = 2 ** ibits - 1, 2 ** abits - 1, max(1, 2 ** (wbits - 1) - 1)
+    thresholds = np.sort(rng.normal(size=(n_features, K)), axis=1) + np.arange(K) * 1e-3
+    levels = np.tile(np.arange(K + 1), (n_features, 1))
+    hidden, width, vmax = [], n_features, K
+    for out in widths:
+        W = rng.integers(-q, q + 1, size=(out, width))
+        lo, hi = np.minimum(W * vmax, 0).sum(1), np.maximum(W * vmax, 0).sum(1)
+        T = np.sort(rng.integers(lo[:, None], hi[:, None] + 2, size=(out, M)), axis=1)
+        hidden.append((W, T))
+        width, vmax = out, M
+    out_W = rng.integers(-q, q + 1, size=(n_classes, width))
+    out_B = rng.integers(-3, 4, size=n_classes)
+    return IntNetwork(ibits, abits, wbits, thresholds, levels, hidden, out_W, out_B,
+                      [f"f{i}" for i in range(n_features)])

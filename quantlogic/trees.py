@@ -1,0 +1,59 @@
+"""The tree command's steps: build a diagram, check it, and write it in the format a file name asks for."""
+import pathlib
+import time
+
+from .errors import QuantlogicError
+
+TREE_FORMATS = ("txt", "json", "dot", "py", "qlc", "aig", "aag", "blif", "v")
+
+
+def build(net, neuron=None, max_nodes=None, max_input_bits=None):
+    """(diagram, verdict, seconds)."""
+    from .lower import to_tree
+    from .verify.tree import verify_diagram
+
+    start = time.perf_counter()
+    if neuron is not None:
+        diagram = to_tree.neuron_diagram(net, neuron, max_nodes or to_tree.MAX_NODES)
+    else:
+        diagram = to_tree.network_diagram(net, max_input_bits or to_tree.MAX_NETWORK_INPUT_BITS,
+                                          max_nodes or to_tree.MAX_NODES)
+    seconds = time.perf_counter() - start
+    verdict = verify_diagram(net, diagram, neuron)
+    if not verdict.ok:
+        raise QuantlogicError(f"the diagram failed its check, nothing written: {verdict.text}")
+    return diagram, verdict, seconds
+
+
+def render(net, diagram, verdict, path):
+    """File content for path, by its extension."""
+    from .export import tree as tree_export
+
+    fmt = pathlib.Path(path).suffix.lower().lstrip(".")
+    if fmt not in TREE_FORMATS:
+        raise QuantlogicError(f"unknown tree output format {fmt or '(none)'!r}; choose one of {', '.join(TREE_FORMATS)}")
+    if fmt == "txt":
+        return tree_export.to_text(diagram)
+    if fmt == "json":
+        return tree_export.to_json(diagram)
+    if fmt == "dot":
+        return tree_export.to_dot(diagram)
+    if fmt == "py":
+        return tree_export.to_python(diagram)
+    return _as_circuit(net, diagram, verdict, fmt)
+
+
+def _as_circuit(net, diagram, verdict, fmt):
+    from .bundle import Bundle
+    from .export.formats import export
+    from .lower.tree_to_aig import diagram_to_aig
+    from .verify.network import verify_bundle
+
+    if diagram.kind != "network":
+        raise QuantlogicError("only a whole-network diagram becomes a circuit bundle or netlist")
+    bundle = Bundle(net, diagram_to_aig(diagram), None, {"origin": "decision diagram"})
+    circuit_verdict = verify_bundle(bundle)
+    if not circuit_verdict.ok:
+        raise QuantlogicError(f"the diagram's circuit failed verification, nothing written: {circuit_verdict.text}")
+    bundle.meta["verdict"] = circuit_verdict.as_dict()
+    return bundle.to_bytes() if fmt == "qlc" else export(bundle, fmt)
