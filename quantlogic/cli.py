@@ -126,11 +126,14 @@ def inspect(model):
 @main.command()
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qlc bundle to write.")
+@click.option("--no-simplify", is_flag=True, help="Keep the circuit as lowered (default: sweep and fraig).")
 @quant_options
-def convert(source, output, calib, wbits, abits, ibits, act, labels, method, feature_names, trust_pickle):
-    """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, write a .qlc bundle."""
+def convert(source, output, no_simplify, calib, wbits, abits, ibits, act, labels, method, feature_names,
+            trust_pickle):
+    """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
     from .pipeline import convert as run_convert
-    from .report import convert_summary, quantize_summary
+    from .report import convert_summary, quantize_summary, simplify_summary
+    from .simplify.pipeline import EFFORT, simplify_bundle
 
     progress = StageProgress(total=None)
     try:
@@ -139,10 +142,34 @@ def convert(source, output, calib, wbits, abits, ibits, act, labels, method, fea
                                                method=method, names_file=feature_names)
     finally:
         progress.close()
-    bundle.save(output)
     if summary:
         click.echo(quantize_summary(summary))
     click.echo(convert_summary(bundle, verdict))
+    if not no_simplify:
+        bundle = simplify_bundle(bundle, EFFORT["default"])
+        click.echo(simplify_summary(bundle))
+    bundle.save(output)
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qlc bundle to write.")
+@click.option("--passes", help="Comma-separated passes: sweep, fraig, balance.")
+@click.option("--effort", type=click.Choice(["low", "default", "high"]), help="A preset list of passes.")
+@click.option("--abc", "abc_script", help='Run an ABC script after the passes, e.g. "dc2" or "resyn2".')
+def simplify(bundle_path, output, passes, effort, abc_script):
+    """Simplify the circuit of BUNDLE; the result is proved equivalent before it is written."""
+    from .bundle import load
+    from .report import simplify_summary
+    from .simplify.pipeline import EFFORT, parse_passes, simplify_bundle
+
+    if passes and effort:
+        raise QuantlogicError("give --passes or --effort, not both")
+    names = parse_passes(passes) if passes else ([] if abc_script and not effort else EFFORT[effort or "default"])
+    bundle = simplify_bundle(load(bundle_path), names, abc_script)
+    bundle.save(output)
+    click.echo(simplify_summary(bundle))
     click.echo(f"wrote {output}")
 
 

@@ -48,7 +48,10 @@ def describe_circuit(bundle):
              f"{len(aig.output_lits)} outputs (y_j = bit j of the class index)",
              f"AND gates: {aig.n_ands}, levels: {aig.depth()}"]
     for stage, count in info.get("layer_ands", {}).items():
-        lines.append(f"  {stage}: {count} ANDs")
+        lines.append(f"  {stage}: {count} ANDs as lowered")
+    for st in info.get("simplify", []):
+        if "ands_after" in st:
+            lines.append(f"  simplified by {st['pass']}: {st['ands_before']} -> {st['ands_after']} ANDs")
     verdict = info.get("verdict") or {}
     lines.append(f"verification: {verdict.get('text', 'none recorded')}")
     lines.append("")
@@ -74,4 +77,16 @@ def describe_diagram(d, verdict=None, seconds=None):
         lines.append(f"built in {seconds:.2f} s")
     if verdict is not None:
         lines.append(f"verification: {verdict.text}")
+    return "\n".join(lines)
+
+
+def simplify_summary(bundle):
+    lines = ["simplification:"]
+    for st in bundle.meta.get("simplify", []):
+        if "ands_after" in st:
+            lines.append(f"  {st['pass']}: {st['ands_before']} -> {st['ands_after']} ANDs ({st['seconds']:.2f} s)")
+        else:
+            lines.append(f"  {st['pass']}: {st['seconds']:.2f} s")
+    lines.append(f"circuit: {bundle.aig.n_ands} AND gates, {bundle.aig.depth()} levels")
+    lines.append(f"verification: {bundle.meta['verdict']['text']}")
     return "\n".join(lines)

@@ -53,7 +53,7 @@ class CNF:
         self.clauses += [[-out, a, b], [-out, -a, -b], [out, -a, b], [out, a, -b]]
         return out
 
-    def differ(self, xs, ys):
-        """Satisfiable iff some pair differs: returns {var: bool} of a witness or None."""
+    def differ(self, xs, ys, decision_limit=None):
+        """Whether some pair can differ: {var: bool} of a witness, None when they never differ, or UNKNOWN."""
         diffs = [self.xor(x, y) for x, y in zip(xs, ys, strict=True)]
-        return satisfy(self.n_vars, self.clauses + [diffs])
+        return satisfy(self.n_vars, self.clauses + [diffs], decision_limit)

@@ -1,0 +1,1 @@
+"""Simplification passes on AIGs; each is (aig, params) -> (aig, stats)."""

@@ -1,0 +1,76 @@
+"""Structural passes: dead-node sweep and AND-tree balancing."""
+from ..ir.aig import AIG
+
+
+def rebuild(aig, lit_of_node=None):
+    """A fresh strashed AIG with only the outputs' cones, optionally through a node -> literal rewrite
+    applied as each AND is rebuilt. Returns the new AIG."""
+    new = AIG()
+    mapping = {0: 0}
+    for k, name in enumerate(aig.input_names):
+        mapping[k + 1] = new.add_input(name)
+    base = 1 + aig.n_inputs
+    live = aig.cone(aig.output_lits)
+
+    def lit(old):
+        return mapping[old >> 1] ^ (old & 1)
+
+    for node in live:
+        k = node - base
+        mapping[node] = new.and_(lit(aig.fanin0[k]), lit(aig.fanin1[k]))
+        if lit_of_node is not None:
+            mapping[node] = lit_of_node(node, mapping[node], new)
+    for name, out in zip(aig.output_names, aig.output_lits):
+        new.add_output(name, lit(out))
+    return new
+
+
+def sweep(aig, params=None):
+    """Remove AND nodes outside every output's cone (and re-strash)."""
+    new = rebuild(aig)
+    return new, {"pass": "sweep", "ands_before": aig.n_ands, "ands_after": new.n_ands}
+
+
+def balance(aig, params=None):
+    """Rebuild each multi-input AND (a tree of uncomplemented, single-fanout ANDs) as a tree of minimum
+    depth, pairing the shallowest operands first."""
+    base = 1 + aig.n_inputs
+    fanout = [0] * aig.n_nodes
+    for a, b in zip(aig.fanin0, aig.fanin1):
+        fanout[a >> 1] += 1
+        fanout[b >> 1] += 1
+    for out in aig.output_lits:
+        fanout[out >> 1] += 1
+    new = AIG()
+    mapping = {0: 0}
+    for k, name in enumerate(aig.input_names):
+        mapping[k + 1] = new.add_input(name)
+    depth = {}
+
+    def level(lit):
+        return depth.get(lit >> 1, 0)
+
+    def leaves(node):
+        out, todo = [], [aig.fanin0[node - base], aig.fanin1[node - base]]
+        while todo:
+            lit = todo.pop()
+            child = lit >> 1
+            if not lit & 1 and child >= base and fanout[child] == 1:
+                todo += [aig.fanin0[child - base], aig.fanin1[child - base]]
+            else:
+                out.append(mapping[child] ^ (lit & 1))
+        return out
+
+    for node in aig.cone(aig.output_lits):
+        operands = sorted(leaves(node), key=lambda lit: (level(lit), lit))
+        while len(operands) > 1:
+            a, b = operands.pop(0), operands.pop(0)
+            lit = new.and_(a, b)
+            depth.setdefault(lit >> 1, 1 + max(level(a), level(b)))
+            operands.append(lit)
+            operands.sort(key=lambda x: (level(x), x))
+        mapping[node] = operands[0]
+    for name, out in zip(aig.output_names, aig.output_lits):
+        new.add_output(name, mapping[out >> 1] ^ (out & 1))
+    return new, {"pass": "balance", "ands_before": aig.n_ands, "ands_after": new.n_ands,
+                 "levels_before": aig.depth(), "levels_after": new.depth()}

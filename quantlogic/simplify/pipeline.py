@@ -1,0 +1,55 @@
+"""Named passes, effort levels, and simplification of a bundle with re-verification."""
+import time
+
+from ..errors import QuantlogicError
+from .fraig import fraig
+from .passes import balance, sweep
+
+PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance}
+EFFORT = {"low": ["sweep"], "default": ["sweep", "fraig"], "high": ["sweep", "fraig", "balance", "fraig"]}
+
+
+def parse_passes(text):
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in names if p not in PASSES]
+    if unknown or not names:
+        raise QuantlogicError(f"unknown pass {', '.join(unknown) or '(none)'}; choose from {', '.join(PASSES)}")
+    return names
+
+
+def run_passes(aig, names, abc_script=None):
+    """(simplified AIG, list of per-pass stats)."""
+    stats = []
+    for name in names:
+        start = time.perf_counter()
+        aig, st = PASSES[name](aig)
+        st["seconds"] = round(time.perf_counter() - start, 3)
+        stats.append(st)
+    if abc_script:
+        from .abc import run_abc
+
+        start = time.perf_counter()
+        before = aig.n_ands
+        aig, line = run_abc(aig, abc_script)
+        stats.append({"pass": f"abc {abc_script}", "ands_before": before, "ands_after": aig.n_ands,
+                      "abc": line, "seconds": round(time.perf_counter() - start, 3)})
+    return aig, stats
+
+
+def simplify_bundle(bundle, names, abc_script=None):
+    """A new Bundle with the simplified circuit, proved equivalent to the one it came from; raises
+    QuantlogicError (nothing to write) when that proof fails."""
+    from ..bundle import Bundle
+    from ..verify.cec import equivalent
+
+    new_aig, stats = run_passes(bundle.aig, names, abc_script)
+    start = time.perf_counter()
+    verdict = equivalent(bundle.aig, new_aig)
+    if not verdict.ok:
+        raise QuantlogicError(f"the simplified circuit failed its equivalence check, nothing written: {verdict.text}")
+    seconds = round(time.perf_counter() - start, 3)
+    previous = (bundle.meta.get("verdict") or {}).get("text", "unverified")
+    meta = dict(bundle.meta)
+    meta["verdict"] = {**verdict.as_dict(), "text": f"{verdict.text}; the circuit before simplification: {previous}"}
+    meta["simplify"] = stats + [{"pass": "equivalence check", "seconds": seconds}]
+    return Bundle(bundle.net, new_aig, None, meta)
