@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -63,3 +64,17 @@ def random_intnet(rng, n_features, ibits, widths, abits, wbits=3, n_classes=3):
     out_B = rng.integers(-3, 4, size=n_classes)
     return IntNetwork(ibits, abits, wbits, thresholds, levels, hidden, out_W, out_B,
                       [f"f{i}" for i in range(n_features)])
+
+
+@st.composite
+def random_aigs(draw, max_inputs=6, max_ands=40):
+    from quantlogic.ir.aig import AIG, FALSE
+
+    aig = AIG()
+    lits = [FALSE] + [aig.add_input(f"i{k}") for k in range(draw(st.integers(1, max_inputs)))]
+    for _ in range(draw(st.integers(0, max_ands))):
+        a, b = draw(st.sampled_from(lits)), draw(st.sampled_from(lits))
+        lits.append(aig.and_(a ^ draw(st.integers(0, 1)), b ^ draw(st.integers(0, 1))))
+    for k in range(draw(st.integers(1, 4))):
+        aig.add_output(f"o{k}", draw(st.sampled_from(lits)) ^ draw(st.integers(0, 1)))
+    return aig

@@ -3,6 +3,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import random_aigs
 from quantlogic.codes import bits_to_ints
 from quantlogic.export import aiger, netlist
 from quantlogic.ir.aig import AIG, FALSE, TRUE, neg
@@ -17,18 +18,6 @@ def test_and_folds_constants_and_hashes():
     assert aig.and_(a, neg(a)) == FALSE
     ab = aig.and_(a, b)
     assert aig.and_(b, a) == ab and aig.n_ands == 1
-
-
-@st.composite
-def random_aigs(draw, max_inputs=6, max_ands=40):
-    aig = AIG()
-    lits = [FALSE] + [aig.add_input(f"i{k}") for k in range(draw(st.integers(1, max_inputs)))]
-    for _ in range(draw(st.integers(0, max_ands))):
-        a, b = draw(st.sampled_from(lits)), draw(st.sampled_from(lits))
-        lits.append(aig.and_(a ^ draw(st.integers(0, 1)), b ^ draw(st.integers(0, 1))))
-    for k in range(draw(st.integers(1, 4))):
-        aig.add_output(f"o{k}", draw(st.sampled_from(lits)) ^ draw(st.integers(0, 1)))
-    return aig
 
 
 def naive_eval(aig, bits):

@@ -1,0 +1,98 @@
+"""Every pass preserves the function; re-verification catches a pass that does not; the ABC backend."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import load_test_split, model_path, random_aigs
+from quantlogic.errors import QuantlogicError
+from quantlogic.kernels.simulate import Simulator
+from quantlogic.pipeline import convert
+from quantlogic.simplify import pipeline as simplify_pipeline
+from quantlogic.simplify.pipeline import EFFORT, PASSES, simplify_bundle
+from quantlogic.verify.cec import equivalent
+from quantlogic.verify.network import verify_bundle
+
+
+def truth_table(aig):
+    n = aig.n_inputs
+    patterns = np.arange(1 << n)
+    return Simulator(aig).bits(((patterns[:, None] >> np.arange(n)) & 1).astype(bool))
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_aigs(max_inputs=7, max_ands=60))
+def test_every_pass_preserves_the_function(aig):
+    want = truth_table(aig)
+    for name, run in PASSES.items():
+        new, stats = run(aig)
+        assert np.array_equal(truth_table(new), want), name
+        assert new.input_names == aig.input_names and new.output_names == aig.output_names
+        assert new.n_ands <= aig.n_ands or name == "balance"
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_aigs(max_inputs=7, max_ands=60), st.integers(0, 10 ** 6))
+def test_cec_agrees_with_exhaustive_comparison(a, choice):
+    """a against a copy with one AND input flipped (which may or may not change the function)."""
+    b = a.copy()
+    if b.n_ands:
+        b.fanin1[choice % b.n_ands] ^= 1
+    verdict = equivalent(a, b)
+    assert verdict.ok == np.array_equal(truth_table(a), truth_table(b))
+    if not verdict.ok:
+        bits = np.array([verdict.counterexample])
+        assert not np.array_equal(Simulator(a).bits(bits), Simulator(b).bits(bits))
+
+
+@pytest.fixture(scope="module")
+def lowered():
+    return {key: convert(model_path(key[0]), model_path(key[0], "calib.npy"), wbits=key[1], abits=key[1],
+                         ibits=key[1])[0] for key in [("iris", 3), ("adder3", 2), ("wine_bn", 2), ("digits", 2)]}
+
+
+@pytest.mark.parametrize("key", [("iris", 3), ("adder3", 2), ("wine_bn", 2), ("digits", 2)])
+def test_default_pipeline_on_models(lowered, key):
+    bundle = lowered[key]
+    small = simplify_bundle(bundle, EFFORT["default"])
+    assert small.aig.n_ands < bundle.aig.n_ands and small.lowering is None
+    assert small.meta["verdict"]["ok"]
+    X, _ = load_test_split(key[0])
+    from quantlogic.artifacts import CircuitArtifact
+
+    assert np.array_equal(CircuitArtifact(small).predict(X), bundle.net.predict(X))
+    if bundle.aig.n_inputs <= 22:
+        assert verify_bundle(small).text.startswith("proved (exhaustive)")
+
+
+def test_a_pass_that_changes_the_function_is_caught(lowered, monkeypatch):
+    def broken(aig, params=None):
+        new = aig.copy()
+        live = new.cone(new.output_lits)
+        for node in live[len(live) // 2:]:  # flip until the function really changes
+            k = node - 1 - new.n_inputs
+            new.fanin1[k] ^= 1
+            if not np.array_equal(truth_table(new), truth_table(aig)):
+                break
+            new.fanin1[k] ^= 1
+        return new, {"pass": "broken", "ands_before": aig.n_ands, "ands_after": new.n_ands}
+
+    monkeypatch.setitem(simplify_pipeline.PASSES, "sweep", broken)
+    with pytest.raises(QuantlogicError, match="failed its equivalence check"):
+        simplify_bundle(lowered["iris", 3], ["sweep"])
+
+
+def test_abc_backend(lowered, monkeypatch):
+    from quantlogic.simplify import abc
+
+    bundle = lowered["iris", 3]
+    try:
+        abc.find_abc()
+    except QuantlogicError:
+        pytest.skip("ABC is not installed (.ci/run installs it)")
+    small = simplify_bundle(bundle, [], "dc2")
+    assert small.aig.n_ands < bundle.aig.n_ands and small.meta["verdict"]["ok"]
+    assert small.aig.input_names == bundle.aig.input_names and small.aig.output_names == bundle.aig.output_names
+    monkeypatch.setattr(abc.shutil, "which", lambda name: None)
+    with pytest.raises(QuantlogicError, match="ABC is not installed"):
+        simplify_bundle(bundle, [], "dc2")
