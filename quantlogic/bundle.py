@@ -56,6 +56,7 @@ def _lowering_arrays(low):
         arrays[f"low_sum{layer}"] = _ragged([n.sum_word for n in neurons])
         arrays[f"low_offset{layer}"] = np.array([n.offset for n in neurons], dtype=np.int64)
         arrays[f"low_out{layer}"] = _ragged([n.out_word for n in neurons])
+        arrays[f"low_table{layer}"] = np.array([n.method == "table" for n in neurons], dtype=bool)
     return arrays
 
 
@@ -65,7 +66,9 @@ def _lowering_from(aig, arrays, net):
     for layer in range(len(net.hidden)):
         sums, outs = _unragged(arrays[f"low_sum{layer}"]), _unragged(arrays[f"low_out{layer}"])
         offsets = arrays[f"low_offset{layer}"].tolist()
-        low.neurons.append([NeuronCircuit(layer, j, s, o, w) for j, (s, o, w) in enumerate(zip(sums, offsets, outs))])
+        methods = ["table" if t else "arith" for t in arrays[f"low_table{layer}"].tolist()]
+        low.neurons.append([NeuronCircuit(layer, j, s, o, w, m)
+                            for j, (s, o, w, m) in enumerate(zip(sums, offsets, outs, methods))])
     low.layer_inputs = [low.level_words] + [[n.out_word for n in layer] for layer in low.neurons]
     width_rows = arrays["low_logit_sum"]
     offset = int(arrays["low_logit_offset"][0])

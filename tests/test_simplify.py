@@ -96,3 +96,43 @@ def test_abc_backend(lowered, monkeypatch):
     monkeypatch.setattr(abc.shutil, "which", lambda name: None)
     with pytest.raises(QuantlogicError, match="ABC is not installed"):
         simplify_bundle(bundle, [], "dc2")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2 ** 32), st.integers(1, 5), st.integers(1, 3), st.integers(1, 3))
+def test_truth_table_kernel_equals_numpy_oracle(seed, n, bits, abits):
+    from quantlogic.kernels.truth_table import neuron_truth_table
+
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(-7, 8, size=n)
+    values = np.sort(rng.integers(0, 9, size=(n, 1 << bits)), axis=1)
+    thresholds = np.sort(rng.integers(-40, 40, size=2 ** abits - 1))
+    rows = np.arange(1 << (n * bits))
+    codes = (rows[:, None] >> (np.arange(n) * bits)) & ((1 << bits) - 1)
+    acc = (values[np.arange(n), codes] * weights).sum(axis=1)
+    want = (acc[:, None] >= thresholds[None, :]).sum(axis=1)
+    assert np.array_equal(neuron_truth_table(weights, values, bits, thresholds), want)
+
+
+def test_truth_table_size_guard():
+    from quantlogic.kernels.truth_table import neuron_truth_table
+
+    with pytest.raises(QuantlogicError, match="over the limit"):
+        neuron_truth_table(np.ones(13), np.tile(np.arange(4), (13, 1)), 2, [1], max_bits=24)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2 ** 32), st.integers(2, 4), st.integers(1, 2))
+def test_table_and_arithmetic_lowering_agree(seed, n_features, bits):
+    """Random small networks lowered with and without the truth-table path equal the IntNetwork."""
+    from conftest import random_intnet
+    from quantlogic.codes import bits_to_ints, codes_to_bits
+    from quantlogic.lower.network import lower_network
+
+    net = random_intnet(np.random.default_rng(seed), n_features, bits, [3], 2)
+    rows = np.arange(1 << (n_features * bits))
+    codes = (rows[:, None] >> (np.arange(n_features) * bits)) & ((1 << bits) - 1)
+    for limit in (0, 12):
+        low = lower_network(net, table_bits=limit)
+        got = bits_to_ints(Simulator(low.aig).bits(codes_to_bits(codes, bits)))
+        assert np.array_equal(got, net.predict_codes(codes))

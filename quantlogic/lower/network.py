@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ..errors import QuantlogicError
 from ..ir.aig import AIG, FALSE
 from .arith import add_constant, argmax, at_least, compress, dot_diagram, level_word, thermometer_to_binary
+from .truth_table import DEFAULT_TABLE_BITS, lower_neuron_table, table_bits, table_size, value_table
 
 MAX_DOTS = 5_000_000
 
@@ -19,6 +20,7 @@ class NeuronCircuit:
     sum_word: list
     offset: int
     out_word: list
+    method: str = "arith"  # or "table": built from its truth table, no sum word
 
 
 @dataclass
@@ -35,8 +37,10 @@ class Lowering:
     layer_ands: dict = field(default_factory=dict)  # AND nodes added by each stage
 
 
-def lower_network(net, progress=None):
-    """Return a Lowering of IntNetwork net (progress(layer_name) is called as each layer starts)."""
+def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS):
+    """Return a Lowering of IntNetwork net (progress(layer_name) is called as each layer starts). A hidden
+    neuron whose used inputs have at most table_bits bits is also built from its truth table, and the
+    smaller of the two circuits is kept."""
     _check_size(net)
     aig = AIG()
     code_words = [[aig.add_input(f"x{i}_{j}") for j in range(net.ibits)] for i in range(net.n_features)]
@@ -50,7 +54,9 @@ def lower_network(net, progress=None):
         if progress:
             progress(f"layer {layer}")
         low.layer_inputs.append(words)
-        neurons = [_lower_neuron(aig, layer, j, words, W[j], T[j], net.abits) for j in range(W.shape[0])]
+        table_words, values = neuron_table_inputs(net, low, layer)
+        neurons = [_lower_neuron(aig, layer, j, words, W[j], T[j], net.abits, table_words, values, table_bits)
+                   for j in range(W.shape[0])]
         low.neurons.append(neurons)
         low.layer_ands[f"layer {layer}"] = aig.n_ands - sum(low.layer_ands.values())
         words = [n.out_word for n in neurons]
@@ -64,11 +70,31 @@ def lower_network(net, progress=None):
     return low
 
 
-def _lower_neuron(aig, layer, j, words, weights, thresholds, abits):
+def neuron_table_inputs(net, low, layer):
+    """(words, value table) a truth table of a layer's neurons is taken over: the feature code bits
+    (levels folded into the table) for the first layer, the previous layer's outputs after that."""
+    if layer == 0:
+        return low.code_words, value_table(net.levels.tolist(), net.ibits)
+    words = [n.out_word for n in low.neurons[layer - 1]]
+    return words, value_table([list(range(2 ** net.abits))] * len(words), net.abits)
+
+
+def _lower_arith(aig, layer, j, words, weights, thresholds, abits):
     columns, offset = dot_diagram(words, weights)
     sum_word = compress(aig, columns)
     ge = [at_least(aig, sum_word, int(t) - offset) for t in thresholds]
     return NeuronCircuit(layer, j, sum_word, offset, thermometer_to_binary(aig, ge, abits))
+
+
+def _lower_neuron(aig, layer, j, words, weights, thresholds, abits, table_words, values, table_limit):
+    if table_limit and table_bits(table_words, weights) <= table_limit:
+        scratch = AIG()
+        fresh = [[scratch.add_input(f"i{i}_{k}") for k in range(len(w))] for i, w in enumerate(words)]
+        arith_size = len(scratch.cone(_lower_arith(scratch, layer, j, fresh, weights, thresholds, abits).out_word))
+        if table_size(table_words, weights, values, thresholds, abits) < arith_size:
+            out = lower_neuron_table(aig, table_words, weights, values, thresholds, abits)
+            return NeuronCircuit(layer, j, [], 0, out, "table")
+    return _lower_arith(aig, layer, j, words, weights, thresholds, abits)
 
 
 def _lower_output(low, words, net):

@@ -7,6 +7,7 @@ from ..codes import bits_to_ints
 from ..ir.aig import AIG, FALSE, TRUE, neg
 from ..kernels.simulate import Simulator
 from ..lower.arith import entries_winner, tournament_pairs
+from ..lower.network import neuron_table_inputs
 from . import algebra
 from .cones import evaluate_cone, word_values
 from .sat import CNF
@@ -134,6 +135,39 @@ def _pin_of(name):
     return int(feature), int(bit)
 
 
+def check_table_neuron(aig, words, values, weights, neuron, thresholds):
+    """None when a truth-table neuron's outputs equal its threshold function on every code of its used
+    inputs (rows that its input literals cannot produce are skipped); else a message."""
+    used = [i for i, w in enumerate(weights) if int(w) != 0]
+    n_codes = [1 << len(words[i]) for i in used]
+    rows = np.array(np.meshgrid(*[np.arange(n) for n in n_codes], indexing="ij")).reshape(len(used), -1).T \
+        if used else np.zeros((1, 0), dtype=np.int64)
+    ok = np.ones(len(rows), dtype=bool)
+    cut = {}
+    for col, i in enumerate(used):
+        bits = word_values(len(words[i]), rows[:, col])
+        for k, lit in enumerate(words[i]):
+            node_value = bits[k] ^ bool(lit & 1)
+            if lit >> 1 == 0:
+                ok &= ~node_value
+            elif lit >> 1 in cut:
+                ok &= cut[lit >> 1] == node_value
+            else:
+                cut[lit >> 1] = node_value
+    acc = sum(int(weights[i]) * values[i][rows[:, col]] for col, i in enumerate(used)) if used else np.zeros(1)
+    want = (np.asarray(acc)[:, None] >= np.asarray(thresholds)[None, :]).sum(axis=1)
+    try:
+        out = evaluate_cone(aig, neuron.out_word, cut) if cut else evaluate_cone(aig, neuron.out_word, {})
+    except ValueError as exc:
+        return f"the outputs of neuron {neuron.layer}.{neuron.index} depend on more than its inputs ({exc})"
+    got = bits_to_ints(out.T)
+    if len(got) == 1 and len(want) > 1:
+        got = np.repeat(got, len(want))
+    if not np.array_equal(got[ok], want[ok]):
+        return f"the truth-table circuit of neuron {neuron.layer}.{neuron.index} is wrong"
+    return None
+
+
 def _neuron_counterexample(net, aig, layer, neuron, n_random=RANDOM_VECTORS):
     """Input codes where the neuron's sum or output word differs from the IntNetwork, by random simulation."""
     from ..codes import codes_to_bits
@@ -239,8 +273,10 @@ def verify_lowering(net, low, X=None, progress=None):
     failure, local = failure if isinstance(failure, tuple) else (failure, None)
     bad = check_vectors(net, aig, codes) or local
     if failure is None and bad is None:
+        tables = sum(n.method == "table" for layer in low.neurons for n in layer)
+        table_text = f", {tables} truth-table neurons exhaustively over their inputs" if tables else ""
         return Verdict(True, "proved (per-neuron + composition): each neuron's sum proved algebraically, its "
-                             "thresholds exhaustively over the sum's range, each argmax step by SAT; "
+                             f"thresholds exhaustively over the sum's range{table_text}, each argmax step by SAT; "
                              f"also tested on {len(codes)} vectors", "per-neuron", len(codes))
     text = failure or "a test vector"
     return Verdict(False, f"FAILED: {text}" + (f"; counterexample input codes {bad}" if bad else
@@ -268,8 +304,12 @@ def _prove_by_parts(net, low, progress=None):
         expected = low.level_words if layer == 0 else [n.out_word for n in low.neurons[layer - 1]]
         if words != expected:
             return f"layer {layer} is not wired to the outputs of the layer before"
+        table_words, values = neuron_table_inputs(net, low, layer)
         for neuron in neurons:
-            problem = check_neuron(aig, words, W[neuron.index], neuron, T[neuron.index])
+            if neuron.method == "table":
+                problem = check_table_neuron(aig, table_words, values, W[neuron.index], neuron, T[neuron.index])
+            else:
+                problem = check_neuron(aig, words, W[neuron.index], neuron, T[neuron.index])
             if problem:
                 return problem, _neuron_counterexample(net, aig, layer, neuron)
     words = low.layer_inputs[-1]
