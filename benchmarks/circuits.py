@@ -38,7 +38,7 @@ def estimate(net, layer_W, value_bits, n_thresholds):
 print("## AND counts and convert time (median of 3 converts, proof included)\n")
 print("| model | bits (w/a/i) | ANDs | levels | per layer (ours / estimate) | convert + proof | verdict |")
 print("|---|---|---|---|---|---|---|")
-for name in ["iris", "digits", "wine_bn", "adder3"]:
+for name in ["iris", "digits", "wine_bn", "adder3", "digits_fanin"]:
     for bits in (2, 3):
         args = (MODELS / name / "model.pt", MODELS / name / "calib.npy")
         result = {}

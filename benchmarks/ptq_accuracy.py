@@ -9,7 +9,7 @@ MODELS = pathlib.Path(__file__).resolve().parent.parent / "models"
 
 print("| model | layers | float | 3-bit (ours) | 3-bit (naive) | 2-bit (ours) | 2-bit (naive) | quantize time, 3-bit |")
 print("|---|---|---|---|---|---|---|---|")
-for name in ["iris", "digits", "wine_bn", "adder3"]:
+for name in ["iris", "digits", "wine_bn", "adder3", "digits_fanin"]:
     ckpt, calib, test = MODELS / name / "model.pt", MODELS / name / "calib.npy", MODELS / name / "test.npz"
     net = load_float_network(ckpt)
     cells, widths, seconds = [], None, None

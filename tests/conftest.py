@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
-MODEL_NAMES = ["iris", "digits", "wine_bn", "adder3"]
+MODEL_NAMES = ["iris", "digits", "wine_bn", "adder3", "digits_fanin"]
 
 
 def model_path(name, file="model.pt"):
