@@ -37,10 +37,10 @@ class Lowering:
     layer_ands: dict = field(default_factory=dict)  # AND nodes added by each stage
 
 
-def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS):
+def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_always=False):
     """Return a Lowering of IntNetwork net (progress(layer_name) is called as each layer starts). A hidden
     neuron whose used inputs have at most table_bits bits is also built from its truth table, and the
-    smaller of the two circuits is kept."""
+    smaller of the two circuits is kept (table_always: the table circuit whenever it fits)."""
     _check_size(net)
     aig = AIG()
     code_words = [[aig.add_input(f"x{i}_{j}") for j in range(net.ibits)] for i in range(net.n_features)]
@@ -55,8 +55,8 @@ def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS):
             progress(f"layer {layer}")
         low.layer_inputs.append(words)
         table_words, values = neuron_table_inputs(net, low, layer)
-        neurons = [_lower_neuron(aig, layer, j, words, W[j], T[j], net.abits, table_words, values, table_bits)
-                   for j in range(W.shape[0])]
+        neurons = [_lower_neuron(aig, layer, j, words, W[j], T[j], net.abits, table_words, values, table_bits,
+                                 table_always) for j in range(W.shape[0])]
         low.neurons.append(neurons)
         low.layer_ands[f"layer {layer}"] = aig.n_ands - sum(low.layer_ands.values())
         words = [n.out_word for n in neurons]
@@ -86,8 +86,12 @@ def _lower_arith(aig, layer, j, words, weights, thresholds, abits):
     return NeuronCircuit(layer, j, sum_word, offset, thermometer_to_binary(aig, ge, abits))
 
 
-def _lower_neuron(aig, layer, j, words, weights, thresholds, abits, table_words, values, table_limit):
+def _lower_neuron(aig, layer, j, words, weights, thresholds, abits, table_words, values, table_limit,
+                  table_always=False):
     if table_limit and table_bits(table_words, weights) <= table_limit:
+        if table_always:
+            out = lower_neuron_table(aig, table_words, weights, values, thresholds, abits)
+            return NeuronCircuit(layer, j, [], 0, out, "table")
         scratch = AIG()
         fresh = [[scratch.add_input(f"i{i}_{k}") for k in range(len(w))] for i, w in enumerate(words)]
         arith_size = len(scratch.cone(_lower_arith(scratch, layer, j, fresh, weights, thresholds, abits).out_word))
