@@ -116,11 +116,23 @@ def predict(model, data, output):
 
 @main.command()
 @click.argument("model", type=click.Path(dir_okay=False))
-def inspect(model):
+@click.option("--neuron", help="One hidden neuron, LAYER.INDEX: its inputs, SOP when small, and gates.")
+def inspect(model, neuron):
     """Describe MODEL: layers, shapes, bits, thresholds (and gates for a circuit)."""
-    from .artifacts import open_artifact
+    from .artifacts import CircuitArtifact, QnetArtifact, open_artifact
 
-    click.echo(open_artifact(model).describe())
+    artifact = open_artifact(model)
+    if neuron is None:
+        click.echo(artifact.describe())
+        return
+    from .report import describe_neuron
+
+    if isinstance(artifact, CircuitArtifact):
+        click.echo(describe_neuron(artifact.bundle.net, neuron, artifact.bundle))
+    elif isinstance(artifact, QnetArtifact):
+        click.echo(describe_neuron(artifact.intnet, neuron))
+    else:
+        raise QuantlogicError(f"{model}: --neuron needs a .qnet or .qlc file")
 
 
 @main.command()

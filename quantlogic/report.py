@@ -90,3 +90,44 @@ def simplify_summary(bundle):
     lines.append(f"circuit: {bundle.aig.n_ands} AND gates, {bundle.aig.depth()} levels")
     lines.append(f"verification: {bundle.meta['verdict']['text']}")
     return "\n".join(lines)
+
+
+def describe_neuron(net, neuron, bundle=None, table_limit=12):
+    """A hidden neuron: its inputs and weights, thresholds, its minimized SOP per output bit when its used
+    inputs have at most table_limit bits, and its gates in the bundle's circuit when it was lowered there."""
+    from .lower.network import neuron_table_inputs
+    from .lower.to_tree import _parse_neuron, layer_inputs
+    from .lower.truth_table import table_bits, value_table
+    from .kernels.truth_table import neuron_truth_table
+    from .pyeda_bridge import espresso_cover
+
+    layer, j = _parse_neuron(net, neuron)
+    W, T = net.hidden[layer]
+    names = layer_inputs(net, layer)[0]
+    used = [i for i in range(W.shape[1]) if W[j, i]]
+    lines = [f"neuron {layer}.{j}: out = #{{k : sum_i w_i * in_i >= T_k}}, {len(used)} of {W.shape[1]} inputs used",
+             "  weights: " + (", ".join(f"{names[i]} {int(W[j, i]):+d}" for i in used) or "none"),
+             f"  thresholds T: {T[j].tolist()}"]
+    bits = net.ibits if layer == 0 else net.abits
+    if used and len(used) * bits <= table_limit:
+        values = value_table(net.levels.tolist(), net.ibits) if layer == 0 else \
+            value_table([list(range(2 ** net.abits))] * W.shape[1], net.abits)
+        table = neuron_truth_table(W[j, used], values[used], bits, T[j])
+        pins = [f"{names[i]}[{b}]" for i in used for b in range(bits)]
+        lines.append(f"  sum of products (code bits, [0] least significant), from its {len(table)}-row truth table:")
+        for b in range(net.abits):
+            cubes = espresso_cover((table >> b) & 1, len(pins))
+            text = " | ".join(" & ".join(("" if pos else "~") + pins[k] for k, pos in cube) or "1" for cube in cubes)
+            lines.append(f"    out[{b}] = {text or '0'}")
+    elif used:
+        lines.append(f"  no sum of products: {len(used) * bits} input bits (limit {table_limit})")
+    if bundle is not None and bundle.lowering is not None:
+        low = bundle.lowering
+        circuit = low.neurons[layer][j]
+        stop = {lit >> 1 for word in neuron_table_inputs(net, low, layer)[0] + low.layer_inputs[layer] for lit in word}
+        gates = bundle.aig.cone(circuit.out_word, stop=stop)
+        lines.append(f"  circuit: {circuit.method} lowering, {len(gates)} AND gates from its inputs to its "
+                     f"outputs, output literals {circuit.out_word}")
+    elif bundle is not None:
+        lines.append("  circuit: simplified, so its gates are shared with the rest of the circuit")
+    return "\n".join(lines)

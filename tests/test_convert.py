@@ -79,11 +79,15 @@ def test_planted_bug_fails_with_counterexample(bundles, name, bits):
 def test_cli_convert_inspect_verify_predict_export(tmp_path):
     qlc = tmp_path / "iris.qlc"
     code, out, err = run_cli("convert", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o", qlc,
-                             "--wbits", 3, "--abits", 2, "--ibits", 2)
+                             "--wbits", 3, "--abits", 2, "--ibits", 2, "--no-simplify")
     assert code == 0, err
     assert "proved (exhaustive)" in out and "AND gates" in out
     code, out, _ = run_cli("inspect", qlc)
     assert code == 0 and "AND gates:" in out and "verification: proved" in out
+    code, out, _ = run_cli("inspect", qlc, "--neuron", "0.1")
+    assert code == 0 and "sum of products" in out and "AND gates from its inputs" in out and "out[1] =" in out
+    code, out, err = run_cli("inspect", qlc, "--neuron", "9.9")
+    assert_clean_failure(code, out, err, "no hidden neuron 9.9")
     code, out, _ = run_cli("verify", qlc)
     assert code == 0 and out.startswith("proved (exhaustive)")
     code, out, _ = run_cli("predict", qlc, model_path("iris", "test.npz"))

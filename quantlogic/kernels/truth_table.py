@@ -1,4 +1,4 @@
-"""Truth tables of integer neurons, enumerated in Gray-code order so each row costs one update."""
+"""Truth tables of integer neurons, enumerated incrementally so each row costs O(1)."""
 import numba
 import numpy as np
 
@@ -10,31 +10,55 @@ MAX_TABLE_BITS = 24
 
 @numba.njit(**NJIT)
 def _enumerate(weights, values, bits, thresholds):
+    """Rows in odometer order: a block of the innermost inputs' partial sums is precomputed, each row is
+    one lookup of the output code by accumulator, and each carry into an outer input updates the running
+    partial sum once (O(1) per row, amortized)."""
     n = len(weights)
-    total_bits = n * bits
-    rows = 1 << total_bits
-    out = np.empty(rows, dtype=np.uint8)
-    codes = np.zeros(n, dtype=np.int64)
-    acc = 0
+    per = 1 << bits
+    contrib = np.empty((n, per), dtype=np.int64)
+    lo = 0
+    hi = 0
     for i in range(n):
-        acc += weights[i] * values[i, 0]
-    mask = (1 << bits) - 1
-    for r in range(rows):
-        if r:
-            t = 0  # the bit that flips between gray(r - 1) and gray(r): the lowest set bit of r
-            while not (r >> t) & 1:
-                t += 1
-            i = t // bits
-            old = codes[i]
-            new = old ^ (1 << (t % bits))
-            codes[i] = new
-            acc += weights[i] * (values[i, new & mask] - values[i, old])
-        g = r ^ (r >> 1)
+        for c in range(per):
+            contrib[i, c] = weights[i] * values[i, c]
+        lo += contrib[i].min()
+        hi += contrib[i].max()
+    lut = np.empty(hi - lo + 1, dtype=np.uint8)
+    for a in range(lo, hi + 1):
         count = 0
         for k in range(len(thresholds)):
-            if acc >= thresholds[k]:
+            if a >= thresholds[k]:
                 count += 1
-        out[g] = count
+        lut[a - lo] = count
+    inner_n = 1  # the innermost inputs form one block of partial sums, up to 1024 rows
+    while inner_n < n and (1 << ((inner_n + 1) * bits)) <= 1024:
+        inner_n += 1
+    block = 1 << (inner_n * bits)
+    inner = np.zeros(block, dtype=np.int64)
+    for r in range(block):
+        for i in range(inner_n):
+            inner[r] += contrib[i, (r >> (i * bits)) & (per - 1)]
+    rows = 1 << (n * bits)
+    out = np.empty(rows, dtype=np.uint8)
+    codes = np.zeros(n, dtype=np.int64)
+    base = -lo
+    for i in range(inner_n, n):
+        base += contrib[i, 0]
+    row = 0
+    while row < rows:
+        for r in range(block):
+            out[row + r] = lut[base + inner[r]]
+        row += block
+        i = inner_n
+        while i < n:
+            old = codes[i]
+            if old + 1 < per:
+                codes[i] = old + 1
+                base += contrib[i, old + 1] - contrib[i, old]
+                break
+            codes[i] = 0
+            base += contrib[i, 0] - contrib[i, old]
+            i += 1
     return out
 
 
@@ -46,6 +70,8 @@ def neuron_truth_table(weights, values, bits, thresholds, max_bits=MAX_TABLE_BIT
     thresholds = np.ascontiguousarray(thresholds, dtype=np.int64)
     if values.shape != (len(weights), 1 << bits):
         raise ValueError(f"values must have shape ({len(weights)}, {1 << bits}), got {values.shape}")
+    if len(weights) == 0:
+        return np.array([int(np.sum(0 >= thresholds))], dtype=np.uint8)
     if len(weights) * bits > max_bits:
         raise QuantlogicError(f"a truth table of {len(weights) * bits} input bits is over the limit of {max_bits}")
     return _enumerate(weights, values, bits, thresholds)
