@@ -90,19 +90,30 @@ def at_least(aig, word, k):
 
 
 def thermometer_to_binary(aig, ge, bits):
-    """Binary word of #{k : ge[k]} for monotone ge (ge[k] implies ge[k-1])."""
+    """Binary word of #{k : ge[k]} for monotone ge (ge[k] implies ge[k-1]): bit j is set exactly on the
+    runs of counts [r, r + 2^j) with bit j of r set, and a run is ge[r - 1] and not ge[r + 2^j - 1]."""
     levels = len(ge)
-    exactly = [aig.and_(ge[k], neg(ge[k + 1]) if k + 1 < levels else TRUE) for k in range(levels)]
-    return [aig.or_all(exactly[k - 1] for k in range(1, levels + 1) if (k >> j) & 1) for j in range(bits)]
+    word = []
+    for j in range(bits):
+        step = 1 << j
+        runs = []
+        for start in range(step, levels + 1, 2 * step):
+            above = start + step  # first count past the run
+            runs.append(aig.and_(ge[start - 1], neg(ge[above - 1])) if above <= levels else ge[start - 1])
+        word.append(aig.or_all(runs))
+    return word
+
+
+def majority(aig, a, b, c):
+    """MAJ(a, b, c) in 4 ANDs."""
+    return aig.or_(aig.and_(a, b), aig.and_(c, aig.or_(a, b)))
 
 
 def greater_than(aig, a, b):
-    """Literal of value(a) > value(b), words of equal width."""
+    """Literal of value(a) > value(b), words of equal width: a ripple of MAJ(a_i, not b_i, below)."""
     result = FALSE
     for x, y in zip(a, b):
-        differ_up = aig.and_(x, neg(y))
-        equal = neg(aig.xor(x, y))
-        result = aig.or_(differ_up, aig.and_(equal, result))
+        result = majority(aig, x, neg(y), result)
     return result
 
 
@@ -140,8 +151,15 @@ def entries_winner(entries, matches):
 
 
 def level_word(aig, code_word, levels):
-    """Word of levels[code] for a code word (a small lookup table on the code bits)."""
+    """Word of levels[code] for a code word: each bit a minimized sum of products of the code bits."""
+    from ..pyeda_bridge import espresso_cover
+
     width = max(1, int(max(levels)).bit_length())
-    minterms = [aig.and_all(lit if (c >> j) & 1 else neg(lit) for j, lit in enumerate(code_word))
-                for c in range(len(levels))]
-    return [aig.or_all(m for m, v in zip(minterms, levels) if (int(v) >> b) & 1) for b in range(width)]
+    size = 1 << len(code_word)
+    padded = [int(levels[min(c, len(levels) - 1)]) for c in range(size)]
+    word = []
+    for b in range(width):
+        cubes = espresso_cover([(v >> b) & 1 for v in padded], len(code_word))
+        word.append(aig.or_all(aig.and_all(code_word[k] if positive else neg(code_word[k]) for k, positive in cube)
+                               for cube in cubes))
+    return word
