@@ -4,9 +4,10 @@ import time
 from ..errors import QuantlogicError
 from .fraig import fraig
 from .passes import balance, sweep
+from .rewrite import rewrite
 
-PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance}
-EFFORT = {"low": ["sweep"], "default": ["sweep", "fraig"], "high": ["sweep", "fraig", "balance", "fraig"]}
+PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite}
+EFFORT = {"low": ["sweep"], "default": ["sweep", "fraig"], "high": ["sweep", "fraig", "rewrite", "balance", "fraig", "rewrite"]}
 
 
 def parse_passes(text):
