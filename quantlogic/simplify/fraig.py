@@ -9,7 +9,8 @@ from ..pyeda_bridge import UNKNOWN
 from ..verify.cones import evaluate_cone
 from ..verify.sat import CNF
 
-DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 2000, "max_cone": 3000}
+DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000}
+FLUSH_EVERY = 4  # witnesses simulated together (a word holds 64; the rest of it repeats an all-zero input)
 
 
 def signatures(aig, words, seed):
@@ -62,19 +63,52 @@ def prove_equal(aig, a, b, params):
     return False, {node: result[var] for node, var in leaves.items()}
 
 
+class Witnesses:
+    """Input patterns that told candidates apart, simulated on every node a few at a time, so a later
+    candidate they already separate is dropped without a SAT call."""
+
+    def __init__(self, aig):
+        self.simulator = Simulator(aig, [2 * n for n in range(aig.n_nodes)])
+        self.n_inputs = aig.n_inputs
+        self.words = np.zeros((aig.n_nodes, 0), dtype=np.uint64)
+        self.pending = []
+
+    def add(self, witness):
+        self.pending.append([bool(witness.get(t + 1, False)) for t in range(self.n_inputs)])
+        if len(self.pending) == FLUSH_EVERY:
+            self.flush()
+
+    def flush(self):
+        if not self.pending:
+            return
+        bits = np.array(self.pending, dtype=bool)
+        from ..kernels.simulate import pack_bits
+
+        self.words = np.concatenate([self.words, self.simulator.words(pack_bits(bits))], axis=1)
+        self.pending = []
+
+    def separate(self, node, rep_node, flipped):
+        """Whether the simulated witnesses show node != rep_node (xor flipped)."""
+        if not self.words.shape[1]:
+            return False
+        diff = self.words[node] ^ self.words[rep_node]
+        valid = np.uint64((1 << 64) - 1)
+        expected = valid if flipped else np.uint64(0)
+        return bool(np.any(diff != expected))
+
+
 def fraig(aig, params=None):
     params = {**DEFAULTS, **(params or {})}
     sigs = signatures(aig, params["words"], params["seed"])
     phase = (sigs[:, 0] & np.uint64(1)).astype(bool)
     normal = np.where(phase[:, None], ~sigs, sigs)
-    classes = {}
+    witnesses = Witnesses(aig)
     new = AIG()
     mapping = {0: 0}
-    representative = {}  # signature key -> (new literal, phase)
-    representative[normal[0].tobytes()] = (0, bool(phase[0]))
+    representative = {normal[0].tobytes(): 0}  # signature key -> original node of the class
     for k, name in enumerate(aig.input_names):
         mapping[k + 1] = new.add_input(name)
-        representative.setdefault(normal[k + 1].tobytes(), (mapping[k + 1], bool(phase[k + 1])))
+        representative.setdefault(normal[k + 1].tobytes(), k + 1)
     base = 1 + aig.n_inputs
     stats = {"pass": "fraig", "ands_before": aig.n_ands, "candidates": 0, "merged": 0, "disproved": 0, "unknown": 0}
     for node in aig.cone(aig.output_lits):
@@ -82,21 +116,24 @@ def fraig(aig, params=None):
         lit = new.and_(mapping[aig.fanin0[k] >> 1] ^ (aig.fanin0[k] & 1),
                        mapping[aig.fanin1[k] >> 1] ^ (aig.fanin1[k] & 1))
         key = normal[node].tobytes()
-        rep = representative.get(key)
-        if rep is None:
-            representative[key] = (lit, bool(phase[node]))
-        elif rep[0] != lit:
-            target = rep[0] ^ int(rep[1] != bool(phase[node]))
-            if target != lit:
-                stats["candidates"] += 1
-                proved, _ = prove_equal(new, lit, target, params)
+        rep = representative.setdefault(key, node)
+        flipped = bool(phase[rep]) != bool(phase[node])
+        target = mapping.get(rep, lit) ^ int(flipped)
+        if rep != node and target != lit:
+            stats["candidates"] += 1
+            if witnesses.separate(node, rep, flipped):
+                stats["disproved"] += 1
+            else:
+                proved, witness = prove_equal(new, lit, target, params)
                 if proved:
                     lit = target
                     stats["merged"] += 1
+                elif proved is False:
+                    stats["disproved"] += 1
+                    witnesses.add(witness)
                 else:
-                    stats["disproved" if proved is False else "unknown"] += 1
+                    stats["unknown"] += 1
         mapping[node] = lit
-        classes[node] = key
     for name, out in zip(aig.output_names, aig.output_lits):
         new.add_output(name, mapping[out >> 1] ^ (out & 1))
     from .passes import sweep
