@@ -98,7 +98,6 @@ net, _ = quantize_checkpoint(MODELS / "digits_fanin" / "model.pt", MODELS / "dig
                              wbits=2, abits=2, ibits=2)
 ours, _ = run_passes(lower_network(net).aig, EFFORT["high"])
 route = lower_network(net, table_always=True).aig
-tables = sum(1 for _ in range(1))
 route_abc = abc_ands(route, "dc2")
 print(f"- ours (arithmetic or table per neuron, high effort): {ours.n_ands} ANDs; every neuron from its truth table "
       f"+ espresso: {route.n_ands}, then ABC dc2: {route_abc}; ratio ours / route {ours.n_ands / route_abc:.3f}")

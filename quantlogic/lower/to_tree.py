@@ -23,7 +23,7 @@ def neuron_diagram(net, neuron, max_nodes=MAX_NODES):
     """Diagram of neuron "L.J" (hidden layer L, neuron J) over its inputs' codes; leaves are its output code.
     Inputs are decided most influential first; after each decision the remaining thresholds are moved up
     to the next sum the undecided inputs can still reach, so equal sub-problems share one node."""
-    layer, j = _parse_neuron(net, neuron)
+    layer, j = parse_neuron(net, neuron)
     W, T = net.hidden[layer]
     names, thresholds, values = layer_inputs(net, layer)
     weights = W[j]
@@ -31,7 +31,7 @@ def neuron_diagram(net, neuron, max_nodes=MAX_NODES):
                              max_nodes)
 
 
-def _parse_neuron(net, neuron):
+def parse_neuron(net, neuron):
     try:
         layer, j = (int(part) for part in str(neuron).split("."))
     except ValueError:

@@ -40,9 +40,7 @@ def table_size(words, weights, values, thresholds, abits):
     """AND gates the truth-table path would build for this neuron (in a scratch AIG)."""
     scratch = AIG()
     fresh = [[scratch.add_input(f"i{i}_{j}") for j in range(len(w))] for i, w in enumerate(words)]
-    out = lower_neuron_table(scratch, fresh, weights, values, thresholds, abits)
-    scratch_outputs = [lit for lit in out]
-    return len(scratch.cone(scratch_outputs))
+    return len(scratch.cone(lower_neuron_table(scratch, fresh, weights, values, thresholds, abits)))
 
 
 def value_table(values, bits):

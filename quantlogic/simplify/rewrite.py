@@ -80,26 +80,16 @@ def rewrite(aig, params=None):
             chosen[node] = best
         cuts[node] = node_cuts + [(node,)]
 
-    def replace(node, lit, new):
-        if node not in chosen:
-            return lit
-        _, cut, table = chosen[node]
-        leaves = [mapping_of(new, leaf) for leaf in cut] + [FALSE] * (3 - len(cut))
-        return _build(new, table, leaves, recipe)
+    rebuilt = {k: 2 * k for k in range(aig.n_inputs + 1)}  # node -> literal in the rebuilt AIG
 
-    rebuilt = {}
+    def use_cheaper(node, lit, new):
+        if node in chosen:
+            _, cut, table = chosen[node]
+            lit = _build(new, table, [rebuilt[leaf] for leaf in cut] + [FALSE] * (3 - len(cut)), recipe)
+        rebuilt[node] = lit
+        return lit
 
-    def mapping_of(new, leaf):
-        return rebuilt[leaf]
-
-    def track(node, lit, new):
-        out = replace(node, lit, new)
-        rebuilt[node] = out
-        return out
-
-    for k in range(aig.n_inputs + 1):
-        rebuilt[k] = 2 * k
-    result, _ = sweep(rebuild(aig, track))
+    result, _ = sweep(rebuild(aig, use_cheaper))
     if result.n_ands >= aig.n_ands:
         result = aig
     return result, {"pass": "rewrite", "ands_before": aig.n_ands, "ands_after": result.n_ands,
