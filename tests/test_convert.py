@@ -133,3 +133,18 @@ def test_failed_proof_writes_nothing(tmp_path, monkeypatch):
                         lambda net, aig: verify_module.Verdict(False, "FAILED (exhaustive): planted", "exhaustive"))
     with pytest.raises(QuantlogicError, match="failed verification"):
         convert(model_path("iris"), model_path("iris", "calib.npy"), wbits=2, abits=2, ibits=2)
+
+
+def test_planted_bug_in_a_truth_table_neuron_is_caught(bundles):
+    bundle = bundles["digits_fanin", 2][0]
+    low = bundle.lowering
+    neuron = next(n for layer in low.neurons for n in layer if n.method == "table")
+    inputs = low.code_words if neuron.layer == 0 else [n.out_word for n in low.neurons[neuron.layer - 1]]
+    gates = low.aig.cone(neuron.out_word, stop={lit >> 1 for word in inputs for lit in word})
+    k = gates[-1] - 1 - low.aig.n_inputs
+    low.aig.fanin1[k] ^= 1
+    try:
+        verdict = verify_lowering(bundle.net, low)
+    finally:
+        low.aig.fanin1[k] ^= 1
+    assert not verdict.ok and f"neuron {neuron.layer}.{neuron.index}" in verdict.text

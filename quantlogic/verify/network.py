@@ -145,19 +145,11 @@ def check_table_neuron(aig, words, values, weights, neuron, thresholds):
     ok = np.ones(len(rows), dtype=bool)
     cut = {}
     for col, i in enumerate(used):
-        bits = word_values(len(words[i]), rows[:, col])
-        for k, lit in enumerate(words[i]):
-            node_value = bits[k] ^ bool(lit & 1)
-            if lit >> 1 == 0:
-                ok &= ~node_value
-            elif lit >> 1 in cut:
-                ok &= cut[lit >> 1] == node_value
-            else:
-                cut[lit >> 1] = node_value
+        _assign_word(cut, ok, words[i], rows[:, col])
     acc = sum(int(weights[i]) * values[i][rows[:, col]] for col, i in enumerate(used)) if used else np.zeros(1)
     want = (np.asarray(acc)[:, None] >= np.asarray(thresholds)[None, :]).sum(axis=1)
     try:
-        out = evaluate_cone(aig, neuron.out_word, cut) if cut else evaluate_cone(aig, neuron.out_word, {})
+        out = evaluate_cone(aig, neuron.out_word, cut)
     except ValueError as exc:
         return f"the outputs of neuron {neuron.layer}.{neuron.index} depend on more than its inputs ({exc})"
     got = bits_to_ints(out.T)
@@ -188,11 +180,10 @@ def _neuron_counterexample(net, aig, layer, neuron, n_random=RANDOM_VECTORS):
     return codes[bad[0]].tolist() if len(bad) else None
 
 
-def _cut_for_word(word, sums):
-    """Node values for each sum value, and which sums are consistent with the word's constant/shared bits."""
-    bits = word_values(len(word), sums)
-    ok = np.ones(len(sums), dtype=bool)
-    cut = {}
+def _assign_word(cut, ok, word, values):
+    """Put the node values of a word taking the given integer values (one per row) into cut; rows the
+    word's constant or repeated literals cannot produce are cleared in ok."""
+    bits = word_values(len(word), values)
     for k, lit in enumerate(word):
         node_value = bits[k] ^ bool(lit & 1)
         if lit >> 1 == 0:
@@ -201,6 +192,13 @@ def _cut_for_word(word, sums):
             ok &= cut[lit >> 1] == node_value
         else:
             cut[lit >> 1] = node_value
+
+
+def _cut_for_word(word, sums):
+    """Node values for each sum value, and which sums are consistent with the word's constant/shared bits."""
+    ok = np.ones(len(sums), dtype=bool)
+    cut = {}
+    _assign_word(cut, ok, word, sums)
     return {node: v[ok] for node, v in cut.items()}, ok
 
 
