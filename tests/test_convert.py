@@ -138,10 +138,12 @@ def test_failed_proof_writes_nothing(tmp_path, monkeypatch):
 def test_planted_bug_in_a_truth_table_neuron_is_caught(bundles):
     bundle = bundles["digits_fanin", 2][0]
     low = bundle.lowering
-    neuron = next(n for layer in low.neurons for n in layer if n.method == "table")
-    inputs = low.code_words if neuron.layer == 0 else [n.out_word for n in low.neurons[neuron.layer - 1]]
-    gates = low.aig.cone(neuron.out_word, stop={lit >> 1 for word in inputs for lit in word})
-    k = gates[-1] - 1 - low.aig.n_inputs
+    def gates_of(neuron):
+        inputs = low.code_words if neuron.layer == 0 else [n.out_word for n in low.neurons[neuron.layer - 1]]
+        return low.aig.cone(neuron.out_word, stop={lit >> 1 for word in inputs for lit in word})
+
+    neuron = next(n for layer in low.neurons for n in layer if n.method == "table" and gates_of(n))
+    k = gates_of(neuron)[-1] - 1 - low.aig.n_inputs
     low.aig.fanin1[k] ^= 1
     try:
         verdict = verify_lowering(bundle.net, low)

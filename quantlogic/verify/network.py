@@ -285,6 +285,9 @@ def verify_lowering(net, low, X=None, progress=None):
 def _prove_by_parts(net, low, progress=None):
     """None when every part is proved; else what failed."""
     aig = low.aig
+    pins = {name: 2 * (k + 1) for k, name in enumerate(aig.input_names)}
+    if low.code_words != [[pins.get(f"x{i}_{j}") for j in range(net.ibits)] for i in range(net.n_features)]:
+        return "the feature codes are not wired to their input pins"
     identity = list(range(1 << net.ibits))
     for i, (code_word, levels) in enumerate(zip(low.code_words, net.levels.tolist())):
         if levels == identity:
