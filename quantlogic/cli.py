@@ -158,8 +158,11 @@ def convert(source, output, no_simplify, calib, wbits, abits, ibits, act, labels
         click.echo(quantize_summary(summary))
     click.echo(convert_summary(bundle, verdict))
     if not no_simplify:
-        bundle = simplify_bundle(bundle, EFFORT["default"])
-        click.echo(simplify_summary(bundle))
+        try:
+            bundle = simplify_bundle(bundle, EFFORT["default"])
+            click.echo(simplify_summary(bundle))
+        except QuantlogicError as exc:  # the lowered circuit is proved; keep it rather than fail
+            click.echo(f"warning: simplification skipped, writing the circuit as lowered: {exc}", err=True)
     bundle.save(output)
     click.echo(f"wrote {output}")
 

@@ -136,3 +136,22 @@ def test_table_and_arithmetic_lowering_agree(seed, n_features, bits):
         low = lower_network(net, table_bits=limit)
         got = bits_to_ints(Simulator(low.aig).bits(codes_to_bits(codes, bits)))
         assert np.array_equal(got, net.predict_codes(codes))
+
+
+def test_convert_keeps_the_proved_circuit_when_simplification_cannot_be_proved(tmp_path, monkeypatch):
+    """A simplification whose equivalence proof fails is skipped with a warning; the written bundle is
+    the proved lowered circuit."""
+    from click.testing import CliRunner
+
+    from quantlogic.bundle import load
+    from quantlogic.cli import main
+    from quantlogic.verify import cec
+    from quantlogic.verify.network import Verdict
+
+    monkeypatch.setattr(cec, "equivalent", lambda a, b, seed=0: Verdict(False, "undecided: planted", "cec"))
+    result = CliRunner().invoke(main, ["convert", str(model_path("iris")), "--calib", str(model_path("iris", "calib.npy")),
+                                       "-o", str(tmp_path / "m.qlc"), "--wbits", "2", "--abits", "2", "--ibits", "2"])
+    assert result.exit_code == 0, result.output
+    assert "simplification skipped" in result.stderr
+    bundle = load(tmp_path / "m.qlc")
+    assert bundle.lowering is not None and bundle.meta["verdict"]["ok"]
