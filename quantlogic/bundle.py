@@ -18,6 +18,7 @@ class Bundle:
         self.aig = aig
         self.lowering = lowering  # None once the circuit was rewritten (simplified)
         self.meta = dict(meta or {})
+        self.timings = []  # seconds per simplification step of this run (not saved)
 
     def to_bytes(self):
         net_meta, net_arrays = self.net.parts()

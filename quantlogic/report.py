@@ -82,11 +82,9 @@ def describe_diagram(d, verdict=None, seconds=None):
 
 def simplify_summary(bundle):
     lines = ["simplification:"]
-    for st in bundle.meta.get("simplify", []):
-        if "ands_after" in st:
-            lines.append(f"  {st['pass']}: {st['ands_before']} -> {st['ands_after']} ANDs ({st['seconds']:.2f} s)")
-        else:
-            lines.append(f"  {st['pass']}: {st['seconds']:.2f} s")
+    for st, seconds in zip(bundle.meta.get("simplify", []), bundle.timings):
+        counts = f"{st['ands_before']} -> {st['ands_after']} ANDs " if "ands_after" in st else ""
+        lines.append(f"  {st['pass']}: {counts}({seconds:.2f} s)")
     lines.append(f"circuit: {bundle.aig.n_ands} AND gates, {bundle.aig.depth()} levels")
     lines.append(f"verification: {bundle.meta['verdict']['text']}")
     return "\n".join(lines)

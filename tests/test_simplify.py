@@ -155,3 +155,8 @@ def test_convert_keeps_the_proved_circuit_when_simplification_cannot_be_proved(t
     assert "simplification skipped" in result.stderr
     bundle = load(tmp_path / "m.qlc")
     assert bundle.lowering is not None and bundle.meta["verdict"]["ok"]
+
+
+def test_simplified_bundles_are_byte_for_byte_reproducible(lowered):
+    first = simplify_bundle(lowered["iris", 3], EFFORT["high"]).to_bytes()
+    assert simplify_bundle(lowered["iris", 3], EFFORT["high"]).to_bytes() == first
