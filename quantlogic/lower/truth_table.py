@@ -28,12 +28,27 @@ def lower_neuron_table(aig, words, weights, values, thresholds, abits):
     bits = len(words[used[0]])
     table = neuron_truth_table([weights[i] for i in used], [values[i] for i in used], bits, thresholds)
     pins = [lit for i in used for lit in words[i]]
-    out = []
-    for j in range(abits):
-        cubes = espresso_cover((table >> j) & 1, len(pins))
-        terms = [aig.and_all(pins[k] if positive else neg(pins[k]) for k, positive in cube) for cube in cubes]
-        out.append(aig.or_all(terms))
-    return out
+    return [factored(aig, espresso_cover((table >> j) & 1, len(pins)), pins) for j in range(abits)]
+
+
+def factored(aig, cubes, pins):
+    """A sum of products (cubes of (pin index, polarity)) built with literals factored out greedily:
+    F = l & (F / l) | rest, taking the literal shared by the most cubes first (ties: the smallest)."""
+    counts = {}
+    for cube in cubes:
+        for literal in cube:
+            counts[literal] = counts.get(literal, 0) + 1
+    best = max(sorted(counts), key=lambda literal: counts[literal], default=None)
+    if best is None or counts[best] < 2:
+        return aig.or_all(aig.and_all(_pin(pins, lit) for lit in cube) for cube in cubes)
+    inside = [tuple(x for x in cube if x != best) for cube in cubes if best in cube]
+    rest = [cube for cube in cubes if best not in cube]
+    return aig.or_(aig.and_(_pin(pins, best), factored(aig, inside, pins)), factored(aig, rest, pins))
+
+
+def _pin(pins, literal):
+    k, positive = literal
+    return pins[k] if positive else neg(pins[k])
 
 
 def table_size(words, weights, values, thresholds, abits):
