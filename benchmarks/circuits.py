@@ -2,25 +2,12 @@
 convert+proof time, simulator gate evaluations/s, and samples/s of the digits circuit next to the float
 torch model on the same inputs. Run: python benchmarks/circuits.py"""
 import math
-import pathlib
-import statistics
-import time
 
 import numpy as np
 
 from quantlogic.kernels.simulate import Simulator
 from quantlogic.pipeline import convert
-
-MODELS = pathlib.Path(__file__).resolve().parent.parent / "models"
-
-
-def median_time(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from common import MODELS, median_time
 
 
 def estimate(net, layer_W, value_bits, n_thresholds):

@@ -1,11 +1,10 @@
 """Held-out accuracy of every bundled model: float, our PTQ (mse) and naive max-range PTQ, at 2 and 3 bits.
 Prints a Markdown table for models/README.md. Run: python benchmarks/ptq_accuracy.py"""
-import pathlib
 import time
 
 from quantlogic.pipeline import accuracy_on, load_float_network, quantize_checkpoint
+from common import MODELS
 
-MODELS = pathlib.Path(__file__).resolve().parent.parent / "models"
 
 print("| model | layers | float | 3-bit (ours) | 3-bit (naive) | 2-bit (ours) | 2-bit (naive) | quantize time, 3-bit |")
 print("|---|---|---|---|---|---|---|---|")

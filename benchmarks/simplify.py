@@ -6,7 +6,6 @@
 Run: python benchmarks/simplify.py"""
 import pathlib
 import re
-import statistics
 import subprocess
 import tempfile
 import time
@@ -20,17 +19,7 @@ from quantlogic.lower.network import lower_network
 from quantlogic.pipeline import quantize_checkpoint
 from quantlogic.simplify.abc import ALIASES, find_abc
 from quantlogic.simplify.pipeline import EFFORT, run_passes
-
-MODELS = pathlib.Path(__file__).resolve().parent.parent / "models"
-
-
-def median_time(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from common import MODELS, median_time
 
 
 def abc_ands(aig, script):

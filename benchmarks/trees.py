@@ -1,9 +1,7 @@
 """Decision diagram figures for docs/benchmarks.md: node counts and build times per bundled model, the
 largest whole-network input width built within 60 s, and per-neuron diagrams at fan-in 32 (3-bit weights,
 2-bit inputs). Run: python benchmarks/trees.py"""
-import pathlib
 import statistics
-import time
 
 import numpy as np
 
@@ -11,14 +9,7 @@ from quantlogic.ir.tree import Diagram
 from quantlogic.lower.to_tree import network_diagram, neuron_diagram, threshold_diagram
 from quantlogic.pipeline import quantize_checkpoint
 from quantlogic.errors import QuantlogicError
-
-MODELS = pathlib.Path(__file__).resolve().parent.parent / "models"
-
-
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
+from common import MODELS, timed
 
 
 network_diagram(quantize_checkpoint(MODELS / "iris" / "model.pt", MODELS / "iris" / "calib.npy",

@@ -53,10 +53,10 @@ def quant_options(command):
 class StageProgress:
     """A progress bar on stderr, one step per layer and stage."""
 
-    def __init__(self, total):
+    def __init__(self):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total, file=sys.stderr, leave=False, disable=None, unit="layer")
+        self.bar = tqdm(file=sys.stderr, leave=False, disable=None, unit="layer")
 
     def __call__(self, stage, layer):
         self.bar.set_description(f"{stage} {layer}")
@@ -75,16 +75,12 @@ def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_d
     """Quantize CHECKPOINT into an integer network (.qnet)."""
     if not calib:
         raise QuantlogicError("--calib is needed to quantize a checkpoint")
-    from .pipeline import accuracy_on, load_float_network, quantize_checkpoint
+    from .pipeline import quantize_checkpoint
     from .report import quantize_summary
 
     intnet, summary = quantize_checkpoint(checkpoint, calib, wbits=wbits, abits=abits, ibits=ibits, act=act,
                                           trust_pickle=trust_pickle, labels=labels, method=method,
-                                          names_file=feature_names)
-    if test_data:
-        net = load_float_network(checkpoint, act, trust_pickle)
-        summary["test_float_accuracy"], summary["test_quantized_accuracy"] = accuracy_on(intnet, net, test_data)
-        intnet.meta.update(summary)
+                                          names_file=feature_names, test=test_data)
     intnet.save(output)
     click.echo(quantize_summary(summary))
     click.echo(f"wrote {output}")
@@ -147,7 +143,7 @@ def convert(source, output, no_simplify, calib, wbits, abits, ibits, act, labels
     from .report import convert_summary, quantize_summary, simplify_summary
     from .simplify.pipeline import EFFORT, simplify_bundle
 
-    progress = StageProgress(total=None)
+    progress = StageProgress()
     try:
         bundle, verdict, summary = run_convert(source, calib, progress=progress, wbits=wbits, abits=abits,
                                                ibits=ibits, act=act, trust_pickle=trust_pickle, labels=labels,
@@ -240,7 +236,7 @@ def tree(model, neuron, output, max_nodes, max_input_bits):
     diagram, verdict, seconds = build(net, neuron, max_nodes, max_input_bits)
     summary = describe_diagram(diagram, verdict, seconds)
     if output:
-        write_atomic(output, render(net, diagram, verdict, output))
+        write_atomic(output, render(net, diagram, output))
         click.echo(summary)
         click.echo(f"wrote {output}")
     else:

@@ -39,14 +39,20 @@ def feature_names_for(checkpoint, names_file, n_features):
     return names
 
 
-def quantize_checkpoint(checkpoint, calib, *, wbits, abits, ibits, act="relu", trust_pickle=False,
-                        labels=None, method="mse", names_file=None):
-    """Return (IntNetwork, summary dict) for a checkpoint and a calibration file."""
+def quantize_checkpoint(checkpoint, calib, *, labels=None, **options):
+    """Return (IntNetwork, summary dict) for a checkpoint and a calibration file (see quantize_rows)."""
+    X, y = load_dataset(calib, labels)
+    return quantize_rows(checkpoint, X, y, **options)
+
+
+def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", trust_pickle=False, method="mse",
+                  names_file=None, test=None):
+    """Return (IntNetwork, summary dict) for a checkpoint and calibration rows X (labels y, if any); test
+    names a held-out labelled file whose float and quantized accuracy go into the summary."""
     from .quant.quantize import quantize
     from .torchio.checkpoint import file_sha256
     from .torchio.fakequant import fake_quant_forward
 
-    X, y = load_dataset(calib, labels)
     net = load_float_network(checkpoint, act, trust_pickle, X)
     intnet, fq = quantize(net, X, wbits, abits, ibits, method)
     intnet.feature_names = feature_names_for(checkpoint, names_file, net.n_inputs)
@@ -64,6 +70,8 @@ def quantize_checkpoint(checkpoint, calib, *, wbits, abits, ibits, act="relu", t
     if y is not None:
         summary["float_accuracy"] = float(np.mean(np.argmax(net.forward(X)[1], axis=1) == y))
         summary["quantized_accuracy"] = float(np.mean(int_pred == y))
+    if test is not None:
+        summary["test_float_accuracy"], summary["test_quantized_accuracy"] = accuracy_on(intnet, net, test)
     intnet.meta = {"source_sha256": file_sha256(checkpoint), "source": pathlib.Path(checkpoint).name, **summary}
     return intnet, summary
 
@@ -94,8 +102,8 @@ def convert(source, calib=None, *, progress=None, **quant_options):
     else:
         if not calib:
             raise QuantlogicError("--calib is needed to quantize a checkpoint")
-        intnet, summary = quantize_checkpoint(source, calib, **quant_options)
-        X, _ = load_dataset(calib, quant_options.get("labels"))
+        X, y = load_dataset(calib, quant_options.pop("labels", None))
+        intnet, summary = quantize_rows(source, X, y, **quant_options)
     low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage)))
     verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage)))
     if not verdict.ok:

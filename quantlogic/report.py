@@ -108,8 +108,7 @@ def describe_neuron(net, neuron, bundle=None, table_limit=12):
              f"  thresholds T: {T[j].tolist()}"]
     bits = net.ibits if layer == 0 else net.abits
     if used and len(used) * bits <= table_limit:
-        values = value_table(net.levels.tolist(), net.ibits) if layer == 0 else \
-            value_table([list(range(2 ** net.abits))] * W.shape[1], net.abits)
+        values = value_table(layer_inputs(net, layer)[2], bits)
         table = neuron_truth_table(W[j, used], values[used], bits, T[j])
         pins = [f"{names[i]}[{b}]" for i in used for b in range(bits)]
         lines.append(f"  sum of products (code bits, [0] least significant), from its {len(table)}-row truth table:")

@@ -25,25 +25,21 @@ def build(net, neuron=None, max_nodes=None, max_input_bits=None):
     return diagram, verdict, seconds
 
 
-def render(net, diagram, verdict, path):
+def render(net, diagram, path):
     """File content for path, by its extension."""
     from .export import tree as tree_export
 
     fmt = pathlib.Path(path).suffix.lower().lstrip(".")
     if fmt not in TREE_FORMATS:
         raise QuantlogicError(f"unknown tree output format {fmt or '(none)'!r}; choose one of {', '.join(TREE_FORMATS)}")
-    if fmt == "txt":
-        return tree_export.to_text(diagram)
-    if fmt == "json":
-        return tree_export.to_json(diagram)
-    if fmt == "dot":
-        return tree_export.to_dot(diagram)
-    if fmt == "py":
-        return tree_export.to_python(diagram)
-    return _as_circuit(net, diagram, verdict, fmt)
+    writers = {"txt": tree_export.to_text, "json": tree_export.to_json, "dot": tree_export.to_dot,
+               "py": tree_export.to_python}
+    if fmt in writers:
+        return writers[fmt](diagram)
+    return _as_circuit(net, diagram, fmt)
 
 
-def _as_circuit(net, diagram, verdict, fmt):
+def _as_circuit(net, diagram, fmt):
     from .bundle import Bundle
     from .export.formats import export
     from .lower.tree_to_aig import diagram_to_aig

@@ -52,7 +52,7 @@ def test_network_diagram_equals_random_networks_exhaustively(seed, n_features, i
 
 
 @pytest.mark.parametrize("name", ["iris", "adder3"])
-def test_network_diagram_of_bundled_models_exhaustively(quantized_models, name):
+def test_network_diagram_of_bundled_models_exhaustively(name):
     from quantlogic.quant.quantize import quantize
     from quantlogic.pipeline import load_float_network
 

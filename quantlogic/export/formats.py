@@ -19,15 +19,8 @@ def export(bundle, fmt):
     """The file content (str or bytes) of bundle in format fmt."""
     from . import aiger, meta, netlist
 
-    aig = bundle.aig
-    if fmt == "aig":
-        return aiger.to_aig(aig)
-    if fmt == "aag":
-        return aiger.to_aag(aig)
-    if fmt == "blif":
-        return netlist.to_blif(aig)
-    if fmt == "v":
-        return netlist.to_verilog(aig)
-    if fmt == "dot":
-        return netlist.to_dot(aig)
-    return meta.to_json(bundle)
+    if fmt == "json":
+        return meta.to_json(bundle)
+    writers = {"aig": aiger.to_aig, "aag": aiger.to_aag, "blif": netlist.to_blif, "v": netlist.to_verilog,
+               "dot": netlist.to_dot}
+    return writers[fmt](bundle.aig)

@@ -117,6 +117,13 @@ class AIG:
             depth[base + k] = 1 + max(depth[a >> 1], depth[b >> 1])
         return depth
 
+    def fanouts(self):
+        """Readers of every node: AND fan-ins plus one for each output that uses it."""
+        counts = [0] * self.n_nodes
+        for lit in self.fanin0 + self.fanin1 + self.output_lits:
+            counts[lit >> 1] += 1
+        return counts
+
     def depth(self):
         if not self.output_lits:
             return 0

@@ -71,8 +71,8 @@ def quantize(net, X, wbits=3, abits=3, ibits=3, method="mse"):
         act_lo, act_scale = np.full(len(z[0]), lo), np.full(len(z[0]), scale)
         T = _integer_thresholds(Wq, s, bf, layer.lo, layer.hi, act_lo, act_scale, abits, vmax)
         hidden_int.append((Wq, T))
-        hidden_fq.append(FakeQuantLayer(Wq * s[:, None] / in_scale[None, :], bf - (Wq * s[:, None] / in_scale) @ in_offset,
-                                        layer.lo, layer.hi, act_lo, act_scale))
+        W_deq = Wq * s[:, None] / in_scale[None, :]
+        hidden_fq.append(FakeQuantLayer(W_deq, bf - W_deq @ in_offset, layer.lo, layer.hi, act_lo, act_scale))
         V = (acc[:, :, None] >= T[None]).sum(axis=2).astype(np.int64)
         in_scale, in_offset = act_scale, act_lo
         vmax = np.full(len(T), 2 ** abits - 1)

@@ -4,7 +4,7 @@ or by SAT with a decision limit, and then merged. Unproved candidates are left a
 import numpy as np
 
 from ..ir.aig import AIG
-from ..kernels.simulate import Simulator
+from ..kernels.simulate import Simulator, pack_bits
 from ..pyeda_bridge import UNKNOWN
 from ..verify.cones import evaluate_cone
 from ..verify.sat import CNF
@@ -13,11 +13,15 @@ DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 
 FLUSH_EVERY = 4  # witnesses simulated together (a word holds 64; the rest of it repeats an all-zero input)
 
 
-def signatures(aig, words, seed):
+def node_simulator(aig):
+    """A simulator whose outputs are all the nodes of aig."""
+    return Simulator(aig, [2 * n for n in range(aig.n_nodes)])
+
+
+def signatures(simulator, n_inputs, words, seed):
     """(n_nodes, words) simulation values of every node under random inputs."""
     rng = np.random.default_rng(seed)
-    inputs = rng.integers(0, 2 ** 64, size=(aig.n_inputs, words), dtype=np.uint64)
-    return Simulator(aig, [2 * n for n in range(aig.n_nodes)]).words(inputs)
+    return simulator.words(rng.integers(0, 2 ** 64, size=(n_inputs, words), dtype=np.uint64))
 
 
 def support(aig, lits):
@@ -67,10 +71,10 @@ class Witnesses:
     """Input patterns that told candidates apart, simulated on every node a few at a time, so a later
     candidate they already separate is dropped without a SAT call."""
 
-    def __init__(self, aig):
-        self.simulator = Simulator(aig, [2 * n for n in range(aig.n_nodes)])
-        self.n_inputs = aig.n_inputs
-        self.words = np.zeros((aig.n_nodes, 0), dtype=np.uint64)
+    def __init__(self, simulator, n_inputs, n_nodes):
+        self.simulator = simulator
+        self.n_inputs = n_inputs
+        self.words = np.zeros((n_nodes, 0), dtype=np.uint64)
         self.pending = []
 
     def add(self, witness):
@@ -82,8 +86,6 @@ class Witnesses:
         if not self.pending:
             return
         bits = np.array(self.pending, dtype=bool)
-        from ..kernels.simulate import pack_bits
-
         self.words = np.concatenate([self.words, self.simulator.words(pack_bits(bits))], axis=1)
         self.pending = []
 
@@ -99,10 +101,11 @@ class Witnesses:
 
 def fraig(aig, params=None):
     params = {**DEFAULTS, **(params or {})}
-    sigs = signatures(aig, params["words"], params["seed"])
+    simulator = node_simulator(aig)
+    sigs = signatures(simulator, aig.n_inputs, params["words"], params["seed"])
     phase = (sigs[:, 0] & np.uint64(1)).astype(bool)
     normal = np.where(phase[:, None], ~sigs, sigs)
-    witnesses = Witnesses(aig)
+    witnesses = Witnesses(simulator, aig.n_inputs, aig.n_nodes)
     new = AIG()
     mapping = {0: 0}
     representative = {normal[0].tobytes(): 0}  # signature key -> original node of the class

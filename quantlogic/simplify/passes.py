@@ -35,12 +35,7 @@ def balance(aig, params=None):
     """Rebuild each multi-input AND (a tree of uncomplemented, single-fanout ANDs) as a tree of minimum
     depth, pairing the shallowest operands first."""
     base = 1 + aig.n_inputs
-    fanout = [0] * aig.n_nodes
-    for a, b in zip(aig.fanin0, aig.fanin1):
-        fanout[a >> 1] += 1
-        fanout[b >> 1] += 1
-    for out in aig.output_lits:
-        fanout[out >> 1] += 1
+    fanout = aig.fanouts()
     new = AIG()
     mapping = {0: 0}
     for k, name in enumerate(aig.input_names):

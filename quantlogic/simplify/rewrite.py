@@ -57,12 +57,7 @@ def _build(aig, f, leaves, recipe):
 def rewrite(aig, params=None):
     cost, recipe = cheapest_trees()
     base = 1 + aig.n_inputs
-    fanout = [0] * aig.n_nodes
-    for a, b in zip(aig.fanin0, aig.fanin1):
-        fanout[a >> 1] += 1
-        fanout[b >> 1] += 1
-    for out in aig.output_lits:
-        fanout[out >> 1] += 10 ** 9
+    fanout = aig.fanouts()  # an output's reader is outside every cone, so its node never joins an MFFC
     cuts = {n: [(n,)] for n in range(aig.n_inputs + 1)}
     chosen = {}
     for node in aig.cone(aig.output_lits):

@@ -47,14 +47,13 @@ def equivalent(a, b, seed=0):
     rng = np.random.default_rng(seed)
     words = rng.integers(0, 2 ** 64, size=(both.n_inputs, SIM_WORDS), dtype=np.uint64)
     sim = Simulator(both).words(words)
-    differ = np.flatnonzero(np.any(sim[0::2] != sim[1::2], axis=0))
-    if len(differ):
-        w = differ[0]
-        bit = int(np.flatnonzero([(int(x) ^ int(y)) for x, y in zip(sim[0::2, w], sim[1::2, w])])[0])
-        mask = int(sim[2 * bit, w] ^ sim[2 * bit + 1, w])
-        p = (mask & -mask).bit_length() - 1
-        bits = [bool((int(words[t, w]) >> p) & 1) for t in range(both.n_inputs)]
-        return Verdict(False, f"FAILED (equivalence): output {a.output_names[bit]} differs", "cec",
+    differ = sim[0::2] ^ sim[1::2]  # (outputs, words)
+    if differ.any():
+        out, w = (int(i) for i in np.argwhere(differ)[0])
+        mask = int(differ[out, w])
+        pattern = (mask & -mask).bit_length() - 1
+        bits = [bool((int(words[t, w]) >> pattern) & 1) for t in range(both.n_inputs)]
+        return Verdict(False, f"FAILED (equivalence): output {a.output_names[out]} differs", "cec",
                        SIM_WORDS * 64, bits)
     pairs = list(zip(both.output_lits[0::2], both.output_lits[1::2]))
     merged = both
