@@ -99,14 +99,15 @@ def test_abc_backend(lowered, monkeypatch):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 2 ** 32), st.integers(1, 5), st.integers(1, 3), st.integers(1, 3))
-def test_truth_table_kernel_equals_numpy_oracle(seed, n, bits, abits):
+@given(st.integers(0, 2 ** 32), st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), st.sampled_from([7, 10 ** 6]))
+def test_truth_table_kernel_equals_numpy_oracle(seed, n, bits, abits, scale):
+    """Small weights exercise the cached blocks, huge ones the uncached path."""
     from quantlogic.kernels.truth_table import neuron_truth_table
 
     rng = np.random.default_rng(seed)
-    weights = rng.integers(-7, 8, size=n)
+    weights = rng.integers(-scale, scale + 1, size=n)
     values = np.sort(rng.integers(0, 9, size=(n, 1 << bits)), axis=1)
-    thresholds = np.sort(rng.integers(-40, 40, size=2 ** abits - 1))
+    thresholds = np.sort(rng.integers(-6 * scale, 6 * scale, size=2 ** abits - 1))
     rows = np.arange(1 << (n * bits))
     codes = (rows[:, None] >> (np.arange(n) * bits)) & ((1 << bits) - 1)
     acc = (values[np.arange(n), codes] * weights).sum(axis=1)

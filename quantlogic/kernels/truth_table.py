@@ -10,9 +10,9 @@ MAX_TABLE_BITS = 24
 
 @numba.njit(**NJIT)
 def _enumerate(weights, values, bits, thresholds):
-    """Rows in odometer order: a block of the innermost inputs' partial sums is precomputed, each row is
-    one lookup of the output code by accumulator, and each carry into an outer input updates the running
-    partial sum once (O(1) per row, amortized)."""
+    """Rows in odometer order: a block of the innermost inputs' partial sums is precomputed, each carry
+    into an outer input updates the running outer partial sum once, and the block of output codes for each
+    distinct outer sum is computed once (one lookup per row) and then copied (O(1) per row, amortized)."""
     n = len(weights)
     per = 1 << bits
     contrib = np.empty((n, per), dtype=np.int64)
@@ -42,12 +42,30 @@ def _enumerate(weights, values, bits, thresholds):
     out = np.empty(rows, dtype=np.uint8)
     codes = np.zeros(n, dtype=np.int64)
     base = -lo
+    outer_lo = 0
+    outer_hi = 0
     for i in range(inner_n, n):
         base += contrib[i, 0]
+        outer_lo += contrib[i].min()
+        outer_hi += contrib[i].max()
+    # a block depends only on the outer partial sum: cache each distinct block (at most 16 MiB)
+    n_sums = outer_hi - outer_lo + 1
+    cached = n_sums * block <= (1 << 24)
+    cache = np.empty((n_sums if cached else 0, block), dtype=np.uint8)
+    filled = np.zeros(n_sums if cached else 0, dtype=np.bool_)
+    shift = outer_lo - lo
     row = 0
     while row < rows:
-        for r in range(block):
-            out[row + r] = lut[base + inner[r]]
+        if cached:
+            k = base - shift
+            if not filled[k]:
+                for r in range(block):
+                    cache[k, r] = lut[base + inner[r]]
+                filled[k] = True
+            out[row:row + block] = cache[k]
+        else:
+            for r in range(block):
+                out[row + r] = lut[base + inner[r]]
         row += block
         i = inner_n
         while i < n:
