@@ -72,6 +72,35 @@ def _simulate(fanin0, fanin1, n_inputs, outputs, slot, n_slots, inputs, block):
     return out
 
 
+@numba.njit(**NJIT)
+def _node_words(fanin0, fanin1, n_inputs, inputs, out, column):
+    """out[node, column + w] = value of every node under input words inputs[:, w]."""
+    base = 1 + n_inputs
+    for w in range(inputs.shape[1]):
+        c = column + w
+        out[0, c] = 0
+        for i in range(n_inputs):
+            out[1 + i, c] = inputs[i, w]
+        for k in range(len(fanin0)):
+            a = fanin0[k]
+            b = fanin1[k]
+            ma = np.uint64(0) - np.uint64(a & 1)
+            mb = np.uint64(0) - np.uint64(b & 1)
+            out[base + k, c] = (out[a >> 1, c] ^ ma) & (out[b >> 1, c] ^ mb)
+
+
+def node_words(fanin0, fanin1, n_inputs, input_words, out, column=0):
+    """Write the value of every node (constant, inputs, ANDs) under input_words (n_inputs, W) into
+    out[:, column:column + W] (uint64, one row per node)."""
+    input_words = np.ascontiguousarray(input_words, dtype=np.uint64)
+    n_nodes = 1 + n_inputs + len(fanin0)
+    if input_words.ndim != 2 or input_words.shape[0] != n_inputs:
+        raise ValueError(f"expected input words of shape ({n_inputs}, W), got {input_words.shape}")
+    if out.dtype != np.uint64 or out.shape[0] != n_nodes or column + input_words.shape[1] > out.shape[1]:
+        raise ValueError(f"out must be uint64 with {n_nodes} rows and room for {input_words.shape[1]} words")
+    _node_words(fanin0, fanin1, n_inputs, input_words, out, column)
+
+
 class Simulator:
     """Simulates one AIG many times; the slot plan is computed once."""
 

@@ -4,139 +4,103 @@ or by SAT with a decision limit, and then merged. Unproved candidates are left a
 import numpy as np
 
 from ..ir.aig import AIG
-from ..kernels.simulate import Simulator, pack_bits
-from ..pyeda_bridge import UNKNOWN
-from ..verify.cones import evaluate_cone
-from ..verify.sat import CNF
+from ..kernels.simulate import node_words, pack_bits
+from ..kernels.cones import Cones
+from ..pyeda_bridge import UNKNOWN, satisfy
 
-DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000}
-FLUSH_EVERY = 4  # witnesses simulated together (a word holds 64; the rest of it repeats an all-zero input)
-
-
-def node_simulator(aig):
-    """A simulator whose outputs are all the nodes of aig."""
-    return Simulator(aig, [2 * n for n in range(aig.n_nodes)])
+DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
+            "max_members": 16, "max_tries": 3}
+DENSITIES = (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65)
 
 
-def signatures(simulator, n_inputs, words, seed):
-    """(n_nodes, words) simulation values of every node under random inputs."""
+def signatures(aig, words, seed):
+    """(n_nodes, words) simulation values of every node under random inputs; the words cycle through input
+    densities (probability of a 1) so rarely-true nodes such as comparators get exercised too."""
     rng = np.random.default_rng(seed)
-    return simulator.words(rng.integers(0, 2 ** 64, size=(n_inputs, words), dtype=np.uint64))
+    density = np.resize(DENSITIES, words)
+    bits = rng.random((words * 64, aig.n_inputs)) < np.repeat(density, 64)[:, None]
+    fanin0, fanin1, _ = aig.arrays()
+    out = np.empty((aig.n_nodes, words), dtype=np.uint64)
+    node_words(fanin0, fanin1, aig.n_inputs, pack_bits(bits), out)
+    return out
 
 
-def support(aig, lits):
-    base = 1 + aig.n_inputs
-    seen, found, todo = set(), set(), [lit >> 1 for lit in lits]
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if node < base:
-            if node:
-                found.add(node)
-            continue
-        todo += [aig.fanin0[node - base] >> 1, aig.fanin1[node - base] >> 1]
-    return sorted(found), len(seen)
-
-
-def prove_equal(aig, a, b, params):
-    """(verdict, witness): verdict True when literals a and b are equal on every input, False when they
-    differ (witness: {input node: bool} where they do), None when undecided within the limits."""
+def prove_equal(cones, a, b, params):
+    """(verdict, witness): verdict True when literals a and b of the AIG held by cones are equal on every
+    input, False when they differ (witness: {input node: bool} where they do), None when undecided within
+    the limits."""
     if a == b:
         return True, None
-    inputs, cone_size = support(aig, [a, b])
+    inputs, ands = cones.cone([a, b])
     if len(inputs) <= params["exhaustive_support"]:
-        patterns = np.arange(1 << len(inputs))
-        cut = {node: ((patterns >> t) & 1).astype(bool) for t, node in enumerate(inputs)}
-        values = evaluate_cone(aig, [a, b], cut)
-        bad = np.flatnonzero(values[0] != values[1])
-        if not len(bad):
+        index = cones.first_difference(a, b, inputs, ands)
+        if index < 0:
             return True, None
-        return False, {node: bool((bad[0] >> t) & 1) for t, node in enumerate(inputs)}
-    if params["max_cone"] is not None and cone_size > params["max_cone"]:
+        return False, {int(node): bool((index >> t) & 1) for t, node in enumerate(inputs)}
+    if params["max_cone"] is not None and len(ands) > params["max_cone"]:
         return None, None
-    cnf = CNF()
-    leaves = {node: cnf.new_var() for node in inputs}
-    x, y = cnf.encode(aig, [a, b], lambda node: leaves.get(node))
-    result = cnf.differ([x], [y], params["decision_limit"])
+    clauses, (x, y) = cones.clauses([a, b], inputs, ands)
+    result = satisfy(1 + len(inputs) + len(ands), clauses + [[x, y], [-x, -y]], params["decision_limit"])
     if result is UNKNOWN:
         return None, None
     if result is None:
         return True, None
-    return False, {node: result[var] for node, var in leaves.items()}
+    return False, {int(node): result[2 + t] for t, node in enumerate(inputs)}
 
 
 class Witnesses:
-    """Input patterns that told candidates apart, simulated on every node a few at a time, so a later
-    candidate they already separate is dropped without a SAT call."""
+    """Input patterns that told candidates apart, each simulated at once on every node together with 63
+    neighbours (one input flipped), so later candidates they separate are dropped without a SAT call."""
 
-    def __init__(self, simulator, n_inputs, n_nodes):
-        self.simulator = simulator
-        self.n_inputs = n_inputs
-        self.words = np.zeros((n_nodes, 0), dtype=np.uint64)
-        self.pending = []
+    def __init__(self, aig, seed):
+        self.fanin0, self.fanin1, _ = aig.arrays()
+        self.n_inputs = aig.n_inputs
+        self.words = np.zeros((aig.n_nodes, 16), dtype=np.uint64)
+        self.used = 0
+        self.rng = np.random.default_rng(seed)
 
     def add(self, witness):
-        self.pending.append([bool(witness.get(t + 1, False)) for t in range(self.n_inputs)])
-        if len(self.pending) == FLUSH_EVERY:
-            self.flush()
-
-    def flush(self):
-        if not self.pending:
-            return
-        bits = np.array(self.pending, dtype=bool)
-        self.words = np.concatenate([self.words, self.simulator.words(pack_bits(bits))], axis=1)
-        self.pending = []
+        row = np.array([bool(witness.get(t + 1, False)) for t in range(self.n_inputs)])
+        block = np.tile(row, (64, 1))
+        block[np.arange(1, 64), self.rng.integers(0, self.n_inputs, size=63)] ^= True
+        if self.used == self.words.shape[1]:
+            self.words = np.concatenate([self.words, np.zeros_like(self.words)], axis=1)
+        node_words(self.fanin0, self.fanin1, self.n_inputs, pack_bits(block), self.words, self.used)
+        self.used += 1
 
     def separate(self, node, rep_node, flipped):
         """Whether the simulated witnesses show node != rep_node (xor flipped)."""
-        if not self.words.shape[1]:
-            return False
-        diff = self.words[node] ^ self.words[rep_node]
-        valid = np.uint64((1 << 64) - 1)
-        expected = valid if flipped else np.uint64(0)
-        return bool(np.any(diff != expected))
+        diff = self.words[node, :self.used] ^ self.words[rep_node, :self.used]
+        return bool(np.any(diff != (~np.uint64(0) if flipped else np.uint64(0))))
 
 
 def fraig(aig, params=None):
+    """Merge nodes proved equal (up to complement). params["into"], when given, is a bool per node: only
+    unmarked nodes are merged, and only into marked representatives (an equivalence check merges one
+    circuit into the other and needs no merges inside either)."""
     params = {**DEFAULTS, **(params or {})}
-    simulator = node_simulator(aig)
-    sigs = signatures(simulator, aig.n_inputs, params["words"], params["seed"])
+    sigs = signatures(aig, params["words"], params["seed"])
     phase = (sigs[:, 0] & np.uint64(1)).astype(bool)
     normal = np.where(phase[:, None], ~sigs, sigs)
-    witnesses = Witnesses(simulator, aig.n_inputs, aig.n_nodes)
+    witnesses = Witnesses(aig, params["seed"])
     new = AIG()
     mapping = {0: 0}
-    representative = {normal[0].tobytes(): 0}  # signature key -> original node of the class
+    classes = {normal[0].tobytes(): [0]}  # signature key -> distinct original nodes with it, oldest first
     for k, name in enumerate(aig.input_names):
         mapping[k + 1] = new.add_input(name)
-        representative.setdefault(normal[k + 1].tobytes(), k + 1)
+        classes.setdefault(normal[k + 1].tobytes(), []).append(k + 1)
     base = 1 + aig.n_inputs
     stats = {"pass": "fraig", "ands_before": aig.n_ands, "candidates": 0, "merged": 0, "disproved": 0, "unknown": 0}
+    cones = Cones(aig.n_inputs, aig.n_ands)
+    into = params.get("into")
     for node in aig.cone(aig.output_lits):
         k = node - base
         lit = new.and_(mapping[aig.fanin0[k] >> 1] ^ (aig.fanin0[k] & 1),
                        mapping[aig.fanin1[k] >> 1] ^ (aig.fanin1[k] & 1))
-        key = normal[node].tobytes()
-        rep = representative.setdefault(key, node)
-        flipped = bool(phase[rep]) != bool(phase[node])
-        target = mapping.get(rep, lit) ^ int(flipped)
-        if rep != node and target != lit:
-            stats["candidates"] += 1
-            if witnesses.separate(node, rep, flipped):
-                stats["disproved"] += 1
-            else:
-                proved, witness = prove_equal(new, lit, target, params)
-                if proved:
-                    lit = target
-                    stats["merged"] += 1
-                elif proved is False:
-                    stats["disproved"] += 1
-                    witnesses.add(witness)
-                else:
-                    stats["unknown"] += 1
-        mapping[node] = lit
+        members = classes.setdefault(normal[node].tobytes(), [])
+        mapping[node] = _merge(node, lit, members, mapping, phase, into, witnesses, cones, new, params, stats)
+        if mapping[node] == lit:
+            members.append(node)
     for name, out in zip(aig.output_names, aig.output_lits):
         new.add_output(name, mapping[out >> 1] ^ (out & 1))
     from .passes import sweep
@@ -144,3 +108,32 @@ def fraig(aig, params=None):
     swept, _ = sweep(new)
     stats["ands_after"] = swept.n_ands
     return swept, stats
+
+
+def _merge(node, lit, members, mapping, phase, into, witnesses, cones, new, params, stats):
+    """The literal node maps to: the first class member proved equal (up to complement), else lit."""
+    if into is not None and into[node]:
+        return lit
+    tries = 0
+    for rep in members[:params["max_members"]]:
+        flipped = bool(phase[rep]) != bool(phase[node])
+        target = mapping[rep] ^ int(flipped)
+        if target == lit:
+            return lit
+        if (into is not None and not into[rep]) or witnesses.separate(node, rep, flipped):
+            continue
+        stats["candidates"] += 1
+        tries += 1
+        cones.extend(new.fanin0, new.fanin1)
+        proved, witness = prove_equal(cones, lit, target, params)
+        if proved:
+            stats["merged"] += 1
+            return target
+        if proved is False:
+            stats["disproved"] += 1
+            witnesses.add(witness)
+        else:
+            stats["unknown"] += 1
+        if tries == params["max_tries"]:
+            break
+    return lit

@@ -4,6 +4,7 @@ exhaustive proofs of any output pair not yet merged."""
 import numpy as np
 
 from ..ir.aig import AIG
+from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator
 from .network import Verdict
 
@@ -12,13 +13,14 @@ OUTPUT_DECISION_LIMIT = 200_000
 
 
 def miter_parts(a, b):
-    """One AIG holding both circuits over shared inputs (matched by name): (aig, a's outputs, b's outputs)."""
+    """One AIG holding both circuits over shared inputs (matched by name, in a's order), b's gates first:
+    (aig, a's outputs, b's outputs)."""
     if sorted(a.input_names) != sorted(b.input_names) or sorted(a.output_names) != sorted(b.output_names):
         raise ValueError("the circuits do not have the same input and output pins")
     both = AIG()
     by_name = {name: both.add_input(name) for name in a.input_names}
     outs = []
-    for circuit in (a, b):
+    for circuit in (b, a):
         mapping = {0: 0}
         for k, name in enumerate(circuit.input_names):
             mapping[k + 1] = by_name[name]
@@ -29,7 +31,7 @@ def miter_parts(a, b):
             mapping[node] = both.and_(mapping[f0 >> 1] ^ (f0 & 1), mapping[f1 >> 1] ^ (f1 & 1))
         named = dict(zip(circuit.output_names, circuit.output_lits))
         outs.append([mapping[named[n] >> 1] ^ (named[n] & 1) for n in a.output_names])
-    return both, outs[0], outs[1]
+    return both, outs[1], outs[0]
 
 
 def _bits_of(aig, witness):
@@ -58,13 +60,17 @@ def equivalent(a, b, seed=0):
     pairs = list(zip(both.output_lits[0::2], both.output_lits[1::2]))
     merged = both
     if any(x != y for x, y in pairs):
-        merged, _ = fraig(both, {"words": SIM_WORDS, "decision_limit": 20000})
+        into = np.zeros(both.n_nodes, dtype=bool)
+        into[both.cone(outs_b)] = True
+        merged, _ = fraig(both, {"words": SIM_WORDS, "decision_limit": 1000, "into": into})
         pairs = list(zip(merged.output_lits[0::2], merged.output_lits[1::2]))
     params = {**DEFAULTS, "decision_limit": OUTPUT_DECISION_LIMIT, "max_cone": None}
+    cones = Cones(merged.n_inputs, merged.n_ands)
+    cones.extend(merged.fanin0, merged.fanin1)
     for k, (x, y) in enumerate(pairs):
         if x == y:
             continue
-        proved, witness = prove_equal(merged, x, y, params)
+        proved, witness = prove_equal(cones, x, y, params)
         if proved is False:
             return Verdict(False, f"FAILED (equivalence): output {a.output_names[k]} differs", "cec", 0,
                            _bits_of(merged, witness))

@@ -1,0 +1,148 @@
+"""Cones of AIG literals: their support and AND nodes, exhaustive comparison of two literals over a small
+support, and the Tseitin clauses of a cone."""
+import numba
+import numpy as np
+
+from .config import NJIT
+
+
+@numba.njit(**NJIT)
+def _collect(fanin0, fanin1, n_inputs, roots, mark, epoch, max_nodes):
+    """(support input nodes, AND nodes) of the cone of root nodes, both ascending, or (empty, empty) with
+    overflow=True when the cone has more than max_nodes AND nodes. mark[node] == epoch means visited."""
+    base = 1 + n_inputs
+    stack = np.empty(len(fanin0) + len(roots) + 1, dtype=np.int64)
+    top = 0
+    for r in roots:
+        stack[top] = r
+        top += 1
+    inputs = []
+    ands = []
+    while top > 0:
+        top -= 1
+        node = stack[top]
+        if node == 0 or mark[node] == epoch:
+            continue
+        mark[node] = epoch
+        if node < base:
+            inputs.append(node)
+            continue
+        ands.append(node)
+        if len(ands) > max_nodes:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), True
+        k = node - base
+        stack[top] = fanin0[k] >> 1
+        stack[top + 1] = fanin1[k] >> 1
+        top += 2
+    return np.sort(np.array(inputs, dtype=np.int64)), np.sort(np.array(ands, dtype=np.int64)), False
+
+
+@numba.njit(**NJIT)
+def _first_difference(fanin0, fanin1, n_inputs, inputs, ands, a, b, row):
+    """Index of the first assignment of inputs (input t = bit t of the index) where literals a and b
+    differ, or -1. row is scratch indexed by node."""
+    base = 1 + n_inputs
+    n_patterns = 1 << len(inputs)
+    n_words = max(1, n_patterns >> 6)
+    values = np.zeros((1 + len(inputs) + len(ands), n_words), dtype=np.uint64)
+    row[0] = 0
+    for t in range(len(inputs)):
+        row[inputs[t]] = 1 + t
+        for w in range(n_words):
+            if t < 6:
+                word = np.uint64(0)
+                for p in range(64):
+                    if (p >> t) & 1:
+                        word |= np.uint64(1) << np.uint64(p)
+                values[1 + t, w] = word
+            elif (w >> (t - 6)) & 1:
+                values[1 + t, w] = ~np.uint64(0)
+    full = ~np.uint64(0)
+    for i in range(len(ands)):
+        node = ands[i]
+        r = 1 + len(inputs) + i
+        row[node] = r
+        x, y = fanin0[node - base], fanin1[node - base]
+        fx = full if x & 1 else np.uint64(0)
+        fy = full if y & 1 else np.uint64(0)
+        for w in range(n_words):
+            values[r, w] = (values[row[x >> 1], w] ^ fx) & (values[row[y >> 1], w] ^ fy)
+    fa = full if a & 1 else np.uint64(0)
+    fb = full if b & 1 else np.uint64(0)
+    valid = full if n_patterns >= 64 else (np.uint64(1) << np.uint64(n_patterns)) - np.uint64(1)
+    for w in range(n_words):
+        diff = ((values[row[a >> 1], w] ^ fa) ^ (values[row[b >> 1], w] ^ fb)) & valid
+        if diff:
+            p = 0
+            while not (diff >> np.uint64(p)) & np.uint64(1):
+                p += 1
+            return w * 64 + p
+    return -1
+
+
+@numba.njit(**NJIT)
+def _tseitin(fanin0, fanin1, n_inputs, inputs, ands, var):
+    """Clauses of the cone: variable 1 is false, inputs get 2.., AND nodes follow. Returns (binary (2m, 2),
+    ternary (m, 3)) clause arrays; var is scratch indexed by node and holds each node's variable after."""
+    base = 1 + n_inputs
+    var[0] = 1
+    for t in range(len(inputs)):
+        var[inputs[t]] = 2 + t
+    binary = np.empty((2 * len(ands), 2), dtype=np.int64)
+    ternary = np.empty((len(ands), 3), dtype=np.int64)
+    for i in range(len(ands)):
+        node = ands[i]
+        out = 2 + len(inputs) + i
+        var[node] = out
+        x, y = fanin0[node - base], fanin1[node - base]
+        lx = -var[x >> 1] if x & 1 else var[x >> 1]
+        ly = -var[y >> 1] if y & 1 else var[y >> 1]
+        binary[2 * i, 0], binary[2 * i, 1] = -out, lx
+        binary[2 * i + 1, 0], binary[2 * i + 1, 1] = -out, ly
+        ternary[i, 0], ternary[i, 1], ternary[i, 2] = out, -lx, -ly
+    return binary, ternary
+
+
+class Cones:
+    """Cone queries on the AND nodes of an AIG held in growable int64 arrays (nodes may be appended
+    between queries with extend)."""
+
+    def __init__(self, n_inputs, capacity):
+        self.n_inputs = n_inputs
+        self.fanin0 = np.zeros(capacity, dtype=np.int64)
+        self.fanin1 = np.zeros(capacity, dtype=np.int64)
+        self.n_ands = 0
+        n_nodes = 1 + n_inputs + capacity
+        self.mark = np.zeros(n_nodes, dtype=np.int64)
+        self.scratch = np.zeros(n_nodes, dtype=np.int64)
+        self.epoch = 0
+
+    def extend(self, fanin0, fanin1):
+        """Append the AND nodes of fanin0/fanin1 (full lists of the AIG) beyond the ones held."""
+        n = len(fanin0)
+        if n > len(self.fanin0):
+            raise ValueError(f"{n} AND nodes exceed the capacity of {len(self.fanin0)}")
+        self.fanin0[self.n_ands:n] = fanin0[self.n_ands:n]
+        self.fanin1[self.n_ands:n] = fanin1[self.n_ands:n]
+        self.n_ands = n
+
+    def cone(self, lits, max_nodes=None):
+        """(support input nodes, AND nodes) of literals lits, or None when over max_nodes AND nodes."""
+        self.epoch += 1
+        roots = np.array([lit >> 1 for lit in lits], dtype=np.int64)
+        limit = self.n_ands if max_nodes is None else max_nodes
+        inputs, ands, overflow = _collect(self.fanin0[:self.n_ands], self.fanin1[:self.n_ands], self.n_inputs,
+                                          roots, self.mark, self.epoch, limit)
+        return None if overflow else (inputs, ands)
+
+    def first_difference(self, a, b, inputs, ands):
+        """Index of the first assignment of inputs (bit t = input t) where literals a and b differ, or -1."""
+        if len(inputs) > 24:
+            raise ValueError(f"exhaustive comparison over {len(inputs)} inputs is too large")
+        return int(_first_difference(self.fanin0, self.fanin1, self.n_inputs, inputs, ands, a, b, self.scratch))
+
+    def clauses(self, lits, inputs, ands):
+        """(clauses, SAT literals of lits) of the cone: variable 1 is false, input t is variable 2 + t."""
+        binary, ternary = _tseitin(self.fanin0, self.fanin1, self.n_inputs, inputs, ands, self.scratch)
+        sat = [-int(self.scratch[lit >> 1]) if lit & 1 else int(self.scratch[lit >> 1]) for lit in lits]
+        return [[-1]] + binary.tolist() + ternary.tolist(), sat
