@@ -103,6 +103,22 @@ def _tseitin(fanin0, fanin1, n_inputs, inputs, ands, var):
     return binary, ternary
 
 
+@numba.njit(**NJIT)
+def _leaves(fanin0, fanin1, n_inputs, ands, mark, epoch):
+    """Nodes outside ands (ascending AND nodes) that feed them, ascending; mark[node] == epoch is used."""
+    base = 1 + n_inputs
+    for node in ands:
+        mark[node] = epoch
+    found = []
+    for node in ands:
+        for lit in (fanin0[node - base], fanin1[node - base]):
+            child = lit >> 1
+            if child != 0 and mark[child] != epoch:
+                mark[child] = epoch
+                found.append(child)
+    return np.sort(np.array(found, dtype=np.int64))
+
+
 class Cones:
     """Cone queries on the AND nodes of an AIG held in growable int64 arrays (nodes may be appended
     between queries with extend)."""
@@ -135,14 +151,26 @@ class Cones:
                                           roots, self.mark, self.epoch, limit)
         return None if overflow else (inputs, ands)
 
+    def window(self, lits, ands, size):
+        """(leaves, AND nodes) of a window of the cone of lits (AND nodes ands): the size topmost AND nodes
+        and the roots; the leaves are the nodes feeding the window from outside."""
+        roots = [lit >> 1 for lit in lits if lit >> 1 > self.n_inputs]
+        top = np.union1d(ands[-size:], np.array(roots, dtype=np.int64))
+        self.epoch += 1
+        leaves = _leaves(self.fanin0, self.fanin1, self.n_inputs, top, self.mark, self.epoch)
+        free = [lit >> 1 for lit in lits if 0 < lit >> 1 <= self.n_inputs]
+        return np.union1d(leaves, np.array(free, dtype=np.int64)), top
+
     def first_difference(self, a, b, inputs, ands):
-        """Index of the first assignment of inputs (bit t = input t) where literals a and b differ, or -1."""
+        """Index of the first assignment of inputs (bit t = input t; any nodes that cut ands off from the
+        primary inputs) where literals a and b differ, or -1."""
         if len(inputs) > 24:
             raise ValueError(f"exhaustive comparison over {len(inputs)} inputs is too large")
         return int(_first_difference(self.fanin0, self.fanin1, self.n_inputs, inputs, ands, a, b, self.scratch))
 
     def clauses(self, lits, inputs, ands):
-        """(clauses, SAT literals of lits) of the cone: variable 1 is false, input t is variable 2 + t."""
+        """(clauses, SAT literals of lits) of the cone: variable 1 is false, input t is variable 2 + t
+        (inputs: any nodes that cut ands off from the primary inputs)."""
         binary, ternary = _tseitin(self.fanin0, self.fanin1, self.n_inputs, inputs, ands, self.scratch)
         sat = [-int(self.scratch[lit >> 1]) if lit & 1 else int(self.scratch[lit >> 1]) for lit in lits]
         return [[-1]] + binary.tolist() + ternary.tolist(), sat

@@ -101,6 +101,54 @@ def node_words(fanin0, fanin1, n_inputs, input_words, out, column=0):
     _node_words(fanin0, fanin1, n_inputs, input_words, out, column)
 
 
+@numba.njit(**NJIT)
+def _truth_hashes(fanin0, fanin1, n_inputs, block):
+    """(n_nodes, 3): two 64-bit hashes of each node's whole truth table, complemented so that the row of
+    input pattern 0 is 0, and that row's value (the phase)."""
+    n_nodes = 1 + n_inputs + len(fanin0)
+    n_words = max(1, 1 << max(0, n_inputs - 6))
+    valid = ~np.uint64(0) if n_inputs >= 6 else (np.uint64(1) << np.uint64(1 << n_inputs)) - np.uint64(1)
+    out = np.zeros((n_nodes, 3), dtype=np.uint64)
+    values = np.empty((n_nodes, block), dtype=np.uint64)
+    inputs = np.empty((n_inputs, block), dtype=np.uint64)
+    for lo in range(0, n_words, block):
+        width = min(block, n_words - lo)
+        for t in range(n_inputs):
+            for w in range(width):
+                if t < 6:
+                    word = np.uint64(0)
+                    for p in range(64):
+                        if (p >> t) & 1:
+                            word |= np.uint64(1) << np.uint64(p)
+                    inputs[t, w] = word
+                else:
+                    inputs[t, w] = ~np.uint64(0) if ((lo + w) >> (t - 6)) & 1 else np.uint64(0)
+        _node_words(fanin0, fanin1, n_inputs, inputs[:, :width], values, 0)
+        for node in range(n_nodes):
+            if lo == 0:
+                out[node, 2] = values[node, 0] & np.uint64(1)
+            flip = np.uint64(0) - out[node, 2]
+            h1, h2 = out[node, 0], out[node, 1]
+            for w in range(width):
+                v = (values[node, w] ^ flip) & valid
+                h1 = (h1 ^ v) * np.uint64(0x9E3779B97F4A7C15)
+                h1 ^= h1 >> np.uint64(29)
+                h2 = (h2 + v) * np.uint64(0xC2B2AE3D27D4EB4F)
+                h2 ^= h2 >> np.uint64(31)
+            out[node, 0], out[node, 1] = h1, h2
+    return out
+
+
+def truth_hashes(aig):
+    """(n_nodes, 2) hashes of every node's whole truth table up to complement, and (n_nodes,) bool phase:
+    the node's value under the all-zero input (equal functions up to complement: equal hashes)."""
+    if aig.n_inputs > 24:
+        raise ValueError(f"whole truth tables of {aig.n_inputs} inputs are too large")
+    fanin0, fanin1, _ = aig.arrays()
+    out = _truth_hashes(fanin0, fanin1, aig.n_inputs, 64)
+    return out[:, :2], out[:, 2].astype(bool)
+
+
 class Simulator:
     """Simulates one AIG many times; the slot plan is computed once."""
 

@@ -4,12 +4,13 @@ or by SAT with a decision limit, and then merged. Unproved candidates are left a
 import numpy as np
 
 from ..ir.aig import AIG
-from ..kernels.simulate import node_words, pack_bits
+from ..kernels.simulate import node_words, pack_bits, truth_hashes
 from ..kernels.cones import Cones
 from ..pyeda_bridge import UNKNOWN, satisfy
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
-            "max_members": 16, "max_tries": 3}
+            "max_members": 16, "max_tries": 3, "window": 200,
+            "exhaustive_work": 1 << 22, "exhaustive_inputs": 20}
 DENSITIES = (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65)
 
 
@@ -28,24 +29,44 @@ def signatures(aig, words, seed):
 def prove_equal(cones, a, b, params):
     """(verdict, witness): verdict True when literals a and b of the AIG held by cones are equal on every
     input, False when they differ (witness: {input node: bool} where they do), None when undecided within
-    the limits."""
+    the limits. A large cone is first tried on a window of its topmost nodes with free leaves: equal there
+    means equal everywhere (rewriting leaves such local differences)."""
     if a == b:
         return True, None
     inputs, ands = cones.cone([a, b])
-    if len(inputs) <= params["exhaustive_support"]:
+    if _exhaustive(inputs, ands, params):
         index = cones.first_difference(a, b, inputs, ands)
         if index < 0:
             return True, None
         return False, {int(node): bool((index >> t) & 1) for t, node in enumerate(inputs)}
+    if len(ands) > params["window"]:
+        leaves, top = cones.window([a, b], ands, params["window"])
+        if _differ(cones, a, b, leaves, top, params) is None:
+            return True, None
     if params["max_cone"] is not None and len(ands) > params["max_cone"]:
         return None, None
-    clauses, (x, y) = cones.clauses([a, b], inputs, ands)
-    result = satisfy(1 + len(inputs) + len(ands), clauses + [[x, y], [-x, -y]], params["decision_limit"])
+    result = _differ(cones, a, b, inputs, ands, params)
     if result is UNKNOWN:
         return None, None
     if result is None:
         return True, None
     return False, {int(node): result[2 + t] for t, node in enumerate(inputs)}
+
+
+def _exhaustive(leaves, ands, params):
+    """Whether simulating every assignment of the leaves is cheap enough (or the support small)."""
+    return len(leaves) <= params["exhaustive_support"] or (
+        len(leaves) <= 24 and (1 << max(0, len(leaves) - 6)) * len(ands) <= params["exhaustive_work"])
+
+
+def _differ(cones, a, b, leaves, ands, params):
+    """A SAT witness {variable: bool} where a and b differ with the leaves free, None when they cannot,
+    or UNKNOWN; exhaustive over the leaves when there are few."""
+    if _exhaustive(leaves, ands, params):
+        index = cones.first_difference(a, b, leaves, ands)
+        return None if index < 0 else {2 + t: bool((index >> t) & 1) for t in range(len(leaves))}
+    clauses, (x, y) = cones.clauses([a, b], leaves, ands)
+    return satisfy(1 + len(leaves) + len(ands), clauses + [[x, y], [-x, -y]], params["decision_limit"])
 
 
 class Witnesses:
@@ -79,9 +100,13 @@ def fraig(aig, params=None):
     unmarked nodes are merged, and only into marked representatives (an equivalence check merges one
     circuit into the other and needs no merges inside either)."""
     params = {**DEFAULTS, **(params or {})}
-    sigs = signatures(aig, params["words"], params["seed"])
-    phase = (sigs[:, 0] & np.uint64(1)).astype(bool)
-    normal = np.where(phase[:, None], ~sigs, sigs)
+    exact = aig.n_inputs <= params["exhaustive_inputs"]
+    if exact:  # whole truth tables: equal hashes are equal functions (the CEC that follows re-checks)
+        normal, phase = truth_hashes(aig)
+    else:
+        sigs = signatures(aig, params["words"], params["seed"])
+        phase = (sigs[:, 0] & np.uint64(1)).astype(bool)
+        normal = np.where(phase[:, None], ~sigs, sigs)
     witnesses = Witnesses(aig, params["seed"])
     new = AIG()
     mapping = {0: 0}
@@ -98,7 +123,10 @@ def fraig(aig, params=None):
         lit = new.and_(mapping[aig.fanin0[k] >> 1] ^ (aig.fanin0[k] & 1),
                        mapping[aig.fanin1[k] >> 1] ^ (aig.fanin1[k] & 1))
         members = classes.setdefault(normal[node].tobytes(), [])
-        mapping[node] = _merge(node, lit, members, mapping, phase, into, witnesses, cones, new, params, stats)
+        if exact:
+            mapping[node] = _merge_exact(node, lit, members, mapping, phase, into, stats)
+        else:
+            mapping[node] = _merge(node, lit, members, mapping, phase, into, witnesses, cones, new, params, stats)
         if mapping[node] == lit:
             members.append(node)
     for name, out in zip(aig.output_names, aig.output_lits):
@@ -108,6 +136,19 @@ def fraig(aig, params=None):
     swept, _ = sweep(new)
     stats["ands_after"] = swept.n_ands
     return swept, stats
+
+
+def _merge_exact(node, lit, members, mapping, phase, into, stats):
+    """The literal node maps to when class members have equal truth tables: the first member's."""
+    for rep in members:
+        if into is not None and (into[node] or not into[rep]):
+            continue
+        target = mapping[rep] ^ int(bool(phase[rep]) != bool(phase[node]))
+        if target != lit:
+            stats["candidates"] += 1
+            stats["merged"] += 1
+        return target
+    return lit
 
 
 def _merge(node, lit, members, mapping, phase, into, witnesses, cones, new, params, stats):

@@ -6,7 +6,8 @@ from .fraig import fraig
 from .passes import balance, sweep
 from .rewrite import rewrite
 
-PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite}
+PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite,
+          "rewrite-z": lambda aig, params=None: rewrite(aig, {**(params or {}), "zero_gain": True})}
 EFFORT = {"low": ["sweep"], "default": ["sweep", "fraig"], "high": ["sweep", "fraig", "rewrite", "balance", "fraig", "rewrite"]}
 
 

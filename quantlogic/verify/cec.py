@@ -6,9 +6,10 @@ import numpy as np
 from ..ir.aig import AIG
 from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator
-from .network import Verdict
+from .network import EXHAUSTIVE_LIMIT, Verdict, all_input_words
 
 SIM_WORDS = 64
+EXHAUSTIVE_FIRST = 20  # up to this many inputs, simulating every pattern is quicker than any proof
 OUTPUT_DECISION_LIMIT = 200_000
 
 
@@ -57,6 +58,8 @@ def equivalent(a, b, seed=0):
         bits = [bool((int(words[t, w]) >> pattern) & 1) for t in range(both.n_inputs)]
         return Verdict(False, f"FAILED (equivalence): output {a.output_names[out]} differs", "cec",
                        SIM_WORDS * 64, bits)
+    if both.n_inputs <= EXHAUSTIVE_FIRST:
+        return _exhaustive(both, outs_a, outs_b, a.output_names)
     pairs = list(zip(both.output_lits[0::2], both.output_lits[1::2]))
     merged = both
     if any(x != y for x, y in pairs):
@@ -75,23 +78,27 @@ def equivalent(a, b, seed=0):
             return Verdict(False, f"FAILED (equivalence): output {a.output_names[k]} differs", "cec", 0,
                            _bits_of(merged, witness))
         if proved is None:
-            return _exhaustive_or_undecided(both, outs_a, outs_b, a.output_names[k])
+            if both.n_inputs > EXHAUSTIVE_LIMIT:
+                return Verdict(False, f"undecided: output {a.output_names[k]} could not be proved equal within "
+                                      "the SAT limits", "cec")
+            return _exhaustive(both, outs_a, outs_b, a.output_names)
     return Verdict(True, "proved (equivalence): FRAIG sweeping and SAT/exhaustive proofs of every output pair "
                          f"against the circuit it came from; also simulated {SIM_WORDS * 64} random vectors",
                    "cec", SIM_WORDS * 64)
 
 
-def _exhaustive_or_undecided(both, outs_a, outs_b, name):
-    """When SAT gives up: simulate every input if there are few enough, else report undecided."""
-    from .network import EXHAUSTIVE_LIMIT, all_input_words
-
-    if both.n_inputs > EXHAUSTIVE_LIMIT:
-        return Verdict(False, f"undecided: output {name} could not be proved equal within the SAT limits", "cec")
+def _exhaustive(both, outs_a, outs_b, names):
+    """Compare the two circuits' outputs on every input pattern."""
     values = Simulator(both, outs_a + outs_b).words(all_input_words(both.n_inputs))
     n = len(outs_a)
     total = 1 << both.n_inputs
     if both.n_inputs < 6:
         values = values & np.uint64((1 << total) - 1)
-    if np.array_equal(values[:n], values[n:]):
+    differ = values[:n] ^ values[n:]
+    if not differ.any():
         return Verdict(True, f"proved (equivalence, exhaustive over all {total} inputs)", "cec", total)
-    return Verdict(False, f"FAILED (equivalence): output {name} differs", "cec", total)
+    out, w = (int(i) for i in np.argwhere(differ)[0])
+    mask = int(differ[out, w])
+    pattern = 64 * w + (mask & -mask).bit_length() - 1
+    return Verdict(False, f"FAILED (equivalence): output {names[out]} differs", "cec", total,
+                   [bool((pattern >> t) & 1) for t in range(both.n_inputs)])

@@ -1,0 +1,463 @@
+"""DAG-aware rewriting of 4-input cuts in place (after Mishchenko, Chatterjee, Brayton, DAC 2006): every
+node's cuts are re-expressed with a precomputed structure of the cut's function, and the structure replaces
+the node when it costs fewer new nodes than the node's maximum fan-out-free cone frees.
+
+The library holds, for each of the 65,536 four-input functions, a cheapest structure built from two-input
+ANDs and XORs of cheaper functions (complements free, an XOR costs 3 ANDs and shares its operands), found
+by a uniform-cost search over functions up to complement."""
+import numba
+import numpy as np
+
+from .config import NJIT
+
+CONST, VAR, NOT, AND, XOR = 0, 1, 2, 3, 4
+FULL = 0xFFFF
+LEAF_TABLES = (0xAAAA, 0xCCCC, 0xF0F0, 0xFF00)
+MAX_STEPS = 16  # ANDs in the longest library structure (12 in practice)
+N_CUTS = 40  # cuts kept per node besides the trivial one
+
+
+@numba.njit(**NJIT)
+def _library():
+    """(cost, op, left, right) per truth table: op CONST/VAR (left = leaf)/NOT (of left)/AND/XOR (of
+    left, right)."""
+    cost = np.full(65536, 255, dtype=np.int64)
+    op = np.zeros(65536, dtype=np.int64)
+    left = np.zeros(65536, dtype=np.int64)
+    right = np.zeros(65536, dtype=np.int64)
+    cost[0] = 0
+    cost[FULL], op[FULL] = 0, NOT
+    for i in range(4):
+        t = LEAF_TABLES[i]
+        cost[t], op[t], left[t] = 0, VAR, i
+        cost[t ^ FULL], op[t ^ FULL], left[t ^ FULL] = 0, NOT, t
+    done = np.empty(32768, dtype=np.int64)  # functions with bit 15 clear, in order of final cost
+    n_done = 0
+    for c in range(64):
+        start = n_done
+        for f in range(32768):
+            if cost[f] == c:
+                done[n_done] = f
+                n_done += 1
+        if n_done == 32768 and start == n_done:
+            break
+        worst = 0
+        for f in range(65536):
+            worst = max(worst, cost[f])
+        for i in range(start, n_done):
+            f = done[i]
+            for j in range(i + 1):
+                g = done[j]
+                new = c + cost[g] + 1
+                if new >= worst:  # done is sorted by cost: nothing further can improve
+                    break
+                for p in range(4):
+                    fa = f ^ FULL if p & 1 else f
+                    gb = g ^ FULL if p & 2 else g
+                    t = fa & gb
+                    if new < cost[t]:
+                        cost[t], op[t], left[t], right[t] = new, AND, fa, gb
+                        cost[t ^ FULL], op[t ^ FULL], left[t ^ FULL] = new, NOT, t
+                t = f ^ g
+                if new + 2 < cost[t]:
+                    cost[t], op[t], left[t], right[t] = new + 2, XOR, f, g
+                    cost[t ^ FULL], op[t ^ FULL], left[t ^ FULL] = new + 2, NOT, t
+    return cost, op, left, right
+
+
+@numba.njit(**NJIT)
+def _programs(op, left, right):
+    """Each library structure as straight-line ANDs over signals 0-3 (cut leaves), 4 (false) and 5 + s
+    (step s): (steps (65536, MAX_STEPS, 2) literals, step counts, output literal)."""
+    steps = np.zeros((65536, MAX_STEPS, 2), dtype=np.int64)
+    n_steps = np.zeros(65536, dtype=np.int64)
+    out = np.zeros(65536, dtype=np.int64)
+    todo_t = np.empty(64, dtype=np.int64)
+    todo_state = np.empty(64, dtype=np.int64)
+    lits = np.empty(64, dtype=np.int64)
+    for f in range(65536):
+        top, n_lits, ns = 1, 0, 0
+        todo_t[0], todo_state[0] = f, 0
+        while top:
+            top -= 1
+            t, state, o = todo_t[top], todo_state[top], op[todo_t[top]]
+            if o == CONST:
+                lits[n_lits] = 8
+                n_lits += 1
+            elif o == VAR:
+                lits[n_lits] = 2 * left[t]
+                n_lits += 1
+            elif state == 0:
+                todo_t[top], todo_state[top] = t, 1
+                top += 1
+                if o != NOT:
+                    todo_t[top], todo_state[top] = right[t], 0
+                    top += 1
+                todo_t[top], todo_state[top] = left[t], 0
+                top += 1
+            elif o == NOT:
+                lits[n_lits - 1] ^= 1
+            else:
+                b, a = lits[n_lits - 1], lits[n_lits - 2]
+                n_lits -= 2
+                if o == AND:
+                    steps[f, ns, 0], steps[f, ns, 1] = a, b
+                    ns += 1
+                else:
+                    steps[f, ns, 0], steps[f, ns, 1] = a, b
+                    steps[f, ns + 1, 0], steps[f, ns + 1, 1] = a ^ 1, b ^ 1
+                    steps[f, ns + 2, 0], steps[f, ns + 2, 1] = 2 * (5 + ns) + 1, 2 * (5 + ns + 1) + 1
+                    ns += 3
+                lits[n_lits] = 2 * (5 + ns - 1)
+                n_lits += 1
+        n_steps[f] = ns
+        out[f] = lits[0]
+    return steps, n_steps, out
+
+
+@numba.njit(**NJIT)
+def _resolve(repl, lit):
+    while repl[lit >> 1] >= 0:
+        lit = repl[lit >> 1] ^ (lit & 1)
+    return lit
+
+
+@numba.njit(**NJIT)
+def _hash(a, b, mask):
+    return ((a * 0x9E3779B1) ^ (b * 0x85EBCA77)) & mask
+
+
+@numba.njit(**NJIT)
+def _lookup(keys_a, keys_b, vals, dead, a, b, mask):
+    """Node of AND(a, b) (a >= b, no constants) in the structural hash, or -1."""
+    h = _hash(a, b, mask)
+    while vals[h] != -1:
+        if keys_a[h] == a and keys_b[h] == b:
+            node = vals[h]
+            return -1 if dead[node] else node
+        h = (h + 1) & mask
+    return -1
+
+
+@numba.njit(**NJIT)
+def _insert(keys_a, keys_b, vals, a, b, node, mask):
+    h = _hash(a, b, mask)
+    while vals[h] != -1:
+        if keys_a[h] == a and keys_b[h] == b:
+            break
+        h = (h + 1) & mask
+    keys_a[h], keys_b[h], vals[h] = a, b, node
+
+
+@numba.njit(**NJIT)
+def _fold(a, b):
+    """AND(a, b) when constant folding decides it, else -1."""
+    if a == 0 or b == 0 or a == (b ^ 1):
+        return 0
+    if a == 1 or a == b:
+        return b
+    if b == 1:
+        return a
+    return -1
+
+
+@numba.njit(**NJIT)
+def _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed):
+    """Dereference node's fan-ins recursively; node and every node whose count drops to zero get
+    mark = stamp and are listed in freed. Returns (number freed, log length); log lists each decremented
+    node, for undoing."""
+    freed[0] = node
+    mark[node] = stamp
+    n_freed, done, n_log = 1, 0, 0
+    while done < n_freed:
+        n = freed[done]
+        done += 1
+        for lit in (fanin0[n], fanin1[n]):
+            child = _resolve(repl, lit) >> 1
+            refs[child] -= 1
+            log[n_log] = child
+            n_log += 1
+            if refs[child] == 0 and fanin0[child] >= 0:
+                mark[child] = stamp
+                freed[n_freed] = child
+                n_freed += 1
+    return n_freed, n_log
+
+
+@numba.njit(**NJIT)
+def _stretch(table, leaves, n, cut, m):
+    """Truth table over cut (m leaves) of a function given over leaves (n leaves, a subset of cut)."""
+    pos = np.empty(4, dtype=np.int64)
+    for i in range(n):
+        for j in range(m):
+            if cut[j] == leaves[i]:
+                pos[i] = j
+    out = 0
+    for row in range(16):
+        sub = 0
+        for i in range(n):
+            sub |= ((row >> pos[i]) & 1) << i
+        if (table >> sub) & 1:
+            out |= 1 << row
+    return out
+
+
+@numba.njit(**NJIT)
+def _cut_of(node, i, cut_leaves, cut_size, cut_table, n_cuts, leaves):
+    """Fill leaves with cut i of node (i == n_cuts[node]: the trivial cut); returns (size, table)."""
+    if node == 0:
+        return 0, 0
+    if i == n_cuts[node]:
+        leaves[0] = node
+        return 1, 0xAAAA
+    for x in range(cut_size[node, i]):
+        leaves[x] = cut_leaves[node, i, x]
+    return cut_size[node, i], cut_table[node, i]
+
+
+@numba.njit(**NJIT)
+def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts):
+    """Compute the cuts of node from its fan-ins' cuts: distinct unions of at most 4 leaves, the largest
+    N_CUTS of them (first found first among equals)."""
+    a = _resolve(repl, fanin0[node])
+    b = _resolve(repl, fanin1[node])
+    na, nb = a >> 1, b >> 1
+    la = np.empty(4, dtype=np.int64)
+    lb = np.empty(4, dtype=np.int64)
+    n_pairs = (n_cuts[na] + 1) * (n_cuts[nb] + 1)
+    found = np.empty((n_pairs, 4), dtype=np.int64)
+    found_size = np.empty(n_pairs, dtype=np.int64)
+    found_pair = np.empty(n_pairs, dtype=np.int64)
+    found_sig = np.empty(n_pairs, dtype=np.int64)
+    n_found = 0
+    for i in range(n_cuts[na] + 1):
+        sa, _ = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, la)
+        for j in range(n_cuts[nb] + 1):
+            sb, _ = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)
+            m = sa
+            found[n_found, :sa] = la[:sa]
+            for y in range(sb):
+                seen = False
+                for x in range(min(m, 4)):
+                    seen = seen or found[n_found, x] == lb[y]
+                if not seen:
+                    if m < 4:
+                        found[n_found, m] = lb[y]
+                    m += 1
+            if m > 4:
+                continue
+            found[n_found, :m].sort()
+            sig = 0
+            for x in range(m):
+                sig |= 1 << (found[n_found, x] & 63)
+            duplicate = False
+            for k in range(n_found):
+                if found_sig[k] == sig and found_size[k] == m:
+                    same = True
+                    for x in range(m):
+                        same = same and found[k, x] == found[n_found, x]
+                    duplicate = duplicate or same
+            if not duplicate:
+                found_size[n_found], found_pair[n_found], found_sig[n_found] = m, i * (n_cuts[nb] + 1) + j, sig
+                n_found += 1
+    dominated = np.zeros(n_found, dtype=np.bool_)
+    for k in range(n_found):  # a cut containing another cut's leaves adds nothing to rewrite with
+        for j in range(n_found):
+            if j != k and found_size[j] < found_size[k] and (found_sig[j] & ~found_sig[k]) == 0:
+                inside = True
+                for y in range(found_size[j]):
+                    hit = False
+                    for x in range(found_size[k]):
+                        hit = hit or found[k, x] == found[j, y]
+                    inside = inside and hit
+                if inside:
+                    dominated[k] = True
+                    break
+    count = 0
+    for wanted in range(4, -1, -1):
+        for k in range(n_found):
+            if found_size[k] != wanted or count == N_CUTS or dominated[k]:
+                continue
+            i, j = found_pair[k] // (n_cuts[nb] + 1), found_pair[k] % (n_cuts[nb] + 1)
+            sa, ta = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, la)
+            sb, tb = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)
+            m = found_size[k]
+            fa = _stretch(ta, la, sa, found[k], m) ^ (FULL if a & 1 else 0)
+            fb = _stretch(tb, lb, sb, found[k], m) ^ (FULL if b & 1 else 0)
+            cut_leaves[node, count, :m] = found[k, :m]
+            cut_size[node, count] = m
+            cut_table[node, count] = fa & fb
+            count += 1
+    n_cuts[node] = count
+
+
+@numba.njit(**NJIT)
+def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, zero_gain, capacity):
+    """Rewrite in place; returns (fanin0, fanin1, repl, dead, outputs resolved, rewrites). Arrays are
+    indexed by node; fanin0 < 0 marks inputs and the constant."""
+    n_old = 1 + n_inputs + len(fanin0_in)
+    fanin0 = np.full(capacity, -1, dtype=np.int64)
+    fanin1 = np.full(capacity, -1, dtype=np.int64)
+    base = 1 + n_inputs
+    fanin0[base:n_old] = fanin0_in
+    fanin1[base:n_old] = fanin1_in
+    repl = np.full(capacity, -1, dtype=np.int64)
+    dead = np.zeros(capacity, dtype=np.bool_)
+    refs = np.zeros(capacity, dtype=np.int64)
+    mark = np.zeros(capacity, dtype=np.int64)
+    size = 1
+    while size < 4 * capacity:
+        size *= 2
+    mask = size - 1
+    keys_a = np.zeros(size, dtype=np.int64)
+    keys_b = np.zeros(size, dtype=np.int64)
+    vals = np.full(size, -1, dtype=np.int64)
+    for n in range(base, n_old):
+        refs[fanin0[n] >> 1] += 1
+        refs[fanin1[n] >> 1] += 1
+        _insert(keys_a, keys_b, vals, fanin0[n], fanin1[n], n, mask)
+    for lit in outputs:
+        refs[lit >> 1] += 1
+    cut_leaves = np.zeros((capacity, N_CUTS, 4), dtype=np.int32)
+    cut_size = np.zeros((capacity, N_CUTS), dtype=np.int64)
+    cut_table = np.zeros((capacity, N_CUTS), dtype=np.int64)
+    n_cuts = np.zeros(capacity, dtype=np.int64)
+    log = np.empty(2 * capacity, dtype=np.int64)
+    freed_nodes = np.empty(capacity, dtype=np.int64)
+    sig = np.empty(5 + MAX_STEPS, dtype=np.int64)
+    best_sig = np.empty(4, dtype=np.int64)
+    n_nodes = n_old
+    stamp = 0
+    rewrites = 0
+    for node in range(base, n_old):
+        if dead[node] or refs[node] == 0:
+            continue
+        _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts)
+        best_gain, best_table = -1, -1
+        for c in range(n_cuts[node]):
+            m = cut_size[node, c]
+            alive = True
+            for x in range(m):
+                if dead[cut_leaves[node, c, x]]:
+                    alive = False
+            if not alive:
+                continue
+            table = cut_table[node, c]
+            stamp += 1
+            for x in range(m):  # the leaves stay: keep them out of the cone freed
+                refs[cut_leaves[node, c, x]] += 1
+            freed, n_log = _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes)
+            for k in range(n_log):
+                refs[log[k]] += 1
+            for x in range(m):
+                refs[cut_leaves[node, c, x]] -= 1
+            # count the nodes the structure adds (existing nodes inside the freed cone count as added)
+            for x in range(4):
+                sig[x] = 2 * cut_leaves[node, c, x] if x < m else 0
+            sig[4] = 0
+            added = 0
+            for s in range(n_steps[table]):
+                la = steps[table, s, 0]
+                lb = steps[table, s, 1]
+                a = sig[la >> 1] ^ (la & 1) if sig[la >> 1] >= 0 else -1
+                b = sig[lb >> 1] ^ (lb & 1) if sig[lb >> 1] >= 0 else -1
+                result = -1
+                if a >= 0 and b >= 0:
+                    result = _fold(a, b)
+                    if result < 0:
+                        hi, lo = max(a, b), min(a, b)
+                        found = _lookup(keys_a, keys_b, vals, dead, hi, lo, mask)
+                        if found >= 0:
+                            result = 2 * found
+                            if mark[found] == stamp:
+                                added += 1
+                        else:
+                            added += 1
+                else:
+                    added += 1
+                sig[5 + s] = result
+                if added > freed:
+                    break
+            out = step_out[table]
+            root = sig[out >> 1] ^ (out & 1) if sig[out >> 1] >= 0 else -1
+            gain = freed - added
+            if root >= 0 and root >> 1 == node:
+                continue
+            if gain > best_gain:
+                best_gain, best_table = gain, table
+                for x in range(4):
+                    best_sig[x] = sig[x]
+        if best_table < 0 or best_gain < 0 or (best_gain == 0 and not zero_gain):
+            continue
+        if n_nodes + MAX_STEPS >= capacity:
+            break
+        # build the structure for real
+        for x in range(4):
+            sig[x] = best_sig[x]
+        sig[4] = 0
+        for s in range(n_steps[best_table]):
+            la = steps[best_table, s, 0]
+            lb = steps[best_table, s, 1]
+            a = sig[la >> 1] ^ (la & 1)
+            b = sig[lb >> 1] ^ (lb & 1)
+            result = _fold(a, b)
+            if result < 0:
+                hi, lo = max(a, b), min(a, b)
+                found = _lookup(keys_a, keys_b, vals, dead, hi, lo, mask)
+                if found >= 0:
+                    result = 2 * found
+                else:
+                    new = n_nodes
+                    n_nodes += 1
+                    fanin0[new], fanin1[new] = hi, lo
+                    refs[hi >> 1] += 1
+                    refs[lo >> 1] += 1
+                    _insert(keys_a, keys_b, vals, hi, lo, new, mask)
+                    _node_cuts(new, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts)
+                    result = 2 * new
+            sig[5 + s] = result
+        out = step_out[best_table]
+        root = sig[out >> 1] ^ (out & 1)
+        if root >> 1 == node:
+            continue
+        repl[node] = root
+        refs[root >> 1] += refs[node]
+        refs[node] = 0
+        stamp += 1
+        n_freed, _ = _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes)
+        for k in range(n_freed):
+            dead[freed_nodes[k]] = True
+        rewrites += 1
+    resolved = np.empty(len(outputs), dtype=np.int64)
+    for k in range(len(outputs)):
+        resolved[k] = _resolve(repl, outputs[k])
+    return fanin0[:n_nodes], fanin1[:n_nodes], repl[:n_nodes], resolved, rewrites
+
+
+@numba.njit(**NJIT)
+def _live_order(fanin0, fanin1, repl, outputs, base):
+    """AND nodes reachable from the (resolved) outputs through resolved fan-ins, fan-ins first."""
+    n = len(fanin0)
+    state = np.zeros(n, dtype=np.int64)  # 0 new, 1 expanded, 2 emitted
+    order = np.empty(n, dtype=np.int64)
+    stack = np.empty(2 * n + len(outputs), dtype=np.int64)
+    n_order, top = 0, 0
+    for lit in outputs:
+        stack[top] = lit >> 1
+        top += 1
+    while top:
+        node = stack[top - 1]
+        if node < base or state[node] == 2:
+            top -= 1
+            continue
+        if state[node] == 0:
+            state[node] = 1
+            stack[top] = _resolve(repl, fanin0[node]) >> 1
+            stack[top + 1] = _resolve(repl, fanin1[node]) >> 1
+            top += 2
+        else:
+            state[node] = 2
+            order[n_order] = node
+            n_order += 1
+            top -= 1
+    return order[:n_order]
