@@ -104,6 +104,29 @@ def test_a_pass_that_changes_the_function_is_caught(lowered, monkeypatch):
         simplify_bundle(lowered["iris", 3], ["sweep"])
 
 
+def test_equivalence_hints_are_proved_not_trusted(lowered):
+    """Passes leave hints (which node became which); the check proves each one, so lying hints neither
+    prove a changed circuit nor fail an equal one."""
+    from quantlogic.simplify.pipeline import run_passes
+
+    a = lowered["digits", 2].aig
+    good, _ = run_passes(a, ["sweep", "rewrite"])
+    assert equivalent(a, good, hints=good.source_map).text.startswith("proved")
+    flipped = {node: lit ^ 1 for node, lit in good.source_map.items()}
+    assert equivalent(a, good, hints=flipped).ok
+    rng = np.random.default_rng(0)
+    X = rng.random((256, a.n_inputs)) < 0.5
+    for node in good.cone(good.output_lits)[::-97]:
+        bad = good.copy()
+        bad.fanin1[node - 1 - bad.n_inputs] ^= 1
+        if not np.array_equal(Simulator(bad).bits(X), Simulator(a).bits(X)):
+            break
+    verdict = equivalent(a, bad, hints=good.source_map)
+    assert verdict.text.startswith("FAILED")
+    bits = np.array([verdict.counterexample])
+    assert not np.array_equal(Simulator(bad).bits(bits), Simulator(a).bits(bits))
+
+
 def test_abc_backend(lowered, monkeypatch):
     from quantlogic.simplify import abc
 
@@ -171,7 +194,7 @@ def test_convert_keeps_the_proved_circuit_when_simplification_cannot_be_proved(t
     from quantlogic.verify import cec
     from quantlogic.verify.network import Verdict
 
-    monkeypatch.setattr(cec, "equivalent", lambda a, b, seed=0: Verdict(False, "undecided: planted", "cec"))
+    monkeypatch.setattr(cec, "equivalent", lambda a, b, seed=0, hints=None: Verdict(False, "undecided: planted", "cec"))
     result = CliRunner().invoke(main, ["convert", str(model_path("iris")), "--calib", str(model_path("iris", "calib.npy")),
                                        "-o", str(tmp_path / "m.qlc"), "--wbits", "2", "--abits", "2", "--ibits", "2"])
     assert result.exit_code == 0, result.output

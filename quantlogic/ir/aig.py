@@ -21,6 +21,9 @@ class AIG:
         self.output_lits = []
         self.output_names = []
         self._strash = {}
+        # made by a pass: {node of the AIG it came from: literal here claimed equal}, hints that the
+        # equivalence check proves (None: no hints)
+        self.source_map = None
 
     # construction
     def add_input(self, name):

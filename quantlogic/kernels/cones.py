@@ -151,15 +151,42 @@ class Cones:
                                           roots, self.mark, self.epoch, limit)
         return None if overflow else (inputs, ands)
 
-    def window(self, lits, ands, size):
-        """(leaves, AND nodes) of a window of the cone of lits (AND nodes ands): the size topmost AND nodes
-        and the roots; the leaves are the nodes feeding the window from outside."""
-        roots = [lit >> 1 for lit in lits if lit >> 1 > self.n_inputs]
-        top = np.union1d(ands[-size:], np.array(roots, dtype=np.int64))
+    def top_window(self, lits, ands, size):
+        """(leaves, AND nodes) of the size topmost AND nodes of a cone (ands: its AND nodes) and its roots;
+        the leaves are the nodes feeding them from outside."""
+        roots = np.array([lit >> 1 for lit in lits if lit >> 1], dtype=np.int64)
+        top = np.union1d(ands[-size:], roots[roots > self.n_inputs])
         self.epoch += 1
         leaves = _leaves(self.fanin0, self.fanin1, self.n_inputs, top, self.mark, self.epoch)
-        free = [lit >> 1 for lit in lits if 0 < lit >> 1 <= self.n_inputs]
-        return np.union1d(leaves, np.array(free, dtype=np.int64)), top
+        return np.union1d(leaves, np.setdiff1d(roots, top)), top
+
+    def window(self, a, b, max_nodes):
+        """(leaves, AND nodes) of the part of the cones of literals a and b that they do not share (the
+        leaves are the nodes feeding it: shared nodes or inputs), or None when over max_nodes AND nodes."""
+        only_a, only_b = [], []
+        for lit, other, out in ((a, b, only_a), (b, a, only_b)):
+            self.epoch += 1
+            _collect(self.fanin0[:self.n_ands], self.fanin1[:self.n_ands], self.n_inputs,
+                     np.array([other >> 1]), self.mark, self.epoch, self.n_ands)
+            found = self.cone_outside([lit], max_nodes)
+            if found is None:
+                return None
+            out.append(found[1])
+        ands = np.union1d(only_a[0], only_b[0])
+        if len(ands) > max_nodes:
+            return None
+        self.epoch += 1
+        leaves = _leaves(self.fanin0, self.fanin1, self.n_inputs, ands, self.mark, self.epoch)
+        roots = np.array([lit >> 1 for lit in (a, b) if lit >> 1], dtype=np.int64)
+        return np.union1d(leaves, np.setdiff1d(roots, ands)), ands
+
+    def cone_outside(self, lits, max_nodes):
+        """(support, AND nodes) of lits not crossing nodes marked in the current epoch, or None when over
+        max_nodes AND nodes."""
+        roots = np.array([lit >> 1 for lit in lits], dtype=np.int64)
+        inputs, ands, overflow = _collect(self.fanin0[:self.n_ands], self.fanin1[:self.n_ands], self.n_inputs,
+                                          roots, self.mark, self.epoch, max_nodes)
+        return None if overflow else (inputs, ands)
 
     def first_difference(self, a, b, inputs, ands):
         """Index of the first assignment of inputs (bit t = input t; any nodes that cut ands off from the

@@ -14,7 +14,7 @@ CONST, VAR, NOT, AND, XOR = 0, 1, 2, 3, 4
 FULL = 0xFFFF
 LEAF_TABLES = (0xAAAA, 0xCCCC, 0xF0F0, 0xFF00)
 MAX_STEPS = 16  # ANDs in the longest library structure (12 in practice)
-N_CUTS = 40  # cuts kept per node besides the trivial one
+N_CUTS = 20  # cuts kept per node besides the trivial one
 
 
 @numba.njit(**NJIT)
@@ -216,67 +216,73 @@ def _cut_of(node, i, cut_leaves, cut_size, cut_table, n_cuts, leaves):
 
 
 @numba.njit(**NJIT)
-def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts):
-    """Compute the cuts of node from its fan-ins' cuts: distinct unions of at most 4 leaves, the largest
-    N_CUTS of them (first found first among equals)."""
+def _subset(leaves_a, size_a, leaves_b, size_b):
+    """Whether the sorted leaves a are all among the sorted leaves b."""
+    j = 0
+    for i in range(size_a):
+        while j < size_b and leaves_b[j] < leaves_a[i]:
+            j += 1
+        if j == size_b or leaves_b[j] != leaves_a[i]:
+            return False
+    return True
+
+
+@numba.njit(**NJIT)
+def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch):
+    """Compute the cuts of node from its fan-ins' cuts: unions of at most 4 leaves that contain no other
+    such union (dominated cuts add nothing), the largest N_CUTS of them (first found first among equals).
+    scratch: (found leaves, size, pair, signature) arrays of at least (N_CUTS + 1)^2 rows."""
+    found, found_size, found_pair, found_sig = scratch
     a = _resolve(repl, fanin0[node])
     b = _resolve(repl, fanin1[node])
     na, nb = a >> 1, b >> 1
     la = np.empty(4, dtype=np.int64)
     lb = np.empty(4, dtype=np.int64)
-    n_pairs = (n_cuts[na] + 1) * (n_cuts[nb] + 1)
-    found = np.empty((n_pairs, 4), dtype=np.int64)
-    found_size = np.empty(n_pairs, dtype=np.int64)
-    found_pair = np.empty(n_pairs, dtype=np.int64)
-    found_sig = np.empty(n_pairs, dtype=np.int64)
     n_found = 0
     for i in range(n_cuts[na] + 1):
         sa, _ = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, la)
         for j in range(n_cuts[nb] + 1):
             sb, _ = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)
+            row = found[n_found]
             m = sa
-            found[n_found, :sa] = la[:sa]
+            row[:sa] = la[:sa]
             for y in range(sb):
                 seen = False
                 for x in range(min(m, 4)):
-                    seen = seen or found[n_found, x] == lb[y]
+                    seen = seen or row[x] == lb[y]
                 if not seen:
                     if m < 4:
-                        found[n_found, m] = lb[y]
+                        row[m] = lb[y]
                     m += 1
             if m > 4:
                 continue
-            found[n_found, :m].sort()
+            row[:m].sort()
             sig = 0
             for x in range(m):
-                sig |= 1 << (found[n_found, x] & 63)
-            duplicate = False
+                sig |= 1 << (row[x] & 63)
+            dominated = False
             for k in range(n_found):
-                if found_sig[k] == sig and found_size[k] == m:
-                    same = True
-                    for x in range(m):
-                        same = same and found[k, x] == found[n_found, x]
-                    duplicate = duplicate or same
-            if not duplicate:
-                found_size[n_found], found_pair[n_found], found_sig[n_found] = m, i * (n_cuts[nb] + 1) + j, sig
-                n_found += 1
-    dominated = np.zeros(n_found, dtype=np.bool_)
-    for k in range(n_found):  # a cut containing another cut's leaves adds nothing to rewrite with
-        for j in range(n_found):
-            if j != k and found_size[j] < found_size[k] and (found_sig[j] & ~found_sig[k]) == 0:
-                inside = True
-                for y in range(found_size[j]):
-                    hit = False
-                    for x in range(found_size[k]):
-                        hit = hit or found[k, x] == found[j, y]
-                    inside = inside and hit
-                if inside:
-                    dominated[k] = True
+                if found_size[k] <= m and (found_sig[k] & ~sig) == 0 and _subset(found[k], found_size[k], row, m):
+                    dominated = True
                     break
+            if dominated:
+                continue
+            kept = 0
+            for k in range(n_found):  # drop earlier cuts that contain this one
+                if found_size[k] > m and (sig & ~found_sig[k]) == 0 and _subset(row, m, found[k], found_size[k]):
+                    continue
+                if kept != k:
+                    found[kept] = found[k]
+                    found_size[kept], found_pair[kept], found_sig[kept] = found_size[k], found_pair[k], found_sig[k]
+                kept += 1
+            if kept != n_found:
+                found[kept] = row
+            found_size[kept], found_pair[kept], found_sig[kept] = m, i * (n_cuts[nb] + 1) + j, sig
+            n_found = kept + 1
     count = 0
     for wanted in range(4, -1, -1):
         for k in range(n_found):
-            if found_size[k] != wanted or count == N_CUTS or dominated[k]:
+            if found_size[k] != wanted or count == N_CUTS:
                 continue
             i, j = found_pair[k] // (n_cuts[nb] + 1), found_pair[k] % (n_cuts[nb] + 1)
             sa, ta = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, la)
@@ -322,6 +328,9 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     cut_size = np.zeros((capacity, N_CUTS), dtype=np.int64)
     cut_table = np.zeros((capacity, N_CUTS), dtype=np.int64)
     n_cuts = np.zeros(capacity, dtype=np.int64)
+    rows = (N_CUTS + 1) ** 2
+    scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
+               np.empty(rows, dtype=np.int64))
     log = np.empty(2 * capacity, dtype=np.int64)
     freed_nodes = np.empty(capacity, dtype=np.int64)
     sig = np.empty(5 + MAX_STEPS, dtype=np.int64)
@@ -332,7 +341,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     for node in range(base, n_old):
         if dead[node] or refs[node] == 0:
             continue
-        _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts)
+        _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
         best_gain, best_table = -1, -1
         for c in range(n_cuts[node]):
             m = cut_size[node, c]
@@ -413,7 +422,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
                     refs[hi >> 1] += 1
                     refs[lo >> 1] += 1
                     _insert(keys_a, keys_b, vals, hi, lo, new, mask)
-                    _node_cuts(new, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts)
+                    _node_cuts(new, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
                     result = 2 * new
             sig[5 + s] = result
         out = step_out[best_table]

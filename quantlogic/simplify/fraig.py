@@ -9,7 +9,7 @@ from ..kernels.cones import Cones
 from ..pyeda_bridge import UNKNOWN, satisfy
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
-            "max_members": 16, "max_tries": 3, "window": 200,
+            "max_members": 16, "max_tries": 3, "window": 5000, "top_window": 200,
             "exhaustive_work": 1 << 22, "exhaustive_inputs": 20}
 DENSITIES = (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65)
 
@@ -29,8 +29,9 @@ def signatures(aig, words, seed):
 def prove_equal(cones, a, b, params):
     """(verdict, witness): verdict True when literals a and b of the AIG held by cones are equal on every
     input, False when they differ (witness: {input node: bool} where they do), None when undecided within
-    the limits. A large cone is first tried on a window of its topmost nodes with free leaves: equal there
-    means equal everywhere (rewriting leaves such local differences)."""
+    the limits. Two windows are tried first with their leaves free (equal there means equal everywhere;
+    rewriting and merging leave such local differences): the part of the two cones they do not share, and
+    the topmost nodes of their cone."""
     if a == b:
         return True, None
     inputs, ands = cones.cone([a, b])
@@ -39,9 +40,8 @@ def prove_equal(cones, a, b, params):
         if index < 0:
             return True, None
         return False, {int(node): bool((index >> t) & 1) for t, node in enumerate(inputs)}
-    if len(ands) > params["window"]:
-        leaves, top = cones.window([a, b], ands, params["window"])
-        if _differ(cones, a, b, leaves, top, params) is None:
+    for window in (cones.window(a, b, params["window"]), cones.top_window([a, b], ands, params["top_window"])):
+        if window is not None and len(window[1]) < len(ands) and _differ(cones, a, b, *window, params) is None:
             return True, None
     if params["max_cone"] is not None and len(ands) > params["max_cone"]:
         return None, None
@@ -131,9 +131,10 @@ def fraig(aig, params=None):
             members.append(node)
     for name, out in zip(aig.output_names, aig.output_lits):
         new.add_output(name, mapping[out >> 1] ^ (out & 1))
-    from .passes import sweep
+    from .passes import compose, sweep
 
     swept, _ = sweep(new)
+    swept.source_map = compose(mapping, swept.source_map)
     stats["ands_after"] = swept.n_ands
     return swept, stats
 

@@ -2,9 +2,21 @@
 from ..ir.aig import AIG
 
 
+def compose(first, second):
+    """Source map through two steps: {node: literal} then {node of the middle AIG: literal}."""
+    if first is None or second is None:
+        return None
+    out = {}
+    for node, lit in first.items():
+        mid = second.get(lit >> 1)
+        if mid is not None:
+            out[node] = mid ^ (lit & 1)
+    return out
+
+
 def rebuild(aig, lit_of_node=None):
     """A fresh strashed AIG with only the outputs' cones, optionally through a node -> literal rewrite
-    applied as each AND is rebuilt. Returns the new AIG."""
+    applied as each AND is rebuilt. Returns the new AIG (with its source_map)."""
     new = AIG()
     mapping = {0: 0}
     for k, name in enumerate(aig.input_names):
@@ -22,6 +34,7 @@ def rebuild(aig, lit_of_node=None):
             mapping[node] = lit_of_node(node, mapping[node], new)
     for name, out in zip(aig.output_names, aig.output_lits):
         new.add_output(name, lit(out))
+    new.source_map = mapping
     return new
 
 
@@ -67,5 +80,6 @@ def balance(aig, params=None):
         mapping[node] = operands[0]
     for name, out in zip(aig.output_names, aig.output_lits):
         new.add_output(name, mapping[out >> 1] ^ (out & 1))
+    new.source_map = mapping
     return new, {"pass": "balance", "ands_before": aig.n_ands, "ands_after": new.n_ands,
                  "levels_before": aig.depth(), "levels_after": new.depth()}

@@ -8,7 +8,9 @@ from .rewrite import rewrite
 
 PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite,
           "rewrite-z": lambda aig, params=None: rewrite(aig, {**(params or {}), "zero_gain": True})}
-EFFORT = {"low": ["sweep"], "default": ["sweep", "fraig"], "high": ["sweep", "fraig", "rewrite", "balance", "fraig", "rewrite"]}
+EFFORT = {"low": ["sweep", "fraig"],
+          "default": ["sweep", "fraig", "rewrite", "rewrite-z", "rewrite"],
+          "high": ["sweep", "fraig", "rewrite", "rewrite-z", "rewrite", "rewrite-z", "rewrite", "fraig", "rewrite"]}
 
 
 def parse_passes(text):
@@ -20,21 +22,29 @@ def parse_passes(text):
 
 
 def run_passes(aig, names, abc_script=None):
-    """(simplified AIG, list of per-pass stats)."""
+    """(simplified AIG, list of per-pass stats); the AIG's source_map leads from the given AIG's nodes."""
+    from .passes import compose
+
     stats = []
+    source_map = {node: 2 * node for node in range(aig.n_nodes)}
     for name in names:
         start = time.perf_counter()
-        aig, st = PASSES[name](aig)
+        new, st = PASSES[name](aig)
         st["seconds"] = round(time.perf_counter() - start, 3)
         stats.append(st)
+        if new is not aig:
+            source_map = compose(source_map, new.source_map)
+        aig = new
     if abc_script:
         from .abc import run_abc
 
         start = time.perf_counter()
         before = aig.n_ands
         aig, line = run_abc(aig, abc_script)
+        source_map = None
         stats.append({"pass": f"abc {abc_script}", "ands_before": before, "ands_after": aig.n_ands,
                       "abc": line, "seconds": round(time.perf_counter() - start, 3)})
+    aig.source_map = source_map
     return aig, stats
 
 
@@ -46,7 +56,7 @@ def simplify_bundle(bundle, names, abc_script=None):
 
     new_aig, stats = run_passes(bundle.aig, names, abc_script)
     start = time.perf_counter()
-    verdict = equivalent(bundle.aig, new_aig)
+    verdict = equivalent(bundle.aig, new_aig, hints=new_aig.source_map)
     if not verdict.ok:
         raise QuantlogicError(f"the simplified circuit failed its equivalence check, nothing written: {verdict.text}")
     stats.append({"pass": "equivalence check", "seconds": round(time.perf_counter() - start, 3)})

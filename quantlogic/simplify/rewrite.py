@@ -28,14 +28,23 @@ def rewrite(aig, params=None):
     for k, name in enumerate(aig.input_names):
         mapping[k + 1] = new.add_input(name)
 
-    def lit(old):
+    def resolve(old):
         while repl[old >> 1] >= 0:
             old = int(repl[old >> 1]) ^ (old & 1)
+        return old
+
+    def lit(old):
+        old = resolve(old)
         return mapping[old >> 1] ^ (old & 1)
 
     for node in _live_order(f0, f1, repl, outs, base).tolist():
         mapping[node] = new.and_(lit(int(f0[node])), lit(int(f1[node])))
     for name, out in zip(aig.output_names, outs.tolist()):
         new.add_output(name, lit(out))
+    new.source_map = {}
+    for node in range(aig.n_nodes):  # nodes freed by a replacement have no counterpart
+        target = resolve(2 * node)
+        if target >> 1 in mapping:
+            new.source_map[node] = mapping[target >> 1] ^ (target & 1)
     result = new if new.n_ands < aig.n_ands or (zero_gain and new.n_ands == aig.n_ands) else aig
-    return result, {"pass": "rewrite", "ands_before": aig.n_ands, "ands_after": result.n_ands, "rewritten": int(count)}
+    return result, {"pass": "rewrite-z" if zero_gain else "rewrite", "ands_before": aig.n_ands, "ands_after": result.n_ands, "rewritten": int(count)}

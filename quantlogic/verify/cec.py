@@ -13,9 +13,10 @@ EXHAUSTIVE_FIRST = 20  # up to this many inputs, simulating every pattern is qui
 OUTPUT_DECISION_LIMIT = 200_000
 
 
-def miter_parts(a, b):
+def miter_parts(a, b, hints=None, prove=None):
     """One AIG holding both circuits over shared inputs (matched by name, in a's order), b's gates first:
-    (aig, a's outputs, b's outputs)."""
+    (aig, a's outputs, b's outputs). With hints {node of a: literal of b} and prove(aig, x, y) -> bool,
+    each hinted node of a is merged into its b literal where prove says they are equal."""
     if sorted(a.input_names) != sorted(b.input_names) or sorted(a.output_names) != sorted(b.output_names):
         raise ValueError("the circuits do not have the same input and output pins")
     both = AIG()
@@ -29,7 +30,15 @@ def miter_parts(a, b):
         for node in circuit.cone(circuit.output_lits):
             k = node - base
             f0, f1 = circuit.fanin0[k], circuit.fanin1[k]
-            mapping[node] = both.and_(mapping[f0 >> 1] ^ (f0 & 1), mapping[f1 >> 1] ^ (f1 & 1))
+            lit = both.and_(mapping[f0 >> 1] ^ (f0 & 1), mapping[f1 >> 1] ^ (f1 & 1))
+            hint = hints.get(node) if hints is not None and circuit is a else None
+            if hint is not None:
+                target = b_map[hint >> 1] ^ (hint & 1)
+                if target != lit and prove(both, lit, target):
+                    lit = target
+            mapping[node] = lit
+        if circuit is b:
+            b_map = mapping
         named = dict(zip(circuit.output_names, circuit.output_lits))
         outs.append([mapping[named[n] >> 1] ^ (named[n] & 1) for n in a.output_names])
     return both, outs[1], outs[0]
@@ -39,10 +48,15 @@ def _bits_of(aig, witness):
     return [bool(witness.get(k + 1, False)) for k in range(aig.n_inputs)]
 
 
-def equivalent(a, b, seed=0):
-    """Verdict of a == b on every input (counterexample: input bits in a's input order)."""
+def equivalent(a, b, seed=0, hints=None):
+    """Verdict of a == b on every input (counterexample: input bits in a's input order). hints {node of
+    a: literal of b}, claimed equal by whatever made b, are tried first; each is proved before use."""
     from ..simplify.fraig import DEFAULTS, fraig, prove_equal
 
+    if hints is not None and a.n_inputs > EXHAUSTIVE_FIRST:
+        verdict = _proved_by_hints(a, b, hints)
+        if verdict is not None:
+            return verdict
     both, outs_a, outs_b = miter_parts(a, b)
     for k, (x, y) in enumerate(zip(outs_a, outs_b)):
         both.add_output(f"a{k}", x)
@@ -85,6 +99,37 @@ def equivalent(a, b, seed=0):
     return Verdict(True, "proved (equivalence): FRAIG sweeping and SAT/exhaustive proofs of every output pair "
                          f"against the circuit it came from; also simulated {SIM_WORDS * 64} random vectors",
                    "cec", SIM_WORDS * 64)
+
+
+class _TooManyFailures(Exception):
+    pass
+
+
+def _proved_by_hints(a, b, hints, max_failures=8):
+    """The proved verdict when merging a into b along the hints (each merge proved by exhaustive
+    simulation or SAT, on a window or the cone) leaves every output pair identical, else None (also once
+    max_failures hints could not be proved: the hints are not to be relied on)."""
+    from ..simplify.fraig import DEFAULTS, prove_equal
+
+    params = {**DEFAULTS, "decision_limit": 20000, "max_cone": None}
+    cones = Cones(a.n_inputs, a.n_ands + b.n_ands)
+    proved = []
+
+    def prove(both, x, y):
+        cones.extend(both.fanin0, both.fanin1)
+        proved.append(prove_equal(cones, x, y, params)[0] is True)
+        if len(proved) - sum(proved) > max_failures:
+            raise _TooManyFailures
+        return proved[-1]
+
+    try:
+        _, outs_a, outs_b = miter_parts(a, b, hints, prove)
+    except _TooManyFailures:
+        return None
+    if outs_a != outs_b:
+        return None
+    return Verdict(True, f"proved (equivalence): {sum(proved)} internal equivalences proved by exhaustive "
+                         "simulation or SAT merge the circuit into the simplified one", "cec")
 
 
 def _exhaustive(both, outs_a, outs_b, names):
