@@ -14,17 +14,30 @@ CONST, VAR, NOT, AND, XOR = 0, 1, 2, 3, 4
 FULL = 0xFFFF
 LEAF_TABLES = (0xAAAA, 0xCCCC, 0xF0F0, 0xFF00)
 MAX_STEPS = 16  # ANDs in the longest library structure (12 in practice)
+ALTERNATIVES = 4  # equally cheap top-level decompositions tried per function
 N_CUTS = 20  # cuts kept per node besides the trivial one
 
 
 @numba.njit(**NJIT)
+def _note(alt, n_alt, t, o, a, b):
+    """Record the decomposition t = o(a, b) among t's equally cheap ones."""
+    k = n_alt[t]
+    if k < ALTERNATIVES:
+        alt[t, k, 0], alt[t, k, 1], alt[t, k, 2] = o, a, b
+        n_alt[t] = k + 1
+
+
+@numba.njit(**NJIT)
 def _library():
-    """(cost, op, left, right) per truth table: op CONST/VAR (left = leaf)/NOT (of left)/AND/XOR (of
-    left, right)."""
+    """(cost, op, left, right, alt, n_alt) per truth table: op CONST/VAR (left = leaf)/NOT (of left)/
+    AND/XOR (of left, right); alt[t, k] = (op, left, right) lists up to ALTERNATIVES equally cheap
+    AND/XOR decompositions that make t itself (n_alt[t] of them)."""
     cost = np.full(65536, 255, dtype=np.int64)
     op = np.zeros(65536, dtype=np.int64)
     left = np.zeros(65536, dtype=np.int64)
     right = np.zeros(65536, dtype=np.int64)
+    alt = np.zeros((65536, ALTERNATIVES, 3), dtype=np.int64)
+    n_alt = np.zeros(65536, dtype=np.int64)
     cost[0] = 0
     cost[FULL], op[FULL] = 0, NOT
     for i in range(4):
@@ -58,61 +71,92 @@ def _library():
                     if new < cost[t]:
                         cost[t], op[t], left[t], right[t] = new, AND, fa, gb
                         cost[t ^ FULL], op[t ^ FULL], left[t ^ FULL] = new, NOT, t
+                        n_alt[t], n_alt[t ^ FULL] = 0, 0
+                    if new == cost[t]:
+                        _note(alt, n_alt, t, AND, fa, gb)
                 t = f ^ g
                 if new + 2 < cost[t]:
                     cost[t], op[t], left[t], right[t] = new + 2, XOR, f, g
                     cost[t ^ FULL], op[t ^ FULL], left[t ^ FULL] = new + 2, NOT, t
-    return cost, op, left, right
+                    n_alt[t], n_alt[t ^ FULL] = 0, 0
+                if new + 2 == cost[t]:
+                    _note(alt, n_alt, t, XOR, f, g)
+    return cost, op, left, right, alt, n_alt
 
 
 @numba.njit(**NJIT)
-def _programs(op, left, right):
-    """Each library structure as straight-line ANDs over signals 0-3 (cut leaves), 4 (false) and 5 + s
-    (step s): (steps (65536, MAX_STEPS, 2) literals, step counts, output literal)."""
-    steps = np.zeros((65536, MAX_STEPS, 2), dtype=np.int64)
-    n_steps = np.zeros(65536, dtype=np.int64)
-    out = np.zeros(65536, dtype=np.int64)
+def _flatten(root_op, root_left, root_right, op, left, right, steps):
+    """Straight-line ANDs of the structure root_op(root_left, root_right) (children: their cheapest
+    structures) into steps (MAX_STEPS, 2); returns (step count, output literal)."""
     todo_t = np.empty(64, dtype=np.int64)
     todo_state = np.empty(64, dtype=np.int64)
     lits = np.empty(64, dtype=np.int64)
-    for f in range(65536):
-        top, n_lits, ns = 1, 0, 0
-        todo_t[0], todo_state[0] = f, 0
-        while top:
-            top -= 1
-            t, state, o = todo_t[top], todo_state[top], op[todo_t[top]]
-            if o == CONST:
-                lits[n_lits] = 8
-                n_lits += 1
-            elif o == VAR:
-                lits[n_lits] = 2 * left[t]
-                n_lits += 1
-            elif state == 0:
-                todo_t[top], todo_state[top] = t, 1
+    top, n_lits, ns = 1, 0, 0
+    todo_t[0], todo_state[0] = -1, 0  # -1: the root
+    while top:
+        top -= 1
+        t, state = todo_t[top], todo_state[top]
+        o, lt, rt = (root_op, root_left, root_right) if t < 0 else (op[t], left[t], right[t])
+        if o == CONST:
+            lits[n_lits] = 8
+            n_lits += 1
+        elif o == VAR:
+            lits[n_lits] = 2 * lt
+            n_lits += 1
+        elif state == 0:
+            todo_t[top], todo_state[top] = t, 1
+            top += 1
+            if o != NOT:
+                todo_t[top], todo_state[top] = rt, 0
                 top += 1
-                if o != NOT:
-                    todo_t[top], todo_state[top] = right[t], 0
-                    top += 1
-                todo_t[top], todo_state[top] = left[t], 0
-                top += 1
-            elif o == NOT:
-                lits[n_lits - 1] ^= 1
+            todo_t[top], todo_state[top] = lt, 0
+            top += 1
+        elif o == NOT:
+            lits[n_lits - 1] ^= 1
+        else:
+            b, a = lits[n_lits - 1], lits[n_lits - 2]
+            n_lits -= 2
+            if o == AND:
+                steps[ns, 0], steps[ns, 1] = a, b
+                ns += 1
             else:
-                b, a = lits[n_lits - 1], lits[n_lits - 2]
-                n_lits -= 2
-                if o == AND:
-                    steps[f, ns, 0], steps[f, ns, 1] = a, b
-                    ns += 1
-                else:
-                    steps[f, ns, 0], steps[f, ns, 1] = a, b
-                    steps[f, ns + 1, 0], steps[f, ns + 1, 1] = a ^ 1, b ^ 1
-                    steps[f, ns + 2, 0], steps[f, ns + 2, 1] = 2 * (5 + ns) + 1, 2 * (5 + ns + 1) + 1
-                    ns += 3
-                lits[n_lits] = 2 * (5 + ns - 1)
-                n_lits += 1
-        n_steps[f] = ns
-        out[f] = lits[0]
-    return steps, n_steps, out
+                steps[ns, 0], steps[ns, 1] = a, b
+                steps[ns + 1, 0], steps[ns + 1, 1] = a ^ 1, b ^ 1
+                steps[ns + 2, 0], steps[ns + 2, 1] = 2 * (5 + ns) + 1, 2 * (5 + ns + 1) + 1
+                ns += 3
+            lits[n_lits] = 2 * (5 + ns - 1)
+            n_lits += 1
+    return ns, lits[0]
+
+
+@numba.njit(**NJIT)
+def _programs(op, left, right, alt, n_alt):
+    """Each function's structures (its cheapest, then the other equally cheap top-level decompositions)
+    as straight-line ANDs over signals 0-3 (cut leaves), 4 (false) and 5 + s (step s): (steps (65536,
+    ALTERNATIVES, MAX_STEPS, 2) literals, step counts and output literals (65536, ALTERNATIVES), number
+    of structures per function)."""
+    steps = np.zeros((65536, ALTERNATIVES, MAX_STEPS, 2), dtype=np.int16)
+    n_steps = np.zeros((65536, ALTERNATIVES), dtype=np.int64)
+    out = np.zeros((65536, ALTERNATIVES), dtype=np.int64)
+    count = np.ones(65536, dtype=np.int64)
+    scratch = np.empty((MAX_STEPS, 2), dtype=np.int64)
+    for f in range(65536):
+        n_steps[f, 0], out[f, 0] = _flatten(op[f], left[f], right[f], op, left, right, scratch)
+        steps[f, 0] = scratch
+        real, flip = (left[f], 1) if op[f] == NOT else (f, 0)
+        k = 1
+        for a in range(n_alt[real]):
+            o, lt, rt = alt[real, a, 0], alt[real, a, 1], alt[real, a, 2]
+            if (real == f and o == op[f] and lt == left[f] and rt == right[f]) or k == ALTERNATIVES:
+                continue
+            if real != f and o == op[real] and lt == left[real] and rt == right[real]:
+                continue
+            n_steps[f, k], lit = _flatten(o, lt, rt, op, left, right, scratch)
+            out[f, k] = lit ^ flip
+            steps[f, k] = scratch
+            k += 1
+        count[f] = k
+    return steps, n_steps, out, count
 
 
 @numba.njit(**NJIT)
@@ -298,9 +342,37 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
 
 
 @numba.njit(**NJIT)
-def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, zero_gain, capacity):
-    """Rewrite in place; returns (fanin0, fanin1, repl, dead, outputs resolved, rewrites). Arrays are
-    indexed by node; fanin0 < 0 marks inputs and the constant."""
+def _count_added(prog, n_prog, prog_out, sig, keys_a, keys_b, vals, dead, mark, stamp, mask, limit):
+    """(nodes the structure would add, its root literal or -1 when it would be new). Existing nodes in
+    the cone being freed (mark == stamp) count as added; stops counting above limit."""
+    added = 0
+    for s in range(n_prog):
+        la, lb = prog[s, 0], prog[s, 1]
+        a = sig[la >> 1] ^ (la & 1) if sig[la >> 1] >= 0 else -1
+        b = sig[lb >> 1] ^ (lb & 1) if sig[lb >> 1] >= 0 else -1
+        result = -1
+        if a >= 0 and b >= 0:
+            result = _fold(a, b)
+            if result < 0:
+                found = _lookup(keys_a, keys_b, vals, dead, max(a, b), min(a, b), mask)
+                if found >= 0:
+                    result = 2 * found
+                    added += mark[found] == stamp
+                else:
+                    added += 1
+        else:
+            added += 1
+        sig[5 + s] = result
+        if added > limit:
+            return added, -1
+    return added, sig[prog_out >> 1] ^ (prog_out & 1) if sig[prog_out >> 1] >= 0 else -1
+
+
+@numba.njit(**NJIT)
+def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, n_structures, zero_gain,
+             capacity):
+    """Rewrite in place; returns (fanin0, fanin1, repl, outputs resolved, rewrites). Arrays are indexed
+    by node; fanin0 < 0 marks inputs and the constant; repl[node] >= 0 is the literal that replaced node."""
     n_old = 1 + n_inputs + len(fanin0_in)
     fanin0 = np.full(capacity, -1, dtype=np.int64)
     fanin1 = np.full(capacity, -1, dtype=np.int64)
@@ -342,13 +414,12 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
         if dead[node] or refs[node] == 0:
             continue
         _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
-        best_gain, best_table = -1, -1
+        best_gain, best_table, best_k = -1, -1, -1
         for c in range(n_cuts[node]):
             m = cut_size[node, c]
             alive = True
             for x in range(m):
-                if dead[cut_leaves[node, c, x]]:
-                    alive = False
+                alive = alive and not dead[cut_leaves[node, c, x]]
             if not alive:
                 continue
             table = cut_table[node, c]
@@ -360,55 +431,27 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
                 refs[log[k]] += 1
             for x in range(m):
                 refs[cut_leaves[node, c, x]] -= 1
-            # count the nodes the structure adds (existing nodes inside the freed cone count as added)
             for x in range(4):
                 sig[x] = 2 * cut_leaves[node, c, x] if x < m else 0
             sig[4] = 0
-            added = 0
-            for s in range(n_steps[table]):
-                la = steps[table, s, 0]
-                lb = steps[table, s, 1]
-                a = sig[la >> 1] ^ (la & 1) if sig[la >> 1] >= 0 else -1
-                b = sig[lb >> 1] ^ (lb & 1) if sig[lb >> 1] >= 0 else -1
-                result = -1
-                if a >= 0 and b >= 0:
-                    result = _fold(a, b)
-                    if result < 0:
-                        hi, lo = max(a, b), min(a, b)
-                        found = _lookup(keys_a, keys_b, vals, dead, hi, lo, mask)
-                        if found >= 0:
-                            result = 2 * found
-                            if mark[found] == stamp:
-                                added += 1
-                        else:
-                            added += 1
-                else:
-                    added += 1
-                sig[5 + s] = result
-                if added > freed:
-                    break
-            out = step_out[table]
-            root = sig[out >> 1] ^ (out & 1) if sig[out >> 1] >= 0 else -1
-            gain = freed - added
-            if root >= 0 and root >> 1 == node:
-                continue
-            if gain > best_gain:
-                best_gain, best_table = gain, table
-                for x in range(4):
-                    best_sig[x] = sig[x]
+            for k in range(n_structures[table]):
+                added, root = _count_added(steps[table, k], n_steps[table, k], step_out[table, k], sig, keys_a,
+                                           keys_b, vals, dead, mark, stamp, mask, freed)
+                if root >= 0 and root >> 1 == node:
+                    continue
+                if freed - added > best_gain:
+                    best_gain, best_table, best_k = freed - added, table, k
+                    best_sig[:] = sig[:4]
         if best_table < 0 or best_gain < 0 or (best_gain == 0 and not zero_gain):
             continue
         if n_nodes + MAX_STEPS >= capacity:
             break
-        # build the structure for real
-        for x in range(4):
-            sig[x] = best_sig[x]
+        sig[:4] = best_sig
         sig[4] = 0
-        for s in range(n_steps[best_table]):
-            la = steps[best_table, s, 0]
-            lb = steps[best_table, s, 1]
-            a = sig[la >> 1] ^ (la & 1)
-            b = sig[lb >> 1] ^ (lb & 1)
+        prog = steps[best_table, best_k]
+        for s in range(n_steps[best_table, best_k]):  # build the structure for real
+            a = sig[prog[s, 0] >> 1] ^ (prog[s, 0] & 1)
+            b = sig[prog[s, 1] >> 1] ^ (prog[s, 1] & 1)
             result = _fold(a, b)
             if result < 0:
                 hi, lo = max(a, b), min(a, b)
@@ -425,7 +468,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
                     _node_cuts(new, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
                     result = 2 * new
             sig[5 + s] = result
-        out = step_out[best_table]
+        out = step_out[best_table, best_k]
         root = sig[out >> 1] ^ (out & 1)
         if root >> 1 == node:
             continue

@@ -8,9 +8,10 @@ from ..kernels.rewrite import _library, _live_order, _programs, _rewrite
 
 @lru_cache(maxsize=1)
 def library_programs():
-    """(steps, step counts, output literal) of the cheapest known structure of every 4-input function."""
-    _, op, left, right = _library()
-    return _programs(op, left, right)
+    """(steps, step counts, output literals, number of structures) of the cheapest known structures of
+    every 4-input function (kernels/rewrite.py)."""
+    _, op, left, right, alt, n_alt = _library()
+    return _programs(op, left, right, alt, n_alt)
 
 
 def rewrite(aig, params=None):
@@ -18,10 +19,9 @@ def rewrite(aig, params=None):
     The input AIG comes back unchanged when the result is not smaller (or, with zero_gain, larger)."""
     zero_gain = bool((params or {}).get("zero_gain", False))
     fanin0, fanin1, outputs = aig.arrays()
-    steps, n_steps, step_out = library_programs()
     capacity = 2 * aig.n_nodes + 64
-    f0, f1, repl, outs, count = _rewrite(fanin0, fanin1, aig.n_inputs, outputs, steps, n_steps, step_out,
-                                         zero_gain, capacity)
+    f0, f1, repl, outs, count = _rewrite(fanin0, fanin1, aig.n_inputs, outputs, *library_programs(), zero_gain,
+                                         capacity)
     base = 1 + aig.n_inputs
     new = AIG()
     mapping = {0: 0}
