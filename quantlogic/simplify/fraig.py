@@ -9,7 +9,7 @@ from ..kernels.cones import Cones
 from ..pyeda_bridge import UNKNOWN, satisfy
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
-            "max_members": 16, "max_tries": 3, "window": 5000, "top_window": 200,
+            "max_members": 16, "max_tries": 3, "window": 1000, "top_window": 200,
             "exhaustive_work": 1 << 22, "exhaustive_inputs": 20}
 DENSITIES = (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65)
 

@@ -21,8 +21,10 @@ def parse_passes(text):
     return names
 
 
-def run_passes(aig, names, abc_script=None):
-    """(simplified AIG, list of per-pass stats); the AIG's source_map leads from the given AIG's nodes."""
+def run_passes(aig, names, abc_script=None, steps=None):
+    """(simplified AIG, list of per-pass stats); the AIG's source_map leads from the given AIG's nodes.
+    steps, when a list, receives (input, output, the pass's source map) of every pass that changed the
+    circuit."""
     from .passes import compose
 
     stats = []
@@ -34,15 +36,19 @@ def run_passes(aig, names, abc_script=None):
         stats.append(st)
         if new is not aig:
             source_map = compose(source_map, new.source_map)
+            if steps is not None:
+                steps.append((aig, new, new.source_map))
         aig = new
     if abc_script:
         from .abc import run_abc
 
         start = time.perf_counter()
-        before = aig.n_ands
+        before = aig
         aig, line = run_abc(aig, abc_script)
         source_map = None
-        stats.append({"pass": f"abc {abc_script}", "ands_before": before, "ands_after": aig.n_ands,
+        if steps is not None:
+            steps.append((before, aig, None))
+        stats.append({"pass": f"abc {abc_script}", "ands_before": before.n_ands, "ands_after": aig.n_ands,
                       "abc": line, "seconds": round(time.perf_counter() - start, 3)})
     aig.source_map = source_map
     return aig, stats
@@ -52,11 +58,12 @@ def simplify_bundle(bundle, names, abc_script=None):
     """A new Bundle with the simplified circuit, proved equivalent to the one it came from; raises
     QuantlogicError (nothing to write) when that proof fails."""
     from ..bundle import Bundle
-    from ..verify.cec import equivalent
+    from ..verify.cec import equivalent_through
 
-    new_aig, stats = run_passes(bundle.aig, names, abc_script)
+    steps = []
+    new_aig, stats = run_passes(bundle.aig, names, abc_script, steps)
     start = time.perf_counter()
-    verdict = equivalent(bundle.aig, new_aig, hints=new_aig.source_map)
+    verdict = equivalent_through(bundle.aig, new_aig, steps)
     if not verdict.ok:
         raise QuantlogicError(f"the simplified circuit failed its equivalence check, nothing written: {verdict.text}")
     stats.append({"pass": "equivalence check", "seconds": round(time.perf_counter() - start, 3)})

@@ -101,6 +101,23 @@ def equivalent(a, b, seed=0, hints=None):
                    "cec", SIM_WORDS * 64)
 
 
+def equivalent_through(a, b, steps):
+    """Verdict of a == b where steps [(input, output, hints), ...] lead from a to b: every step is proved
+    with its own hints (its pass's source map), which stay local; if one is not proved, a and b are
+    compared directly."""
+    if a.n_inputs > EXHAUSTIVE_FIRST and steps:
+        texts = []
+        for before, after, hints in steps:
+            verdict = equivalent(before, after, hints=hints)
+            if not verdict.ok:
+                break
+            texts.append(verdict.text.removeprefix("proved (equivalence): "))
+        else:
+            return Verdict(True, f"proved (equivalence): each of the {len(steps)} passes that changed the circuit "
+                                 f"proved equal to its input ({'; '.join(texts)})", "cec")
+    return equivalent(a, b, hints=b.source_map)
+
+
 class _TooManyFailures(Exception):
     pass
 
@@ -129,7 +146,7 @@ def _proved_by_hints(a, b, hints, max_failures=8):
     if outs_a != outs_b:
         return None
     return Verdict(True, f"proved (equivalence): {sum(proved)} internal equivalences proved by exhaustive "
-                         "simulation or SAT merge the circuit into the simplified one", "cec")
+                         "simulation or SAT merge the circuit into its result", "cec")
 
 
 def _exhaustive(both, outs_a, outs_b, names):
