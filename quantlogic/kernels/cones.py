@@ -104,19 +104,73 @@ def _tseitin(fanin0, fanin1, n_inputs, inputs, ands, var):
 
 
 @numba.njit(**NJIT)
-def _leaves(fanin0, fanin1, n_inputs, ands, mark, epoch):
-    """Nodes outside ands (ascending AND nodes) that feed them, ascending; mark[node] == epoch is used."""
+def _heap_push(heap, size, value):
+    heap[size] = value
+    i = size
+    while i > 0 and heap[(i - 1) >> 1] < heap[i]:
+        heap[(i - 1) >> 1], heap[i] = heap[i], heap[(i - 1) >> 1]
+        i = (i - 1) >> 1
+    return size + 1
+
+
+@numba.njit(**NJIT)
+def _heap_pop(heap, size):
+    top = heap[0]
+    size -= 1
+    heap[0] = heap[size]
+    i = 0
+    while True:
+        big, l, r = i, 2 * i + 1, 2 * i + 2
+        if l < size and heap[l] > heap[big]:
+            big = l
+        if r < size and heap[r] > heap[big]:
+            big = r
+        if big == i:
+            return top, size
+        heap[i], heap[big] = heap[big], heap[i]
+        i = big
+
+
+@numba.njit(**NJIT)
+def _difference(fanin0, fanin1, n_inputs, ra, rb, side, depth, seen, epoch, max_nodes, max_depth):
+    """(leaves, AND nodes, overflow) of the part of the cones of nodes ra and rb that only one of them
+    reaches, down to max_depth ANDs from the roots; the leaves are where it stops: nodes both reach,
+    nodes at max_depth, primary inputs. Nodes are visited highest first, so a node's sides and depth are
+    final when it is visited."""
     base = 1 + n_inputs
-    for node in ands:
-        mark[node] = epoch
-    found = []
-    for node in ands:
+    heap = np.empty(2 * max_nodes + 4, dtype=np.int64)
+    size = 0
+    for root, bit in ((ra, 1), (rb, 2)):
+        if root == 0:
+            continue
+        if seen[root] != epoch:
+            seen[root] = epoch
+            side[root] = 0
+            depth[root] = 0
+            size = _heap_push(heap, size, root)
+        side[root] |= bit
+    leaves = []
+    ands = []
+    while size:
+        node, size = _heap_pop(heap, size)
+        if node < base or side[node] == 3 or depth[node] >= max_depth:
+            leaves.append(node)
+            continue
+        ands.append(node)
+        if len(ands) > max_nodes or size + 2 > len(heap):
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), True
         for lit in (fanin0[node - base], fanin1[node - base]):
             child = lit >> 1
-            if child != 0 and mark[child] != epoch:
-                mark[child] = epoch
-                found.append(child)
-    return np.sort(np.array(found, dtype=np.int64))
+            if child == 0:
+                continue
+            if seen[child] != epoch:
+                seen[child] = epoch
+                side[child] = 0
+                depth[child] = depth[node] + 1
+                size = _heap_push(heap, size, child)
+            side[child] |= side[node]
+            depth[child] = min(depth[child], depth[node] + 1)
+    return np.sort(np.array(leaves, dtype=np.int64)), np.sort(np.array(ands, dtype=np.int64)), False
 
 
 class Cones:
@@ -131,6 +185,7 @@ class Cones:
         n_nodes = 1 + n_inputs + capacity
         self.mark = np.zeros(n_nodes, dtype=np.int64)
         self.scratch = np.zeros(n_nodes, dtype=np.int64)
+        self.depth = np.zeros(n_nodes, dtype=np.int64)
         self.epoch = 0
 
     def extend(self, fanin0, fanin1):
@@ -151,42 +206,14 @@ class Cones:
                                           roots, self.mark, self.epoch, limit)
         return None if overflow else (inputs, ands)
 
-    def top_window(self, lits, ands, size):
-        """(leaves, AND nodes) of the size topmost AND nodes of a cone (ands: its AND nodes) and its roots;
-        the leaves are the nodes feeding them from outside."""
-        roots = np.array([lit >> 1 for lit in lits if lit >> 1], dtype=np.int64)
-        top = np.union1d(ands[-size:], roots[roots > self.n_inputs])
+    def window(self, a, b, max_nodes, max_depth=1 << 30):
+        """(leaves, AND nodes) of the part of the cones of literals a and b that only one of them reaches,
+        down to max_depth ANDs (its leaves: nodes both reach, nodes at max_depth, primary inputs), or None
+        when over max_nodes AND nodes."""
         self.epoch += 1
-        leaves = _leaves(self.fanin0, self.fanin1, self.n_inputs, top, self.mark, self.epoch)
-        return np.union1d(leaves, np.setdiff1d(roots, top)), top
-
-    def window(self, a, b, max_nodes):
-        """(leaves, AND nodes) of the part of the cones of literals a and b that they do not share (the
-        leaves are the nodes feeding it: shared nodes or inputs), or None when over max_nodes AND nodes."""
-        only_a, only_b = [], []
-        for lit, other, out in ((a, b, only_a), (b, a, only_b)):
-            self.epoch += 1
-            _collect(self.fanin0[:self.n_ands], self.fanin1[:self.n_ands], self.n_inputs,
-                     np.array([other >> 1]), self.mark, self.epoch, self.n_ands)
-            found = self.cone_outside([lit], max_nodes)
-            if found is None:
-                return None
-            out.append(found[1])
-        ands = np.union1d(only_a[0], only_b[0])
-        if len(ands) > max_nodes:
-            return None
-        self.epoch += 1
-        leaves = _leaves(self.fanin0, self.fanin1, self.n_inputs, ands, self.mark, self.epoch)
-        roots = np.array([lit >> 1 for lit in (a, b) if lit >> 1], dtype=np.int64)
-        return np.union1d(leaves, np.setdiff1d(roots, ands)), ands
-
-    def cone_outside(self, lits, max_nodes):
-        """(support, AND nodes) of lits not crossing nodes marked in the current epoch, or None when over
-        max_nodes AND nodes."""
-        roots = np.array([lit >> 1 for lit in lits], dtype=np.int64)
-        inputs, ands, overflow = _collect(self.fanin0[:self.n_ands], self.fanin1[:self.n_ands], self.n_inputs,
-                                          roots, self.mark, self.epoch, max_nodes)
-        return None if overflow else (inputs, ands)
+        leaves, ands, overflow = _difference(self.fanin0, self.fanin1, self.n_inputs, a >> 1, b >> 1,
+                                             self.scratch, self.depth, self.mark, self.epoch, max_nodes, max_depth)
+        return None if overflow else (leaves, ands)
 
     def first_difference(self, a, b, inputs, ands):
         """Index of the first assignment of inputs (bit t = input t; any nodes that cut ands off from the

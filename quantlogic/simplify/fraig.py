@@ -9,7 +9,7 @@ from ..kernels.cones import Cones
 from ..pyeda_bridge import UNKNOWN, satisfy
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
-            "max_members": 16, "max_tries": 3, "window": 1000, "top_window": 200,
+            "max_members": 16, "max_tries": 3, "window": 1000, "window_depth": 8,
             "exhaustive_work": 1 << 22, "exhaustive_inputs": 20}
 DENSITIES = (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65)
 
@@ -29,20 +29,27 @@ def signatures(aig, words, seed):
 def prove_equal(cones, a, b, params):
     """(verdict, witness): verdict True when literals a and b of the AIG held by cones are equal on every
     input, False when they differ (witness: {input node: bool} where they do), None when undecided within
-    the limits. Two windows are tried first with their leaves free (equal there means equal everywhere;
-    rewriting and merging leave such local differences): the part of the two cones they do not share, and
-    the topmost nodes of their cone."""
+    the limits. First the part of the two cones that only one of them reaches (down to a few levels, then
+    all of it) is compared with its leaves free: equal there means equal everywhere (rewriting and merging
+    leave such local differences), and when that part reaches down to the inputs the comparison is exact."""
     if a == b:
         return True, None
+    for max_depth in (params["window_depth"], 1 << 30):
+        window = cones.window(a, b, params["window"], max_depth)
+        if window is None:
+            continue
+        leaves, ands = window
+        result = _differ(cones, a, b, leaves, ands, params)
+        if result is None:
+            return True, None
+        if result is not UNKNOWN and (not len(leaves) or leaves[-1] <= cones.n_inputs):  # reaches the inputs: exact
+            return False, {int(node): result[2 + t] for t, node in enumerate(leaves)}
     inputs, ands = cones.cone([a, b])
     if _exhaustive(inputs, ands, params):
         index = cones.first_difference(a, b, inputs, ands)
         if index < 0:
             return True, None
         return False, {int(node): bool((index >> t) & 1) for t, node in enumerate(inputs)}
-    for window in (cones.window(a, b, params["window"]), cones.top_window([a, b], ands, params["top_window"])):
-        if window is not None and len(window[1]) < len(ands) and _differ(cones, a, b, *window, params) is None:
-            return True, None
     if params["max_cone"] is not None and len(ands) > params["max_cone"]:
         return None, None
     result = _differ(cones, a, b, inputs, ands, params)
