@@ -132,11 +132,12 @@ def _heap_pop(heap, size):
 
 
 @numba.njit(**NJIT)
-def _difference(fanin0, fanin1, n_inputs, ra, rb, side, depth, seen, epoch, max_nodes, max_depth):
+def _difference(fanin0, fanin1, n_inputs, ra, rb, side, depth, shared, seen, epoch, max_nodes, max_depth,
+                max_shared):
     """(leaves, AND nodes, overflow) of the part of the cones of nodes ra and rb that only one of them
-    reaches, down to max_depth ANDs from the roots; the leaves are where it stops: nodes both reach,
-    nodes at max_depth, primary inputs. Nodes are visited highest first, so a node's sides and depth are
-    final when it is visited."""
+    reaches, plus max_shared levels of the nodes both reach below it, down to max_depth ANDs from the
+    roots; the leaves are where it stops. Nodes are visited highest first, so a node's sides and depths
+    are final when it is visited."""
     base = 1 + n_inputs
     heap = np.empty(2 * max_nodes + 4, dtype=np.int64)
     size = 0
@@ -147,13 +148,15 @@ def _difference(fanin0, fanin1, n_inputs, ra, rb, side, depth, seen, epoch, max_
             seen[root] = epoch
             side[root] = 0
             depth[root] = 0
+            shared[root] = 0
             size = _heap_push(heap, size, root)
         side[root] |= bit
     leaves = []
     ands = []
     while size:
         node, size = _heap_pop(heap, size)
-        if node < base or side[node] == 3 or depth[node] >= max_depth:
+        both = side[node] == 3
+        if node < base or depth[node] >= max_depth or (both and shared[node] >= max_shared):
             leaves.append(node)
             continue
         ands.append(node)
@@ -167,9 +170,11 @@ def _difference(fanin0, fanin1, n_inputs, ra, rb, side, depth, seen, epoch, max_
                 seen[child] = epoch
                 side[child] = 0
                 depth[child] = depth[node] + 1
+                shared[child] = shared[node] + both
                 size = _heap_push(heap, size, child)
             side[child] |= side[node]
             depth[child] = min(depth[child], depth[node] + 1)
+            shared[child] = min(shared[child], shared[node] + both)
     return np.sort(np.array(leaves, dtype=np.int64)), np.sort(np.array(ands, dtype=np.int64)), False
 
 
@@ -186,6 +191,7 @@ class Cones:
         self.mark = np.zeros(n_nodes, dtype=np.int64)
         self.scratch = np.zeros(n_nodes, dtype=np.int64)
         self.depth = np.zeros(n_nodes, dtype=np.int64)
+        self.shared = np.zeros(n_nodes, dtype=np.int64)
         self.epoch = 0
 
     def extend(self, fanin0, fanin1):
@@ -206,13 +212,14 @@ class Cones:
                                           roots, self.mark, self.epoch, limit)
         return None if overflow else (inputs, ands)
 
-    def window(self, a, b, max_nodes, max_depth=1 << 30):
+    def window(self, a, b, max_nodes, max_depth=1 << 30, max_shared=0):
         """(leaves, AND nodes) of the part of the cones of literals a and b that only one of them reaches,
-        down to max_depth ANDs (its leaves: nodes both reach, nodes at max_depth, primary inputs), or None
-        when over max_nodes AND nodes."""
+        plus max_shared levels of the nodes both reach, down to max_depth ANDs; or None when over max_nodes
+        AND nodes. The leaves are where it stops (shared nodes, nodes at max_depth, primary inputs)."""
         self.epoch += 1
         leaves, ands, overflow = _difference(self.fanin0, self.fanin1, self.n_inputs, a >> 1, b >> 1,
-                                             self.scratch, self.depth, self.mark, self.epoch, max_nodes, max_depth)
+                                             self.scratch, self.depth, self.shared, self.mark, self.epoch,
+                                             max_nodes, max_depth, max_shared)
         return None if overflow else (leaves, ands)
 
     def first_difference(self, a, b, inputs, ands):

@@ -272,6 +272,23 @@ def _subset(leaves_a, size_a, leaves_b, size_b):
 
 
 @numba.njit(**NJIT)
+def _leaf_signature(leaves, size):
+    sig = 0
+    for x in range(size):
+        sig |= 1 << (leaves[x] & 63)
+    return sig
+
+
+@numba.njit(**NJIT)
+def _popcount(value):
+    x = np.uint64(value)
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@numba.njit(**NJIT)
 def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch):
     """Compute the cuts of node from its fan-ins' cuts: unions of at most 4 leaves that contain no other
     such union (dominated cuts add nothing), the largest N_CUTS of them (first found first among equals).
@@ -282,10 +299,16 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
     na, nb = a >> 1, b >> 1
     la = np.empty(4, dtype=np.int64)
     lb = np.empty(4, dtype=np.int64)
+    sig_b = np.empty(n_cuts[nb] + 1, dtype=np.int64)
+    for j in range(n_cuts[nb] + 1):
+        sig_b[j] = _leaf_signature(lb, _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)[0])
     n_found = 0
     for i in range(n_cuts[na] + 1):
         sa, _ = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, la)
+        sig_a = _leaf_signature(la, sa)
         for j in range(n_cuts[nb] + 1):
+            if _popcount(sig_a | sig_b[j]) > 4:  # more than 4 distinct leaves for sure
+                continue
             sb, _ = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)
             row = found[n_found]
             m = sa
@@ -301,9 +324,7 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
             if m > 4:
                 continue
             row[:m].sort()
-            sig = 0
-            for x in range(m):
-                sig |= 1 << (row[x] & 63)
+            sig = _leaf_signature(row, m)
             dominated = False
             for k in range(n_found):
                 if found_size[k] <= m and (found_sig[k] & ~sig) == 0 and _subset(found[k], found_size[k], row, m):

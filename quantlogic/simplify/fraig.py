@@ -9,8 +9,9 @@ from ..kernels.cones import Cones
 from ..pyeda_bridge import UNKNOWN, satisfy
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
-            "max_members": 16, "max_tries": 3, "window": 1000, "window_depth": 8,
+            "max_members": 16, "max_tries": 3, "window": 1000,
             "exhaustive_work": 1 << 22, "exhaustive_inputs": 20}
+WINDOWS = ((8, 0), (10, 3), (1 << 30, 0))  # (levels from the roots, levels of shared nodes) of each try
 DENSITIES = (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65)
 
 
@@ -29,13 +30,13 @@ def signatures(aig, words, seed):
 def prove_equal(cones, a, b, params):
     """(verdict, witness): verdict True when literals a and b of the AIG held by cones are equal on every
     input, False when they differ (witness: {input node: bool} where they do), None when undecided within
-    the limits. First the part of the two cones that only one of them reaches (down to a few levels, then
-    all of it) is compared with its leaves free: equal there means equal everywhere (rewriting and merging
-    leave such local differences), and when that part reaches down to the inputs the comparison is exact."""
+    the limits. First windows around the part of the two cones that only one of them reaches are compared
+    with their leaves free (WINDOWS): equal there means equal everywhere (rewriting and merging leave such
+    local differences), and when a window reaches down to the inputs the comparison is exact."""
     if a == b:
         return True, None
-    for max_depth in (params["window_depth"], 1 << 30):
-        window = cones.window(a, b, params["window"], max_depth)
+    for max_depth, max_shared in WINDOWS:
+        window = cones.window(a, b, params["window"], max_depth, max_shared)
         if window is None:
             continue
         leaves, ands = window
