@@ -1,5 +1,5 @@
 """Simplification figures for docs/benchmarks.md (ratios measured in one run):
-- truth-table enumeration rows/s, numba Gray-code kernel vs a torch-batched enumeration (LogicNets style);
+- truth-table enumeration rows/s, numba kernel vs a torch-batched enumeration (LogicNets style);
 - AND counts after our default and high-effort pipelines vs ABC dc2 and resyn2 given our unoptimized circuit;
 - on the fan-in-limited model: ours vs the truth-table + espresso + ABC dc2 route on the same network;
 - simplify time vs convert time on digits.
