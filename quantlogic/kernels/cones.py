@@ -4,6 +4,7 @@ import numba
 import numpy as np
 
 from .config import NJIT
+from .simulate import enumeration_word
 
 
 @numba.njit(**NJIT)
@@ -49,14 +50,7 @@ def _first_difference(fanin0, fanin1, n_inputs, inputs, ands, a, b, row):
     for t in range(len(inputs)):
         row[inputs[t]] = 1 + t
         for w in range(n_words):
-            if t < 6:
-                word = np.uint64(0)
-                for p in range(64):
-                    if (p >> t) & 1:
-                        word |= np.uint64(1) << np.uint64(p)
-                values[1 + t, w] = word
-            elif (w >> (t - 6)) & 1:
-                values[1 + t, w] = ~np.uint64(0)
+            values[1 + t, w] = enumeration_word(t, w)
     full = ~np.uint64(0)
     for i in range(len(ands)):
         node = ands[i]

@@ -102,6 +102,29 @@ def node_words(fanin0, fanin1, n_inputs, input_words, out, column=0):
 
 
 @numba.njit(**NJIT)
+def enumeration_word(t, w):
+    """Word w of input t when every input pattern is enumerated (pattern p sets input t to bit t of p)."""
+    if t >= 6:
+        return ~np.uint64(0) if (w >> (t - 6)) & 1 else np.uint64(0)
+    word = np.uint64(0)
+    for p in range(64):
+        if (p >> t) & 1:
+            word |= np.uint64(1) << np.uint64(p)
+    return word
+
+
+@numba.njit(**NJIT)
+def all_input_words(n_inputs):
+    """Input words (n_inputs, max(1, 2^(n_inputs - 6))) enumerating every pattern of n_inputs bits."""
+    n_words = max(1, 1 << max(0, n_inputs - 6))
+    words = np.empty((n_inputs, n_words), dtype=np.uint64)
+    for t in range(n_inputs):
+        for w in range(n_words):
+            words[t, w] = enumeration_word(t, w)
+    return words
+
+
+@numba.njit(**NJIT)
 def _truth_hashes(fanin0, fanin1, n_inputs, block):
     """(n_nodes, 3): two 64-bit hashes of each node's whole truth table, complemented so that the row of
     input pattern 0 is 0, and that row's value (the phase)."""
@@ -115,14 +138,7 @@ def _truth_hashes(fanin0, fanin1, n_inputs, block):
         width = min(block, n_words - lo)
         for t in range(n_inputs):
             for w in range(width):
-                if t < 6:
-                    word = np.uint64(0)
-                    for p in range(64):
-                        if (p >> t) & 1:
-                            word |= np.uint64(1) << np.uint64(p)
-                    inputs[t, w] = word
-                else:
-                    inputs[t, w] = ~np.uint64(0) if ((lo + w) >> (t - 6)) & 1 else np.uint64(0)
+                inputs[t, w] = enumeration_word(t, lo + w)
         _node_words(fanin0, fanin1, n_inputs, inputs[:, :width], values, 0)
         for node in range(n_nodes):
             if lo == 0:

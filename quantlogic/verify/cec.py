@@ -5,8 +5,8 @@ import numpy as np
 
 from ..ir.aig import AIG
 from ..kernels.cones import Cones
-from ..kernels.simulate import Simulator
-from .network import EXHAUSTIVE_LIMIT, Verdict, all_input_words
+from ..kernels.simulate import Simulator, all_input_words
+from .network import EXHAUSTIVE_LIMIT, Verdict
 
 SIM_WORDS = 64
 EXHAUSTIVE_FIRST = 20  # up to this many inputs, simulating every pattern is quicker than any proof

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..codes import bits_to_ints
 from ..ir.aig import AIG, FALSE, TRUE, neg
-from ..kernels.simulate import Simulator
+from ..kernels.simulate import Simulator, all_input_words
 from ..lower.arith import entries_winner, tournament_pairs
 from ..lower.network import neuron_table_inputs
 from . import algebra
@@ -27,22 +27,6 @@ class Verdict:
     def as_dict(self):
         return {"ok": self.ok, "text": self.text, "method": self.method, "vectors": self.vectors,
                 "counterexample": self.counterexample}
-
-
-def all_input_words(n_inputs):
-    """Input words enumerating every pattern of n_inputs bits (pattern p sets input t to bit t of p)."""
-    n_words = max(1, 1 << max(0, n_inputs - 6))
-    words = np.zeros((n_inputs, n_words), dtype=np.uint64)
-    for t in range(n_inputs):
-        if t < 6:
-            mask = np.uint64(0)
-            for p in range(64):
-                if (p >> t) & 1:
-                    mask |= np.uint64(1) << np.uint64(p)
-            words[t, :] = mask
-        else:
-            words[t, :] = np.where((np.arange(n_words) >> (t - 6)) & 1, ~np.uint64(0), np.uint64(0))
-    return words
 
 
 def codes_of_patterns(patterns, n_features, ibits):
