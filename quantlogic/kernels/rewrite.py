@@ -9,6 +9,7 @@ import numba
 import numpy as np
 
 from .config import NJIT
+from .strash import _resolve
 
 CONST, VAR, NOT, AND, XOR = 0, 1, 2, 3, 4
 FULL = 0xFFFF
@@ -157,13 +158,6 @@ def _programs(op, left, right, alt, n_alt):
             k += 1
         count[f] = k
     return steps, n_steps, out, count
-
-
-@numba.njit(**NJIT)
-def _resolve(repl, lit):
-    while repl[lit >> 1] >= 0:
-        lit = repl[lit >> 1] ^ (lit & 1)
-    return lit
 
 
 @numba.njit(**NJIT)
@@ -505,32 +499,3 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     for k in range(len(outputs)):
         resolved[k] = _resolve(repl, outputs[k])
     return fanin0[:n_nodes], fanin1[:n_nodes], repl[:n_nodes], resolved, rewrites
-
-
-@numba.njit(**NJIT)
-def _live_order(fanin0, fanin1, repl, outputs, base):
-    """AND nodes reachable from the (resolved) outputs through resolved fan-ins, fan-ins first."""
-    n = len(fanin0)
-    state = np.zeros(n, dtype=np.int64)  # 0 new, 1 expanded, 2 emitted
-    order = np.empty(n, dtype=np.int64)
-    stack = np.empty(2 * n + len(outputs), dtype=np.int64)
-    n_order, top = 0, 0
-    for lit in outputs:
-        stack[top] = lit >> 1
-        top += 1
-    while top:
-        node = stack[top - 1]
-        if node < base or state[node] == 2:
-            top -= 1
-            continue
-        if state[node] == 0:
-            state[node] = 1
-            stack[top] = _resolve(repl, fanin0[node]) >> 1
-            stack[top + 1] = _resolve(repl, fanin1[node]) >> 1
-            top += 2
-        else:
-            state[node] = 2
-            order[n_order] = node
-            n_order += 1
-            top -= 1
-    return order[:n_order]

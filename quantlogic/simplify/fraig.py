@@ -9,7 +9,7 @@ from ..kernels.cones import Cones
 from ..pyeda_bridge import UNKNOWN, satisfy
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
-            "max_members": 16, "max_tries": 3, "window": 1000,
+            "max_members": 16, "max_tries": 3, "window": 1000, "window_sat": False,
             "exhaustive_work": 1 << 22, "exhaustive_inputs": 20}
 WINDOWS = ((8, 0), (10, 3), (1 << 30, 0))  # (levels from the roots, levels of shared nodes) of each try
 DENSITIES = (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65)
@@ -31,8 +31,9 @@ def prove_equal(cones, a, b, params):
     """(verdict, witness): verdict True when literals a and b of the AIG held by cones are equal on every
     input, False when they differ (witness: {input node: bool} where they do), None when undecided within
     the limits. First windows around the part of the two cones that only one of them reaches are compared
-    with their leaves free (WINDOWS): equal there means equal everywhere (rewriting and merging leave such
-    local differences), and when a window reaches down to the inputs the comparison is exact."""
+    with their leaves free (WINDOWS; by SAT too when params["window_sat"], else only windows cheap to
+    simulate exhaustively): equal there means equal everywhere (rewriting and merging leave such local
+    differences), and when a window reaches down to the inputs the comparison is exact."""
     if a == b:
         return True, None
     for max_depth, max_shared in WINDOWS:
@@ -40,6 +41,8 @@ def prove_equal(cones, a, b, params):
         if window is None:
             continue
         leaves, ands = window
+        if not params["window_sat"] and not _exhaustive(leaves, ands, params):
+            continue
         result = _differ(cones, a, b, leaves, ands, params)
         if result is None:
             return True, None

@@ -1,5 +1,8 @@
 """Structural passes: dead-node sweep and AND-tree balancing."""
+import numpy as np
+
 from ..ir.aig import AIG
+from ..kernels.strash import rebuild_arrays
 
 
 def compose(first, second):
@@ -14,27 +17,14 @@ def compose(first, second):
     return out
 
 
-def rebuild(aig, lit_of_node=None):
-    """A fresh strashed AIG with only the outputs' cones, optionally through a node -> literal rewrite
-    applied as each AND is rebuilt. Returns the new AIG (with its source_map)."""
-    new = AIG()
-    mapping = {0: 0}
-    for k, name in enumerate(aig.input_names):
-        mapping[k + 1] = new.add_input(name)
-    base = 1 + aig.n_inputs
-    live = aig.cone(aig.output_lits)
-
-    def lit(old):
-        return mapping[old >> 1] ^ (old & 1)
-
-    for node in live:
-        k = node - base
-        mapping[node] = new.and_(lit(aig.fanin0[k]), lit(aig.fanin1[k]))
-        if lit_of_node is not None:
-            mapping[node] = lit_of_node(node, mapping[node], new)
-    for name, out in zip(aig.output_names, aig.output_lits):
-        new.add_output(name, lit(out))
-    new.source_map = mapping
+def rebuild(aig, repl=None):
+    """A fresh strashed AIG with only the outputs' cones (repl: optional int64 array, per node the
+    literal that replaced it or -1), with its source_map."""
+    fanin0, fanin1, outputs = aig.arrays()
+    new0, new1, outs, node_map = rebuild_arrays(fanin0, fanin1, aig.n_inputs, outputs, repl)
+    new = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
+    live = np.flatnonzero(node_map[:aig.n_nodes] >= 0)
+    new.source_map = dict(zip(live.tolist(), node_map[live].tolist()))
     return new
 
 

@@ -2,8 +2,11 @@
 cut's function, in place, where that adds fewer nodes than it frees (kernels/rewrite.py)."""
 from functools import lru_cache
 
+import numpy as np
+
 from ..ir.aig import AIG
-from ..kernels.rewrite import _library, _live_order, _programs, _rewrite
+from ..kernels.rewrite import _library, _programs, _rewrite
+from ..kernels.strash import rebuild_arrays
 
 
 @lru_cache(maxsize=1)
@@ -23,28 +26,10 @@ def rewrite(aig, params=None):
     f0, f1, repl, outs, count = _rewrite(fanin0, fanin1, aig.n_inputs, outputs, *library_programs(), zero_gain,
                                          capacity)
     base = 1 + aig.n_inputs
-    new = AIG()
-    mapping = {0: 0}
-    for k, name in enumerate(aig.input_names):
-        mapping[k + 1] = new.add_input(name)
-
-    def resolve(old):
-        while repl[old >> 1] >= 0:
-            old = int(repl[old >> 1]) ^ (old & 1)
-        return old
-
-    def lit(old):
-        old = resolve(old)
-        return mapping[old >> 1] ^ (old & 1)
-
-    for node in _live_order(f0, f1, repl, outs, base).tolist():
-        mapping[node] = new.and_(lit(int(f0[node])), lit(int(f1[node])))
-    for name, out in zip(aig.output_names, outs.tolist()):
-        new.add_output(name, lit(out))
-    new.source_map = {}
-    for node in range(aig.n_nodes):  # nodes freed by a replacement have no counterpart
-        target = resolve(2 * node)
-        if target >> 1 in mapping:
-            new.source_map[node] = mapping[target >> 1] ^ (target & 1)
+    new0, new1, outs, node_map = rebuild_arrays(f0[base:], f1[base:], aig.n_inputs, outs, repl)
+    new = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
+    live = np.flatnonzero(node_map[:aig.n_nodes] >= 0)  # nodes freed by a replacement have no counterpart
+    new.source_map = dict(zip(live.tolist(), node_map[live].tolist()))
     result = new if new.n_ands < aig.n_ands or (zero_gain and new.n_ands == aig.n_ands) else aig
-    return result, {"pass": "rewrite-z" if zero_gain else "rewrite", "ands_before": aig.n_ands, "ands_after": result.n_ands, "rewritten": int(count)}
+    return result, {"pass": "rewrite-z" if zero_gain else "rewrite", "ands_before": aig.n_ands,
+                    "ands_after": result.n_ands, "rewritten": int(count)}

@@ -128,7 +128,7 @@ def _proved_by_hints(a, b, hints, max_failures=8):
     max_failures hints could not be proved: the hints are not to be relied on)."""
     from ..simplify.fraig import DEFAULTS, prove_equal
 
-    params = {**DEFAULTS, "decision_limit": 20000, "max_cone": None}
+    params = {**DEFAULTS, "decision_limit": 20000, "max_cone": None, "window_sat": True}
     cones = Cones(a.n_inputs, a.n_ands + b.n_ands)
     proved = []
 
