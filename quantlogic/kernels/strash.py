@@ -111,3 +111,10 @@ def rebuild_arrays(fanin0, fanin1, n_inputs, outputs, repl=None):
     if len(repl) != n:
         raise ValueError(f"repl has {len(repl)} entries for {n} nodes")
     return _rebuild(fanin0, fanin1, n_inputs, np.asarray(outputs, dtype=np.int64), repl, replaced)
+
+
+def cone_nodes(aig, lits):
+    """AIG.cone(lits) (ascending AND nodes in the fan-in of lits), computed in numba."""
+    fanin0, fanin1, _ = aig.arrays()
+    repl = np.full(aig.n_nodes, -1, dtype=np.int64)
+    return np.sort(live_nodes(fanin0, fanin1, aig.n_inputs, np.asarray(lits, dtype=np.int64), repl)).tolist()

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..ir.aig import AIG
 from ..kernels.simulate import node_words, pack_bits, truth_hashes
+from ..kernels.strash import cone_nodes
 from ..kernels.cones import Cones
 from ..pyeda_bridge import UNKNOWN, satisfy
 
@@ -129,7 +130,7 @@ def fraig(aig, params=None):
     stats = {"pass": "fraig", "ands_before": aig.n_ands, "candidates": 0, "merged": 0, "disproved": 0, "unknown": 0}
     cones = Cones(aig.n_inputs, aig.n_ands)
     into = params.get("into")
-    for node in aig.cone(aig.output_lits):
+    for node in cone_nodes(aig, aig.output_lits):
         k = node - base
         lit = new.and_(mapping[aig.fanin0[k] >> 1] ^ (aig.fanin0[k] & 1),
                        mapping[aig.fanin1[k] >> 1] ^ (aig.fanin1[k] & 1))

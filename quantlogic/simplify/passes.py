@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..ir.aig import AIG
-from ..kernels.strash import rebuild_arrays
+from ..kernels.strash import cone_nodes, rebuild_arrays
 
 
 def compose(first, second):
@@ -59,7 +59,7 @@ def balance(aig, params=None):
                 out.append(mapping[child] ^ (lit & 1))
         return out
 
-    for node in aig.cone(aig.output_lits):
+    for node in cone_nodes(aig, aig.output_lits):
         operands = sorted(leaves(node), key=lambda lit: (level(lit), lit))
         while len(operands) > 1:
             a, b = operands.pop(0), operands.pop(0)

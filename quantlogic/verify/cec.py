@@ -6,6 +6,7 @@ import numpy as np
 from ..ir.aig import AIG
 from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator, all_input_words
+from ..kernels.strash import cone_nodes
 from .network import EXHAUSTIVE_LIMIT, Verdict
 
 SIM_WORDS = 64
@@ -21,27 +22,36 @@ def miter_parts(a, b, hints=None, prove=None):
         raise ValueError("the circuits do not have the same input and output pins")
     both = AIG()
     by_name = {name: both.add_input(name) for name in a.input_names}
-    outs = []
-    for circuit in (b, a):
-        mapping = {0: 0}
-        for k, name in enumerate(circuit.input_names):
-            mapping[k + 1] = by_name[name]
-        base = 1 + circuit.n_inputs
-        for node in circuit.cone(circuit.output_lits):
-            k = node - base
-            f0, f1 = circuit.fanin0[k], circuit.fanin1[k]
-            lit = both.and_(mapping[f0 >> 1] ^ (f0 & 1), mapping[f1 >> 1] ^ (f1 & 1))
-            hint = hints.get(node) if hints is not None and circuit is a else None
-            if hint is not None:
-                target = b_map[hint >> 1] ^ (hint & 1)
-                if target != lit and prove(both, lit, target):
-                    lit = target
-            mapping[node] = lit
-        if circuit is b:
-            b_map = mapping
-        named = dict(zip(circuit.output_names, circuit.output_lits))
-        outs.append([mapping[named[n] >> 1] ^ (named[n] & 1) for n in a.output_names])
-    return both, outs[1], outs[0]
+    b_map = _copy_into(both, b, by_name)
+    merge = None
+    if hints is not None:
+        def merge(node, lit):
+            hint = hints.get(node)
+            if hint is None:
+                return lit
+            target = b_map[hint >> 1] ^ (hint & 1)
+            return target if target != lit and prove(both, lit, target) else lit
+    a_map = _copy_into(both, a, by_name, merge)
+    return both, _outputs(a, a_map, a.output_names), _outputs(b, b_map, a.output_names)
+
+
+def _copy_into(both, circuit, by_name, merge=None):
+    """Add circuit's gates to both (inputs by name); merge(node, literal) may choose another literal for
+    a node. Returns {node of circuit: literal in both}."""
+    mapping = {0: 0}
+    for k, name in enumerate(circuit.input_names):
+        mapping[k + 1] = by_name[name]
+    base = 1 + circuit.n_inputs
+    for node in cone_nodes(circuit, circuit.output_lits):
+        f0, f1 = circuit.fanin0[node - base], circuit.fanin1[node - base]
+        lit = both.and_(mapping[f0 >> 1] ^ (f0 & 1), mapping[f1 >> 1] ^ (f1 & 1))
+        mapping[node] = lit if merge is None else merge(node, lit)
+    return mapping
+
+
+def _outputs(circuit, mapping, names):
+    named = dict(zip(circuit.output_names, circuit.output_lits))
+    return [mapping[named[n] >> 1] ^ (named[n] & 1) for n in names]
 
 
 def _bits_of(aig, witness):
@@ -78,7 +88,7 @@ def equivalent(a, b, seed=0, hints=None):
     merged = both
     if any(x != y for x, y in pairs):
         into = np.zeros(both.n_nodes, dtype=bool)
-        into[both.cone(outs_b)] = True
+        into[cone_nodes(both, outs_b)] = True
         merged, _ = fraig(both, {"words": SIM_WORDS, "decision_limit": 1000, "into": into})
         pairs = list(zip(merged.output_lits[0::2], merged.output_lits[1::2]))
     params = {**DEFAULTS, "decision_limit": OUTPUT_DECISION_LIMIT, "max_cone": None}
