@@ -211,7 +211,8 @@ def export(bundle_path, output, fmt):
     """Write the circuit of BUNDLE (.qlc) as AIGER, BLIF, Verilog, DOT or JSON metadata."""
     from .bundle import load
     from .container import write_atomic
-    from .export.formats import export as export_to, format_for
+    from .export.formats import export as export_to
+    from .export.formats import format_for
 
     fmt = format_for(output, fmt)
     write_atomic(output, export_to(load(bundle_path), fmt))

@@ -6,8 +6,22 @@ from dataclasses import dataclass, field
 
 from ..errors import QuantlogicError
 from ..ir.aig import AIG, FALSE
-from .arith import add_constant, argmax, at_least, compress, dot_diagram, level_word, thermometer_to_binary
-from .truth_table import DEFAULT_TABLE_BITS, lower_neuron_table, table_bits, table_size, value_table
+from .arith import (
+    add_constant,
+    argmax,
+    at_least,
+    compress,
+    dot_diagram,
+    level_word,
+    thermometer_to_binary,
+)
+from .truth_table import (
+    DEFAULT_TABLE_BITS,
+    lower_neuron_table,
+    table_bits,
+    table_size,
+    value_table,
+)
 
 MAX_DOTS = 5_000_000
 

@@ -4,9 +4,9 @@ or by SAT with a decision limit, and then merged. Unproved candidates are left a
 import numpy as np
 
 from ..ir.aig import AIG
+from ..kernels.cones import Cones
 from ..kernels.simulate import node_words, pack_bits, truth_hashes
 from ..kernels.strash import cone_nodes
-from ..kernels.cones import Cones
 from ..pyeda_bridge import UNKNOWN, satisfy
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,

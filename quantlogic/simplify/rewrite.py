@@ -5,7 +5,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..ir.aig import AIG
-from ..kernels.rewrite import _library, _programs, _rewrite
+from ..kernels.rewrite import _rewrite
+from ..kernels.rewrite_library import _library, _programs
 from ..kernels.strash import rebuild_arrays
 
 
