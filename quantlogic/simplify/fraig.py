@@ -1,6 +1,8 @@
-"""FRAIG-style sweeping: nodes with equal random-simulation signatures (up to complement) are candidates;
-each candidate is proved equal to its class representative, by exhaustive simulation of a small support
-or by SAT with a decision limit, and then merged. Unproved candidates are left alone."""
+"""FRAIG-style sweeping: nodes with equal simulation signatures (up to complement) are candidates; each is
+proved equal to an earlier member of its class (windows of the two cones, exhaustive simulation of a small
+support, or SAT with a decision limit) and then merged. Unproved candidates are left alone. Circuits of at
+most 20 inputs are signed by 128-bit hashes of whole truth tables and merged on equal hashes; the
+equivalence check after every simplification is exhaustive for them."""
 import numpy as np
 
 from ..ir.aig import AIG
@@ -8,6 +10,7 @@ from ..kernels.cones import Cones
 from ..kernels.simulate import node_words, pack_bits, truth_hashes
 from ..kernels.strash import cone_nodes
 from ..pyeda_bridge import UNKNOWN, satisfy
+from .passes import compose, sweep
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
             "max_members": 16, "max_tries": 3, "window": 1000, "window_sat": False,
@@ -48,21 +51,19 @@ def prove_equal(cones, a, b, params):
         if result is None:
             return True, None
         if result is not UNKNOWN and (not len(leaves) or leaves[-1] <= cones.n_inputs):  # reaches the inputs: exact
-            return False, {int(node): result[2 + t] for t, node in enumerate(leaves)}
+            return False, _witness(result, leaves)
     inputs, ands = cones.cone([a, b])
-    if _exhaustive(inputs, ands, params):
-        index = cones.first_difference(a, b, inputs, ands)
-        if index < 0:
-            return True, None
-        return False, {int(node): bool((index >> t) & 1) for t, node in enumerate(inputs)}
-    if params["max_cone"] is not None and len(ands) > params["max_cone"]:
-        return None, None
-    result = _differ(cones, a, b, inputs, ands, params)
+    too_large = params["max_cone"] is not None and len(ands) > params["max_cone"]
+    result = UNKNOWN if too_large and not _exhaustive(inputs, ands, params) else _differ(cones, a, b, inputs, ands,
+                                                                                            params)
     if result is UNKNOWN:
         return None, None
-    if result is None:
-        return True, None
-    return False, {int(node): result[2 + t] for t, node in enumerate(inputs)}
+    return (True, None) if result is None else (False, _witness(result, inputs))
+
+
+def _witness(assignment, inputs):
+    """{input node: bool} from a SAT assignment of the variables 2 + t of inputs[t]."""
+    return {int(node): assignment[2 + t] for t, node in enumerate(inputs)}
 
 
 def _exhaustive(leaves, ands, params):
@@ -143,8 +144,6 @@ def fraig(aig, params=None):
             members.append(node)
     for name, out in zip(aig.output_names, aig.output_lits):
         new.add_output(name, mapping[out >> 1] ^ (out & 1))
-    from .passes import compose, sweep
-
     swept, _ = sweep(new)
     swept.source_map = compose(mapping, swept.source_map)
     stats["ands_after"] = swept.n_ands

@@ -64,9 +64,10 @@ def equivalent(a, b, seed=0, hints=None):
     from ..simplify.fraig import DEFAULTS, fraig, prove_equal
 
     if hints is not None and a.n_inputs > EXHAUSTIVE_FIRST:
-        verdict = _proved_by_hints(a, b, hints)
-        if verdict is not None:
-            return verdict
+        merges = _proved_by_hints(a, b, hints)
+        if merges is not None:
+            return Verdict(True, f"proved (equivalence): {merges} internal equivalences along the node map, each "
+                                 "proved by exhaustive simulation or SAT, merge the circuit into its result", "cec")
     both, outs_a, outs_b = miter_parts(a, b)
     for k, (x, y) in enumerate(zip(outs_a, outs_b)):
         both.add_output(f"a{k}", x)
@@ -116,15 +117,20 @@ def equivalent_through(a, b, steps):
     with its own hints (its pass's source map), which stay local; if one is not proved, a and b are
     compared directly."""
     if a.n_inputs > EXHAUSTIVE_FIRST and steps:
-        texts = []
+        merges, by_miter = 0, 0
         for before, after, hints in steps:
-            verdict = equivalent(before, after, hints=hints)
-            if not verdict.ok:
-                break
-            texts.append(verdict.text.removeprefix("proved (equivalence): "))
+            found = None if hints is None else _proved_by_hints(before, after, hints)
+            if found is None:
+                if not equivalent(before, after).ok:
+                    break
+                by_miter += 1
+            else:
+                merges += found
         else:
+            also = f"; {by_miter} of them by FRAIG sweeping of the miter" if by_miter else ""
             return Verdict(True, f"proved (equivalence): each of the {len(steps)} passes that changed the circuit "
-                                 f"proved equal to its input ({'; '.join(texts)})", "cec")
+                                 f"is proved equal to its input: {merges} internal equivalences along the passes' "
+                                 f"node maps, each proved by exhaustive simulation or SAT{also}", "cec")
     return equivalent(a, b, hints=b.source_map)
 
 
@@ -133,7 +139,7 @@ class _TooManyFailures(Exception):
 
 
 def _proved_by_hints(a, b, hints, max_failures=8):
-    """The proved verdict when merging a into b along the hints (each merge proved by exhaustive
+    """The number of merges when merging a into b along the hints (each merge proved by exhaustive
     simulation or SAT, on a window or the cone) leaves every output pair identical, else None (also once
     max_failures hints could not be proved: the hints are not to be relied on)."""
     from ..simplify.fraig import DEFAULTS, prove_equal
@@ -153,10 +159,7 @@ def _proved_by_hints(a, b, hints, max_failures=8):
         _, outs_a, outs_b = miter_parts(a, b, hints, prove)
     except _TooManyFailures:
         return None
-    if outs_a != outs_b:
-        return None
-    return Verdict(True, f"proved (equivalence): {sum(proved)} internal equivalences proved by exhaustive "
-                         "simulation or SAT merge the circuit into its result", "cec")
+    return sum(proved) if outs_a == outs_b else None
 
 
 def _exhaustive(both, outs_a, outs_b, names):
