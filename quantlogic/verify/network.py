@@ -316,7 +316,7 @@ def verify_bundle(bundle, X=None):
     """Re-prove a bundle's circuit against its IntNetwork: exhaustively when small, by its lowering records,
     or (a simplified circuit) by proving a fresh lowering and then its equivalence to the stored circuit."""
     from ..lower.network import Lowering, lower_network
-    from .cec import equivalent
+    from .cec import equivalent, equivalent_through
 
     if bundle.aig.n_inputs <= EXHAUSTIVE_LIMIT:
         return verify_lowering(bundle.net, Lowering(bundle.aig, [], []), X)
@@ -326,7 +326,25 @@ def verify_bundle(bundle, X=None):
     base = verify_lowering(bundle.net, reference, X)
     if not base.ok:
         return base
-    same = equivalent(reference.aig, bundle.aig)
+    steps = _replayed_steps(reference.aig, bundle)
+    same = equivalent(reference.aig, bundle.aig) if steps is None else equivalent_through(reference.aig, bundle.aig,
+                                                                                          steps)
     if not same.ok:
         return same
     return Verdict(True, f"{same.text}; that circuit: {base.text}", "per-neuron + cec", base.vectors)
+
+
+def _replayed_steps(reference, bundle):
+    """The passes recorded in the bundle, replayed on the reference circuit: their steps [(input, output,
+    source map)] when they end exactly at the bundle's circuit (passes are deterministic), else None."""
+    from ..simplify.pipeline import PASSES, run_passes
+
+    names = [st["pass"] for st in bundle.meta.get("simplify", []) if st["pass"] != "equivalence check"]
+    if not names or any(name not in PASSES for name in names):
+        return None
+    steps = []
+    result, _ = run_passes(reference, names, steps=steps)
+    same = (result.fanin0 == bundle.aig.fanin0 and result.fanin1 == bundle.aig.fanin1
+            and result.output_lits == bundle.aig.output_lits and result.input_names == bundle.aig.input_names
+            and result.output_names == bundle.aig.output_names)
+    return steps if same else None
