@@ -135,7 +135,7 @@ def inspect(model, neuron):
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qlc bundle to write.")
 @click.option("--no-simplify", is_flag=True,
-              help="Keep the circuit as lowered (default: the default simplification, simplify --effort default).")
+              help="Keep the circuit as lowered (default: simplify it as simplify --effort default does).")
 @quant_options
 def convert(source, output, no_simplify, calib, wbits, abits, ibits, act, labels, method, feature_names,
             trust_pickle):
