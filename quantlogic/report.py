@@ -90,9 +90,10 @@ def simplify_summary(bundle):
     return "\n".join(lines)
 
 
-def describe_neuron(net, neuron, bundle=None, table_limit=12):
+def describe_neuron(net, neuron, bundle=None, table_limit=12, cube_limit=24):
     """A hidden neuron: its inputs and weights, thresholds, its minimized SOP per output bit when its used
-    inputs have at most table_limit bits, and its gates in the bundle's circuit when it was lowered there."""
+    inputs have at most table_limit bits (an output bit with more than cube_limit cubes is only counted),
+    and its gates in the bundle's circuit when it was lowered there."""
     from .kernels.truth_table import neuron_truth_table
     from .lower.network import neuron_table_inputs
     from .lower.to_tree import layer_inputs, parse_neuron
@@ -114,6 +115,10 @@ def describe_neuron(net, neuron, bundle=None, table_limit=12):
         lines.append(f"  sum of products (code bits, [0] least significant), from its {len(table)}-row truth table:")
         for b in range(net.abits):
             cubes = espresso_cover((table >> b) & 1, len(pins))
+            if len(cubes) > cube_limit:
+                lines.append(f"    out[{b}]: {len(cubes)} cubes, {sum(map(len, cubes))} literals (over {cube_limit}, "
+                             f"not printed; `quantlogic tree --neuron {layer}.{j}` gives its decision rules)")
+                continue
             text = " | ".join(" & ".join(("" if pos else "~") + pins[k] for k, pos in cube) or "1" for cube in cubes)
             lines.append(f"    out[{b}] = {text or '0'}")
     elif used:
