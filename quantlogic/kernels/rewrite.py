@@ -7,7 +7,7 @@ import numpy as np
 
 from .config import NJIT
 from .cuts import N_CUTS, _node_cuts
-from .rewrite_library import MAX_STEPS
+from .rewrite_library import MAX_STEPS, library_programs
 from .strash import _resolve
 
 
@@ -216,3 +216,19 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     for k in range(len(outputs)):
         resolved[k] = _resolve(repl, outputs[k])
     return fanin0[:n_nodes], fanin1[:n_nodes], repl[:n_nodes], resolved, rewrites
+
+
+def rewrite_in_place(fanin0, fanin1, n_inputs, outputs, zero_gain=False):
+    """Rewrite an AIG given as int64 AND fan-in arrays (topological) and output literals: (fanin0, fanin1
+    per node, -1 for the constant and inputs; repl per node, the literal that replaced it or -1; outputs
+    resolved; number of rewrites). zero_gain also takes replacements that save nothing."""
+    fanin0 = np.ascontiguousarray(fanin0, dtype=np.int64)
+    fanin1 = np.ascontiguousarray(fanin1, dtype=np.int64)
+    outputs = np.ascontiguousarray(outputs, dtype=np.int64)
+    n_nodes = 1 + n_inputs + len(fanin0)
+    if len(fanin1) != len(fanin0) or (len(fanin0) and (fanin0.min() < 0 or fanin1.min() < 0)):
+        raise ValueError("fan-in arrays must have equal lengths and non-negative literals")
+    largest = max([int(a.max()) for a in (fanin0, fanin1, outputs) if len(a)], default=0)
+    if largest >= 2 * n_nodes:
+        raise ValueError(f"a literal refers beyond the {n_nodes} nodes")
+    return _rewrite(fanin0, fanin1, n_inputs, outputs, *library_programs(), bool(zero_gain), 2 * n_nodes + 64)

@@ -1,6 +1,8 @@
 """The rewriting library: for each of the 65,536 four-input functions, its cheapest structures built from
 two-input ANDs and XORs of cheaper functions (complements free, an XOR costs 3 ANDs and shares its
 operands), found by a uniform-cost search over functions up to complement, as straight-line programs."""
+from functools import lru_cache
+
 import numba
 import numpy as np
 
@@ -152,3 +154,11 @@ def _programs(op, left, right, alt, n_alt):
             k += 1
         count[f] = k
     return steps, n_steps, out, count
+
+
+@lru_cache(maxsize=1)
+def library_programs():
+    """(steps, step counts, output literals, number of structures) of every 4-input function's cheapest
+    structures (see _programs); computed once per process, about 0.25 s."""
+    _, op, left, right, alt, n_alt = _library()
+    return _programs(op, left, right, alt, n_alt)

@@ -1,31 +1,17 @@
 """Cut rewriting: every node's 4-input cuts are re-expressed with the library's cheapest structure of the
 cut's function, in place, where that adds fewer nodes than it frees (kernels/rewrite.py)."""
-from functools import lru_cache
-
 import numpy as np
 
 from ..ir.aig import AIG
-from ..kernels.rewrite import _rewrite
-from ..kernels.rewrite_library import _library, _programs
+from ..kernels.rewrite import rewrite_in_place
 from ..kernels.strash import rebuild_arrays
-
-
-@lru_cache(maxsize=1)
-def library_programs():
-    """(steps, step counts, output literals, number of structures) of the cheapest known structures of
-    every 4-input function (kernels/rewrite.py)."""
-    _, op, left, right, alt, n_alt = _library()
-    return _programs(op, left, right, alt, n_alt)
 
 
 def rewrite(aig, params=None):
     """params: {"zero_gain": also take replacements that save nothing (restructuring for later passes)}.
     The input AIG comes back unchanged when the result is not smaller (or, with zero_gain, larger)."""
     zero_gain = bool((params or {}).get("zero_gain", False))
-    fanin0, fanin1, outputs = aig.arrays()
-    capacity = 2 * aig.n_nodes + 64
-    f0, f1, repl, outs, count = _rewrite(fanin0, fanin1, aig.n_inputs, outputs, *library_programs(), zero_gain,
-                                         capacity)
+    f0, f1, repl, outs, count = rewrite_in_place(*aig.arrays()[:2], aig.n_inputs, aig.output_lits, zero_gain)
     base = 1 + aig.n_inputs
     new0, new1, outs, node_map = rebuild_arrays(f0[base:], f1[base:], aig.n_inputs, outs, repl)
     new = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
