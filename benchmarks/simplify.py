@@ -22,12 +22,18 @@ from quantlogic.simplify.pipeline import EFFORT, run_passes
 from common import MODELS, median_time
 
 
-def abc_ands(aig, script):
+def abc_stats(aig, script):
+    """(ANDs, levels) after ABC's script."""
     with tempfile.TemporaryDirectory() as folder:
         (pathlib.Path(folder) / "in.aig").write_bytes(to_aig(aig))
         out = subprocess.run([find_abc(), "-c", f"source {ALIASES}; read_aiger in.aig; strash; {script}; print_stats"],
                              cwd=folder, capture_output=True, text=True, timeout=600).stdout
-    return int(re.findall(r"and =\s*(\d+)", re.sub(r"\x1b\[[0-9;]*m", "", out))[-1])
+    out = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    return int(re.findall(r"and =\s*(\d+)", out)[-1]), int(re.findall(r"lev =\s*(\d+)", out)[-1])
+
+
+def abc_ands(aig, script):
+    return abc_stats(aig, script)[0]
 
 
 # 1. truth-table enumeration
@@ -68,8 +74,8 @@ assert np.array_equal(check, torch_tables()[0].numpy())
 # 2. sizes against ABC
 print("\n## AND counts: our pipelines vs ABC on our unoptimized circuit\n")
 print("| model | bits | lowered | ours default | ours high | ABC dc2 | ABC resyn2 | default / dc2 | default / resyn2 | high / dc2 | "
-      "default passes s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+      "levels: lowered / default / dc2 / resyn2 | default passes s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name in ["iris", "digits", "wine_bn", "adder3", "digits_fanin"]:
     for b in (2, 3):
         net, _ = quantize_checkpoint(MODELS / name / "model.pt", MODELS / name / "calib.npy", wbits=b, abits=b, ibits=b)
@@ -78,9 +84,10 @@ for name in ["iris", "digits", "wine_bn", "adder3", "digits_fanin"]:
         default, _ = run_passes(aig, EFFORT["default"])
         t_default = time.perf_counter() - start
         high, _ = run_passes(aig, EFFORT["high"])
-        dc2, resyn2 = abc_ands(aig, "dc2"), abc_ands(aig, "resyn2")
+        (dc2, dc2_levels), (resyn2, resyn2_levels) = abc_stats(aig, "dc2"), abc_stats(aig, "resyn2")
         print(f"| {name} | {b} | {aig.n_ands} | {default.n_ands} | {high.n_ands} | {dc2} | {resyn2} | "
-              f"{default.n_ands / dc2:.3f} | {default.n_ands / resyn2:.3f} | {high.n_ands / dc2:.3f} | {t_default:.2f} |")
+              f"{default.n_ands / dc2:.3f} | {default.n_ands / resyn2:.3f} | {high.n_ands / dc2:.3f} | "
+              f"{aig.depth()} / {default.depth()} / {dc2_levels} / {resyn2_levels} | {t_default:.2f} |")
 
 # 3. fan-in-limited: ours vs the truth-table + espresso + ABC route
 print("\n## Fan-in-limited model (digits_fanin, 2 bits): ours vs truth table + espresso + ABC dc2\n")

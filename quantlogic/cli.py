@@ -169,8 +169,8 @@ def convert(source, output, no_simplify, calib, wbits, abits, ibits, act, labels
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qlc bundle to write.")
 @click.option("--passes", help="Comma-separated passes: sweep, fraig, rewrite, rewrite-z, balance.")
 @click.option("--effort", type=click.Choice(["low", "default", "high"]),
-              help="A preset list of passes: low = sweep,fraig; default = low + rewrite,rewrite-z,rewrite; "
-                   "high = more rounds.")
+              help="A preset list of passes: low = sweep,fraig; default = low + rewrite,rewrite-z,rewrite,"
+                   "rewrite-z,rewrite; high = more rounds.")
 @click.option("--abc", "abc_script", help='Run an ABC script after the passes, e.g. "dc2" or "resyn2".')
 def simplify(bundle_path, output, passes, effort, abc_script):
     """Simplify the circuit of BUNDLE; the result is proved equivalent before it is written."""

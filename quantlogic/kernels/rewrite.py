@@ -74,35 +74,43 @@ def _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed):
 
 
 @numba.njit(**NJIT)
-def _count_added(prog, n_prog, prog_out, sig, keys_a, keys_b, vals, dead, mark, stamp, mask, limit):
-    """(nodes the structure would add, its root literal or -1 when it would be new). Existing nodes in
-    the cone being freed (mark == stamp) count as added; stops counting above limit."""
+def _count_added(prog, n_prog, prog_out, sig, sig_level, level, keys_a, keys_b, vals, dead, mark, stamp, mask,
+                 limit):
+    """(nodes the structure would add, its root literal or -1 when it would be new, the root's level).
+    Existing nodes in the cone being freed (mark == stamp) count as added; stops counting above limit.
+    sig_level holds the levels of the signals (leaves filled in by the caller)."""
     added = 0
     for s in range(n_prog):
         la, lb = prog[s, 0], prog[s, 1]
         a = sig[la >> 1] ^ (la & 1) if sig[la >> 1] >= 0 else -1
         b = sig[lb >> 1] ^ (lb & 1) if sig[lb >> 1] >= 0 else -1
         result = -1
+        depth = 1 + max(sig_level[la >> 1], sig_level[lb >> 1])
         if a >= 0 and b >= 0:
             result = _fold(a, b)
-            if result < 0:
+            if result >= 0:
+                depth = level[result >> 1]
+            else:
                 found = _lookup(keys_a, keys_b, vals, dead, max(a, b), min(a, b), mask)
                 if found >= 0:
                     result = 2 * found
+                    depth = level[found]
                     added += mark[found] == stamp
                 else:
                     added += 1
         else:
             added += 1
         sig[5 + s] = result
+        sig_level[5 + s] = depth
         if added > limit:
-            return added, -1
-    return added, sig[prog_out >> 1] ^ (prog_out & 1) if sig[prog_out >> 1] >= 0 else -1
+            return added, -1, 0
+    root = sig[prog_out >> 1] ^ (prog_out & 1) if sig[prog_out >> 1] >= 0 else -1
+    return added, root, sig_level[prog_out >> 1]
 
 
 @numba.njit(**NJIT)
 def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, n_structures, zero_gain,
-             capacity):
+             keep_levels, shallow, capacity):
     """Rewrite in place; returns (fanin0, fanin1, repl, outputs resolved, rewrites). Arrays are indexed
     by node; fanin0 < 0 marks inputs and the constant; repl[node] >= 0 is the literal that replaced node."""
     n_old = 1 + n_inputs + len(fanin0_in)
@@ -138,15 +146,18 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     log = np.empty(2 * capacity, dtype=np.int64)
     freed_nodes = np.empty(capacity, dtype=np.int64)
     sig = np.empty(5 + MAX_STEPS, dtype=np.int64)
+    sig_level = np.zeros(5 + MAX_STEPS, dtype=np.int64)
     best_sig = np.empty(4, dtype=np.int64)
+    level = np.zeros(capacity, dtype=np.int64)
     n_nodes = n_old
     stamp = 0
     rewrites = 0
     for node in range(base, n_old):
+        level[node] = 1 + max(level[_resolve(repl, fanin0[node]) >> 1], level[_resolve(repl, fanin1[node]) >> 1])
         if dead[node] or refs[node] == 0:
             continue
         _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
-        best_gain, best_table, best_k = -1, -1, -1
+        best_gain, best_table, best_k, best_level = -1, -1, -1, 0
         for c in range(n_cuts[node]):
             m = cut_size[node, c]
             alive = True
@@ -165,14 +176,18 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
                 refs[cut_leaves[node, c, x]] -= 1
             for x in range(4):
                 sig[x] = 2 * cut_leaves[node, c, x] if x < m else 0
-            sig[4] = 0
+                sig_level[x] = level[cut_leaves[node, c, x]] if x < m else 0
+            sig[4], sig_level[4] = 0, 0
             for k in range(n_structures[table]):
-                added, root = _count_added(steps[table, k], n_steps[table, k], step_out[table, k], sig, keys_a,
-                                           keys_b, vals, dead, mark, stamp, mask, freed)
-                if root >= 0 and root >> 1 == node:
+                added, root, root_level = _count_added(steps[table, k], n_steps[table, k], step_out[table, k], sig,
+                                                       sig_level, level, keys_a, keys_b, vals, dead, mark, stamp,
+                                                       mask, freed)
+                deeper = root_level > level[node]
+                if (root >= 0 and root >> 1 == node) or (deeper and (keep_levels or (shallow and freed == added))):
                     continue
-                if freed - added > best_gain:
-                    best_gain, best_table, best_k = freed - added, table, k
+                gain = freed - added
+                if gain > best_gain or (shallow and gain == best_gain and root_level < best_level):
+                    best_gain, best_table, best_k, best_level = gain, table, k, root_level
                     best_sig[:] = sig[:4]
         if best_table < 0 or best_gain < 0 or (best_gain == 0 and not zero_gain):
             continue
@@ -194,6 +209,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
                     new = n_nodes
                     n_nodes += 1
                     fanin0[new], fanin1[new] = hi, lo
+                    level[new] = 1 + max(level[hi >> 1], level[lo >> 1])
                     refs[hi >> 1] += 1
                     refs[lo >> 1] += 1
                     _insert(keys_a, keys_b, vals, hi, lo, new, mask)
@@ -218,10 +234,12 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     return fanin0[:n_nodes], fanin1[:n_nodes], repl[:n_nodes], resolved, rewrites
 
 
-def rewrite_in_place(fanin0, fanin1, n_inputs, outputs, zero_gain=False):
+def rewrite_in_place(fanin0, fanin1, n_inputs, outputs, zero_gain=False, keep_levels=False, shallow=True):
     """Rewrite an AIG given as int64 AND fan-in arrays (topological) and output literals: (fanin0, fanin1
     per node, -1 for the constant and inputs; repl per node, the literal that replaced it or -1; outputs
-    resolved; number of rewrites). zero_gain also takes replacements that save nothing."""
+    resolved; number of rewrites). zero_gain also takes replacements that save nothing; keep_levels
+    refuses replacements that would make a node deeper; shallow prefers the shallower structure among
+    equal savings and refuses zero-gain replacements that would make a node deeper."""
     fanin0 = np.ascontiguousarray(fanin0, dtype=np.int64)
     fanin1 = np.ascontiguousarray(fanin1, dtype=np.int64)
     outputs = np.ascontiguousarray(outputs, dtype=np.int64)
@@ -231,4 +249,5 @@ def rewrite_in_place(fanin0, fanin1, n_inputs, outputs, zero_gain=False):
     largest = max([int(a.max()) for a in (fanin0, fanin1, outputs) if len(a)], default=0)
     if largest >= 2 * n_nodes:
         raise ValueError(f"a literal refers beyond the {n_nodes} nodes")
-    return _rewrite(fanin0, fanin1, n_inputs, outputs, *library_programs(), bool(zero_gain), 2 * n_nodes + 64)
+    return _rewrite(fanin0, fanin1, n_inputs, outputs, *library_programs(), bool(zero_gain), bool(keep_levels),
+                    bool(shallow), 2 * n_nodes + 64)

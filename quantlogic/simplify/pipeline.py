@@ -9,8 +9,8 @@ from .rewrite import rewrite
 PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite,
           "rewrite-z": lambda aig, params=None: rewrite(aig, {**(params or {}), "zero_gain": True})}
 EFFORT = {"low": ["sweep", "fraig"],
-          "default": ["sweep", "fraig", "rewrite", "rewrite-z", "rewrite"],
-          "high": ["sweep", "fraig", "rewrite", "rewrite-z", "rewrite", "rewrite-z", "rewrite", "fraig", "rewrite"]}
+          "default": ["sweep", "fraig", "rewrite", "rewrite-z", "rewrite", "rewrite-z", "rewrite"],
+          "high": ["sweep", "fraig"] + ["rewrite", "rewrite-z"] * 4 + ["rewrite", "fraig", "rewrite"]}
 
 
 def parse_passes(text):

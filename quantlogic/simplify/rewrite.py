@@ -8,10 +8,14 @@ from ..kernels.strash import rebuild_arrays
 
 
 def rewrite(aig, params=None):
-    """params: {"zero_gain": also take replacements that save nothing (restructuring for later passes)}.
-    The input AIG comes back unchanged when the result is not smaller (or, with zero_gain, larger)."""
+    """params: zero_gain (also take replacements that save nothing: restructuring for later rounds),
+    keep_levels (never make a node deeper), shallow (default True: among equal savings the shallower
+    structure wins, and a zero-gain replacement may not make its node deeper). The input AIG comes back
+    unchanged when the result is not smaller (or, with zero_gain, larger)."""
     zero_gain = bool((params or {}).get("zero_gain", False))
-    f0, f1, repl, outs, count = rewrite_in_place(*aig.arrays()[:2], aig.n_inputs, aig.output_lits, zero_gain)
+    f0, f1, repl, outs, count = rewrite_in_place(*aig.arrays()[:2], aig.n_inputs, aig.output_lits, zero_gain,
+                                                 (params or {}).get("keep_levels", False),
+                                                 (params or {}).get("shallow", True))
     base = 1 + aig.n_inputs
     new0, new1, outs, node_map = rebuild_arrays(f0[base:], f1[base:], aig.n_inputs, outs, repl)
     new = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
