@@ -44,6 +44,15 @@ def test_every_pass_preserves_the_function(aig):
 
 
 @settings(max_examples=40, deadline=None)
+@given(random_aigs(max_inputs=7, max_ands=60), st.booleans())
+def test_rewriting_that_keeps_levels_never_deepens(aig, zero_gain):
+    from quantlogic.simplify.rewrite import rewrite
+
+    new, _ = rewrite(aig, {"keep_levels": True, "zero_gain": zero_gain})
+    assert np.array_equal(truth_table(new), truth_table(aig)) and new.depth() <= aig.depth()
+
+
+@settings(max_examples=40, deadline=None)
 @given(random_aigs(max_inputs=7, max_ands=60), st.integers(0, 10 ** 6), st.integers(0, 10 ** 6))
 def test_pair_proofs_agree_with_the_truth_table(aig, i, j):
     """prove_equal by exhaustive simulation and by SAT: the verdict is the truth, a witness really differs."""
