@@ -8,6 +8,7 @@ from .rewrite import rewrite
 
 PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite,
           "rewrite-z": lambda aig, params=None: rewrite(aig, {**(params or {}), "zero_gain": True})}
+LOCAL = {"sweep", "balance", "rewrite", "rewrite-z"}  # each node's new form is a function of nearby nodes
 EFFORT = {"low": ["sweep", "fraig"],
           "default": ["sweep", "fraig", "rewrite", "rewrite-z", "rewrite", "rewrite-z", "rewrite"],
           "high": ["sweep", "fraig"] + ["rewrite", "rewrite-z"] * 4 + ["rewrite", "fraig", "rewrite"]}
@@ -23,8 +24,8 @@ def parse_passes(text):
 
 def run_passes(aig, names, abc_script=None, steps=None):
     """(simplified AIG, list of per-pass stats); the AIG's source_map leads from the given AIG's nodes.
-    steps, when a list, receives (input, output, the pass's source map) of every pass that changed the
-    circuit."""
+    steps, when a list, receives (input, output, the pass's source map, whether the pass is LOCAL) of
+    every pass that changed the circuit."""
     from .passes import compose
 
     stats = []
@@ -37,7 +38,7 @@ def run_passes(aig, names, abc_script=None, steps=None):
         if new is not aig:
             source_map = compose(source_map, new.source_map)
             if steps is not None:
-                steps.append((aig, new, new.source_map))
+                steps.append((aig, new, new.source_map, name in LOCAL))
         aig = new
     if abc_script:
         from .abc import run_abc
@@ -47,7 +48,7 @@ def run_passes(aig, names, abc_script=None, steps=None):
         aig, line = run_abc(aig, abc_script)
         source_map = None
         if steps is not None:
-            steps.append((before, aig, None))
+            steps.append((before, aig, None, False))
         stats.append({"pass": f"abc {abc_script}", "ands_before": before.n_ands, "ands_after": aig.n_ands,
                       "abc": line, "seconds": round(time.perf_counter() - start, 3)})
     aig.source_map = source_map

@@ -113,27 +113,54 @@ def equivalent(a, b, seed=0, hints=None):
 
 
 def equivalent_through(a, b, steps):
-    """Verdict of a == b where steps [(input, output, hints), ...] lead from a to b: every step is proved
-    with its own hints (its pass's source map), which stay local; if one is not proved, a and b are
-    compared directly."""
+    """Verdict of a == b where steps [(input, output, hints, local), ...] lead from a to b: each run of
+    consecutive local steps is proved at once along its composed hints (their passes' source maps), other
+    steps one by one along their own; a run that does not go through is proved step by step; if a step is
+    not proved, a and b are compared directly."""
     if len(steps) == 1:
         return equivalent(a, b, hints=steps[0][2])
     if a.n_inputs > EXHAUSTIVE_FIRST and steps:
         merges, by_miter = 0, 0
-        for before, after, hints in steps:
-            found = None if hints is None else _proved_by_hints(before, after, hints)
-            if found is None:
-                if not equivalent(before, after).ok:
-                    break
-                by_miter += 1
-            else:
+        for run in _runs(steps):
+            found = _proved_by_hints(run[0][0], run[-1][1], _composed(run)) if len(run) > 1 else None
+            if found is not None:
                 merges += found
-        else:
-            also = f"; {by_miter} of them by FRAIG sweeping of the miter" if by_miter else ""
-            return Verdict(True, f"proved (equivalence): each of the {len(steps)} passes that changed the circuit "
-                                 f"is proved equal to its input: {merges} internal equivalences along the passes' "
-                                 f"node maps, each proved by exhaustive simulation or SAT{also}", "cec")
+                continue
+            for before, after, hints, _ in run:
+                found = None if hints is None else _proved_by_hints(before, after, hints)
+                if found is not None:
+                    merges += found
+                elif equivalent(before, after).ok:
+                    by_miter += 1
+                else:
+                    return equivalent(a, b, hints=b.source_map)
+        also = f"; {by_miter} of them by FRAIG sweeping of the miter" if by_miter else ""
+        return Verdict(True, f"proved (equivalence): each of the {len(steps)} passes that changed the circuit is "
+                             f"proved equal to its input: {merges} internal equivalences along the passes' node "
+                             f"maps, each proved by exhaustive simulation or SAT{also}", "cec")
     return equivalent(a, b, hints=b.source_map)
+
+
+def _runs(steps):
+    """Steps split into runs: consecutive local steps with hints together, every other step alone."""
+    runs = []
+    for step in steps:
+        joins = runs and step[3] and step[2] is not None and runs[-1][-1][3] and runs[-1][-1][2] is not None
+        if joins:
+            runs[-1].append(step)
+        else:
+            runs.append([step])
+    return runs
+
+
+def _composed(run):
+    """The hints of a run of steps, composed from its first input to its last output."""
+    from ..simplify.passes import compose
+
+    hints = run[0][2]
+    for step in run[1:]:
+        hints = compose(hints, step[2])
+    return hints
 
 
 class _TooManyFailures(Exception):
