@@ -151,6 +151,20 @@ def test_equivalence_hints_are_proved_not_trusted(lowered):
     assert not np.array_equal(Simulator(bad).bits(bits), Simulator(a).bits(bits))
 
 
+def test_a_run_of_passes_falls_back_to_step_by_step_proofs(lowered, monkeypatch):
+    """When the composed node map of a run of rewriting passes does not prove, each pass is proved alone."""
+    from quantlogic.simplify.pipeline import run_passes
+    from quantlogic.verify import cec
+
+    a = lowered["digits", 2].aig
+    steps = []
+    b, _ = run_passes(a, ["rewrite", "rewrite-z"], steps=steps)
+    assert len(steps) == 2 and all(step[3] for step in steps)
+    monkeypatch.setattr(cec, "_composed", lambda run: {node: lit ^ 1 for node, lit in run[-1][2].items()})
+    verdict = cec.equivalent_through(a, b, steps)
+    assert verdict.text.startswith("proved (equivalence): each of the 2 passes") and "FRAIG" not in verdict.text
+
+
 def test_abc_backend(lowered, monkeypatch):
     from quantlogic.simplify import abc
 
