@@ -8,9 +8,9 @@ from .simulate import enumeration_word
 
 
 @numba.njit(**NJIT)
-def _collect(fanin0, fanin1, n_inputs, roots, mark, epoch, max_nodes):
-    """(support input nodes, AND nodes) of the cone of root nodes, both ascending, or (empty, empty) with
-    overflow=True when the cone has more than max_nodes AND nodes. mark[node] == epoch means visited."""
+def _collect(fanin0, fanin1, n_inputs, roots, mark, epoch):
+    """(support input nodes, AND nodes) of the cone of root nodes, both ascending. mark[node] == epoch
+    means visited."""
     base = 1 + n_inputs
     stack = np.empty(len(fanin0) + len(roots) + 1, dtype=np.int64)
     top = 0
@@ -29,13 +29,11 @@ def _collect(fanin0, fanin1, n_inputs, roots, mark, epoch, max_nodes):
             inputs.append(node)
             continue
         ands.append(node)
-        if len(ands) > max_nodes:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), True
         k = node - base
         stack[top] = fanin0[k] >> 1
         stack[top + 1] = fanin1[k] >> 1
         top += 2
-    return np.sort(np.array(inputs, dtype=np.int64)), np.sort(np.array(ands, dtype=np.int64)), False
+    return np.sort(np.array(inputs, dtype=np.int64)), np.sort(np.array(ands, dtype=np.int64))
 
 
 @numba.njit(**NJIT)
@@ -197,14 +195,12 @@ class Cones:
         self.fanin1[self.n_ands:n] = fanin1[self.n_ands:n]
         self.n_ands = n
 
-    def cone(self, lits, max_nodes=None):
-        """(support input nodes, AND nodes) of literals lits, or None when over max_nodes AND nodes."""
+    def cone(self, lits):
+        """(support input nodes, AND nodes) of literals lits, both ascending."""
         self.epoch += 1
         roots = np.array([lit >> 1 for lit in lits], dtype=np.int64)
-        limit = self.n_ands if max_nodes is None else max_nodes
-        inputs, ands, overflow = _collect(self.fanin0[:self.n_ands], self.fanin1[:self.n_ands], self.n_inputs,
-                                          roots, self.mark, self.epoch, limit)
-        return None if overflow else (inputs, ands)
+        return _collect(self.fanin0[:self.n_ands], self.fanin1[:self.n_ands], self.n_inputs, roots, self.mark,
+                        self.epoch)
 
     def window(self, a, b, max_nodes, max_depth=1 << 30, max_shared=0):
         """(leaves, AND nodes) of the part of the cones of literals a and b that only one of them reaches,

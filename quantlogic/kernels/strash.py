@@ -15,7 +15,7 @@ def _resolve(repl, lit):
 @numba.njit(**NJIT)
 def live_nodes(fanin0, fanin1, n_inputs, lits, repl):
     """AND nodes reachable from lits through fan-ins (each literal first replaced along repl, where
-    repl[node] >= 0 is the literal that replaced node), fan-ins before readers, ascending among equals."""
+    repl[node] >= 0 is the literal that replaced node), fan-ins before readers (depth-first order)."""
     n = 1 + n_inputs + len(fanin0)
     base = 1 + n_inputs
     state = np.zeros(n, dtype=np.int8)  # 0 new, 1 expanded, 2 emitted

@@ -17,10 +17,11 @@ def compose(first, second):
     return out
 
 
-def rebuild(aig, repl=None):
-    """A fresh strashed AIG with only the outputs' cones (repl: optional int64 array, per node the
-    literal that replaced it or -1), with its source_map."""
-    fanin0, fanin1, outputs = aig.arrays()
+def rebuild(aig, graph=None):
+    """A fresh strashed AIG with only the outputs' cones, with its source_map. graph: (AND fan-ins 0 and 1,
+    output literals, repl) of a rewritten version of aig over the same pins to rebuild instead, where
+    repl[node] >= 0 is the literal that replaced node."""
+    fanin0, fanin1, outputs, repl = graph if graph is not None else (*aig.arrays(), None)
     new0, new1, outs, node_map = rebuild_arrays(fanin0, fanin1, aig.n_inputs, outputs, repl)
     new = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
     live = np.flatnonzero(node_map[:aig.n_nodes] >= 0)

@@ -23,22 +23,16 @@ def parse_passes(text):
 
 
 def run_passes(aig, names, abc_script=None, steps=None):
-    """(simplified AIG, list of per-pass stats); the AIG's source_map leads from the given AIG's nodes.
-    steps, when a list, receives (input, output, the pass's source map, whether the pass is LOCAL) of
-    every pass that changed the circuit."""
-    from .passes import compose
-
+    """(simplified AIG, list of per-pass stats). steps, when a list, receives (input, output, the pass's
+    source map, whether the pass is LOCAL) of every pass that changed the circuit."""
     stats = []
-    source_map = {node: 2 * node for node in range(aig.n_nodes)}
     for name in names:
         start = time.perf_counter()
         new, st = PASSES[name](aig)
         st["seconds"] = round(time.perf_counter() - start, 3)
         stats.append(st)
-        if new is not aig:
-            source_map = compose(source_map, new.source_map)
-            if steps is not None:
-                steps.append((aig, new, new.source_map, name in LOCAL))
+        if new is not aig and steps is not None:
+            steps.append((aig, new, new.source_map, name in LOCAL))
         aig = new
     if abc_script:
         from .abc import run_abc
@@ -46,12 +40,10 @@ def run_passes(aig, names, abc_script=None, steps=None):
         start = time.perf_counter()
         before = aig
         aig, line = run_abc(aig, abc_script)
-        source_map = None
         if steps is not None:
             steps.append((before, aig, None, False))
         stats.append({"pass": f"abc {abc_script}", "ands_before": before.n_ands, "ands_after": aig.n_ands,
                       "abc": line, "seconds": round(time.perf_counter() - start, 3)})
-    aig.source_map = source_map
     return aig, stats
 
 

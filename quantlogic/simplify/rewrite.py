@@ -1,10 +1,7 @@
 """Cut rewriting: every node's 4-input cuts are re-expressed with the library's cheapest structure of the
 cut's function, in place, where that adds fewer nodes than it frees (kernels/rewrite.py)."""
-import numpy as np
-
-from ..ir.aig import AIG
 from ..kernels.rewrite import rewrite_in_place
-from ..kernels.strash import rebuild_arrays
+from .passes import rebuild
 
 
 def rewrite(aig, params=None):
@@ -17,10 +14,7 @@ def rewrite(aig, params=None):
                                                  (params or {}).get("keep_levels", False),
                                                  (params or {}).get("shallow", True))
     base = 1 + aig.n_inputs
-    new0, new1, outs, node_map = rebuild_arrays(f0[base:], f1[base:], aig.n_inputs, outs, repl)
-    new = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
-    live = np.flatnonzero(node_map[:aig.n_nodes] >= 0)  # nodes freed by a replacement have no counterpart
-    new.source_map = dict(zip(live.tolist(), node_map[live].tolist()))
+    new = rebuild(aig, (f0[base:], f1[base:], outs, repl))  # nodes freed by a replacement have no counterpart
     result = new if new.n_ands < aig.n_ands or (zero_gain and new.n_ands == aig.n_ands) else aig
     return result, {"pass": "rewrite-z" if zero_gain else "rewrite", "ands_before": aig.n_ands,
                     "ands_after": result.n_ands, "rewritten": int(count)}

@@ -133,12 +133,12 @@ def equivalent_through(a, b, steps):
                 elif equivalent(before, after).ok:
                     by_miter += 1
                 else:
-                    return equivalent(a, b, hints=b.source_map)
+                    return equivalent(a, b, hints=_composed(steps))
         also = f"; {by_miter} of them by FRAIG sweeping of the miter" if by_miter else ""
         return Verdict(True, f"proved (equivalence): each of the {len(steps)} passes that changed the circuit is "
                              f"proved equal to its input: {merges} internal equivalences along the passes' node "
                              f"maps, each proved by exhaustive simulation or SAT{also}", "cec")
-    return equivalent(a, b, hints=b.source_map)
+    return equivalent(a, b, hints=_composed(steps) if steps else None)
 
 
 def _runs(steps):
@@ -154,7 +154,8 @@ def _runs(steps):
 
 
 def _composed(run):
-    """The hints of a run of steps, composed from its first input to its last output."""
+    """The hints of a run of steps, composed from its first input to its last output (None when a step
+    has none)."""
     from ..simplify.passes import compose
 
     hints = run[0][2]
