@@ -246,3 +246,22 @@ def test_convert_keeps_the_proved_circuit_when_simplification_cannot_be_proved(t
 def test_simplified_bundles_are_byte_for_byte_reproducible(lowered):
     first = simplify_bundle(lowered["iris", 3], EFFORT["high"]).to_bytes()
     assert simplify_bundle(lowered["iris", 3], EFFORT["high"]).to_bytes() == first
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_aigs(max_inputs=7, max_ands=60))
+def test_cut_truth_tables_equal_simulation(aig):
+    """Every cut of every node: at most 4 sorted leaves, none contained in another cut of the node, and its
+    truth table is the node's value as a function of the leaves' values on every input."""
+    from quantlogic.kernels.cuts import all_cuts
+
+    fanin0, fanin1, _ = aig.arrays()
+    leaves, size, table, count = all_cuts(fanin0, fanin1, aig.n_inputs)
+    nodes = node_tables(aig)
+    for node in range(1 + aig.n_inputs, aig.n_nodes):
+        sets = [tuple(leaves[node, c, :size[node, c]]) for c in range(count[node])]
+        for c, cut in enumerate(sets):
+            assert list(cut) == sorted(set(cut)) and 1 <= len(cut) <= 4
+            assert not any(set(other) < set(cut) for other in sets)
+            row = (nodes[:, list(cut)] << np.arange(len(cut))).sum(axis=1)
+            assert np.array_equal((table[node, c] >> row) & 1, nodes[:, node])

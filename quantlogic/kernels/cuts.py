@@ -10,21 +10,27 @@ N_CUTS = 20  # cuts kept per node besides the trivial one
 
 
 @numba.njit(**NJIT)
+def _swap_up(table, k):
+    """Truth table with variables k and k + 1 exchanged."""
+    if k == 0:
+        return (table & 0x9999) | ((table & 0x2222) << 1) | ((table & 0x4444) >> 1)
+    if k == 1:
+        return (table & 0xC3C3) | ((table & 0x0C0C) << 2) | ((table & 0x3030) >> 2)
+    return (table & 0xF00F) | ((table & 0x00F0) << 4) | ((table & 0x0F00) >> 4)
+
+
+@numba.njit(**NJIT)
 def _stretch(table, leaves, n, cut, m):
-    """Truth table over cut (m leaves) of a function given over leaves (n leaves, a subset of cut)."""
-    pos = np.empty(4, dtype=np.int64)
-    for i in range(n):
-        for j in range(m):
-            if cut[j] == leaves[i]:
-                pos[i] = j
-    out = 0
-    for row in range(16):
-        sub = 0
-        for i in range(n):
-            sub |= ((row >> pos[i]) & 1) << i
-        if (table >> sub) & 1:
-            out |= 1 << row
-    return out
+    """Truth table over cut (m sorted leaves) of a function given over leaves (n sorted leaves, a subset
+    of cut): each variable moves up to its leaf's place in cut, past variables the function ignores."""
+    j = m - 1
+    for i in range(n - 1, -1, -1):
+        while cut[j] != leaves[i]:
+            j -= 1
+        for k in range(i, j):
+            table = _swap_up(table, k)
+        j -= 1
+    return table
 
 
 @numba.njit(**NJIT)
@@ -104,7 +110,13 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
                     m += 1
             if m > 4:
                 continue
-            row[:m].sort()
+            for x in range(1, m):  # insertion sort: a library sort costs more than the rest of the loop
+                v = row[x]
+                y = x - 1
+                while y >= 0 and row[y] > v:
+                    row[y + 1] = row[y]
+                    y -= 1
+                row[y + 1] = v
             sig = _leaf_signature(row, m)
             dominated = False
             for k in range(n_found):
@@ -141,3 +153,36 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
             cut_table[node, count] = fa & fb
             count += 1
     n_cuts[node] = count
+
+
+@numba.njit(**NJIT)
+def _all_cuts(fanin0, fanin1, n_inputs):
+    n = 1 + n_inputs + len(fanin0)
+    f0 = np.full(n, -1, dtype=np.int64)
+    f1 = np.full(n, -1, dtype=np.int64)
+    f0[1 + n_inputs:], f1[1 + n_inputs:] = fanin0, fanin1
+    repl = np.full(n, -1, dtype=np.int64)
+    cut_leaves = np.zeros((n, N_CUTS, 4), dtype=np.int32)
+    cut_size = np.zeros((n, N_CUTS), dtype=np.int64)
+    cut_table = np.zeros((n, N_CUTS), dtype=np.int64)
+    n_cuts = np.zeros(n, dtype=np.int64)
+    rows = (N_CUTS + 1) ** 2
+    scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
+               np.empty(rows, dtype=np.int64))
+    for node in range(1 + n_inputs, n):
+        _node_cuts(node, f0, f1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
+    return cut_leaves, cut_size, cut_table, n_cuts
+
+
+def all_cuts(fanin0, fanin1, n_inputs):
+    """The cuts the rewriting sees of every node of an AIG given as AND fan-in arrays (topological):
+    (leaves (node, cut, 4), size (node, cut), truth table (node, cut; leaf x is variable x), count per
+    node); the trivial cut (the node itself) is not listed."""
+    fanin0 = np.ascontiguousarray(fanin0, dtype=np.int64)
+    fanin1 = np.ascontiguousarray(fanin1, dtype=np.int64)
+    base = 1 + n_inputs
+    nodes = np.arange(base, base + len(fanin0))
+    if len(fanin1) != len(fanin0) or np.any(fanin0 >> 1 >= nodes) or np.any(fanin1 >> 1 >= nodes) or \
+            np.any(fanin0 < 0) or np.any(fanin1 < 0):
+        raise ValueError("fan-ins must be literals of earlier nodes, in equal-length arrays")
+    return _all_cuts(fanin0, fanin1, n_inputs)

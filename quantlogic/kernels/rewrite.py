@@ -12,30 +12,29 @@ from .strash import _resolve
 
 
 @numba.njit(**NJIT)
-def _hash(a, b, mask):
-    return ((a * 0x9E3779B1) ^ (b * 0x85EBCA77)) & mask
+def _slot(strash, a, b):
+    """Row of the structural hash table (rows: key of (a, b) or -1, node) holding AND(a, b) or the empty
+    row where it would go; key and node share a cache line."""
+    key = (a << 32) | b
+    mask = len(strash) - 1
+    h = ((key * 0x9E3779B1) ^ (key >> 29)) & mask
+    while strash[h, 0] != -1 and strash[h, 0] != key:
+        h = (h + 1) & mask
+    return h, key
 
 
 @numba.njit(**NJIT)
-def _lookup(keys_a, keys_b, vals, dead, a, b, mask):
+def _lookup(strash, dead, a, b):
     """Node of AND(a, b) (a >= b, no constants) in the structural hash, or -1."""
-    h = _hash(a, b, mask)
-    while vals[h] != -1:
-        if keys_a[h] == a and keys_b[h] == b:
-            node = vals[h]
-            return -1 if dead[node] else node
-        h = (h + 1) & mask
-    return -1
+    h, _ = _slot(strash, a, b)
+    node = strash[h, 1] if strash[h, 0] != -1 else -1
+    return -1 if node < 0 or dead[node] else node
 
 
 @numba.njit(**NJIT)
-def _insert(keys_a, keys_b, vals, a, b, node, mask):
-    h = _hash(a, b, mask)
-    while vals[h] != -1:
-        if keys_a[h] == a and keys_b[h] == b:
-            break
-        h = (h + 1) & mask
-    keys_a[h], keys_b[h], vals[h] = a, b, node
+def _insert(strash, a, b, node):
+    h, key = _slot(strash, a, b)
+    strash[h, 0], strash[h, 1] = key, node
 
 
 @numba.njit(**NJIT)
@@ -74,8 +73,7 @@ def _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed):
 
 
 @numba.njit(**NJIT)
-def _count_added(prog, n_prog, prog_out, sig, sig_level, level, keys_a, keys_b, vals, dead, mark, stamp, mask,
-                 limit):
+def _count_added(prog, n_prog, prog_out, sig, sig_level, level, strash, dead, mark, stamp, limit):
     """(nodes the structure would add, its root literal or -1 when it would be new, the root's level).
     Existing nodes in the cone being freed (mark == stamp) count as added; stops counting above limit.
     sig_level holds the levels of the signals (leaves filled in by the caller)."""
@@ -91,7 +89,7 @@ def _count_added(prog, n_prog, prog_out, sig, sig_level, level, keys_a, keys_b, 
             if result >= 0:
                 depth = level[result >> 1]
             else:
-                found = _lookup(keys_a, keys_b, vals, dead, max(a, b), min(a, b), mask)
+                found = _lookup(strash, dead, max(a, b), min(a, b))
                 if found >= 0:
                     result = 2 * found
                     depth = level[found]
@@ -124,16 +122,13 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     refs = np.zeros(capacity, dtype=np.int64)
     mark = np.zeros(capacity, dtype=np.int64)
     size = 1
-    while size < 4 * capacity:
+    while size < 2 * capacity:
         size *= 2
-    mask = size - 1
-    keys_a = np.zeros(size, dtype=np.int64)
-    keys_b = np.zeros(size, dtype=np.int64)
-    vals = np.full(size, -1, dtype=np.int64)
+    strash = np.full((size, 2), -1, dtype=np.int64)
     for n in range(base, n_old):
         refs[fanin0[n] >> 1] += 1
         refs[fanin1[n] >> 1] += 1
-        _insert(keys_a, keys_b, vals, fanin0[n], fanin1[n], n, mask)
+        _insert(strash, fanin0[n], fanin1[n], n)
     for lit in outputs:
         refs[lit >> 1] += 1
     cut_leaves = np.zeros((capacity, N_CUTS, 4), dtype=np.int32)
@@ -180,8 +175,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
             sig[4], sig_level[4] = 0, 0
             for k in range(n_structures[table]):
                 added, root, root_level = _count_added(steps[table, k], n_steps[table, k], step_out[table, k], sig,
-                                                       sig_level, level, keys_a, keys_b, vals, dead, mark, stamp,
-                                                       mask, freed)
+                                                       sig_level, level, strash, dead, mark, stamp, freed)
                 deeper = root_level > level[node]
                 if (root >= 0 and root >> 1 == node) or (deeper and (keep_levels or (shallow and freed == added))):
                     continue
@@ -202,7 +196,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
             result = _fold(a, b)
             if result < 0:
                 hi, lo = max(a, b), min(a, b)
-                found = _lookup(keys_a, keys_b, vals, dead, hi, lo, mask)
+                found = _lookup(strash, dead, hi, lo)
                 if found >= 0:
                     result = 2 * found
                 else:
@@ -212,7 +206,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
                     level[new] = 1 + max(level[hi >> 1], level[lo >> 1])
                     refs[hi >> 1] += 1
                     refs[lo >> 1] += 1
-                    _insert(keys_a, keys_b, vals, hi, lo, new, mask)
+                    _insert(strash, hi, lo, new)
                     _node_cuts(new, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
                     result = 2 * new
             sig[5 + s] = result
