@@ -4,13 +4,15 @@ import numba
 import numpy as np
 
 from .config import NJIT
+from .sat import SAT, _solve
 from .simulate import enumeration_word
 
 
 @numba.njit(**NJIT)
-def _collect(fanin0, fanin1, n_inputs, roots, mark, epoch):
-    """(support input nodes, AND nodes) of the cone of root nodes, both ascending. mark[node] == epoch
-    means visited."""
+def _collect(fanin0, fanin1, n_inputs, roots, mark, epoch, max_ands):
+    """(support input nodes, AND nodes, overflow) of the cone of root nodes, both ascending; overflow (and
+    nothing collected) once there are more than max_ands AND nodes (when max_ands >= 0). mark[node] ==
+    epoch means visited."""
     base = 1 + n_inputs
     stack = np.empty(len(fanin0) + len(roots) + 1, dtype=np.int64)
     top = 0
@@ -29,11 +31,13 @@ def _collect(fanin0, fanin1, n_inputs, roots, mark, epoch):
             inputs.append(node)
             continue
         ands.append(node)
+        if 0 <= max_ands < len(ands):
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), True
         k = node - base
         stack[top] = fanin0[k] >> 1
         stack[top + 1] = fanin1[k] >> 1
         top += 2
-    return np.sort(np.array(inputs, dtype=np.int64)), np.sort(np.array(ands, dtype=np.int64))
+    return np.sort(np.array(inputs, dtype=np.int64)), np.sort(np.array(ands, dtype=np.int64)), False
 
 
 @numba.njit(**NJIT)
@@ -93,6 +97,27 @@ def _tseitin(fanin0, fanin1, n_inputs, inputs, ands, var):
         binary[2 * i + 1, 0], binary[2 * i + 1, 1] = -out, ly
         ternary[i, 0], ternary[i, 1], ternary[i, 2] = out, -lx, -ly
     return binary, ternary
+
+
+@numba.njit(**NJIT)
+def _sat_difference(fanin0, fanin1, n_inputs, inputs, ands, a, b, var, decision_limit):
+    """(SAT/UNSAT/UNKNOWN, value per variable) of "literals a and b differ" over the cone's clauses."""
+    binary, ternary = _tseitin(fanin0, fanin1, n_inputs, inputs, ands, var)
+    x = -var[a >> 1] if a & 1 else var[a >> 1]
+    y = -var[b >> 1] if b & 1 else var[b >> 1]
+    m = len(ands)
+    dimacs = np.empty(1 + 7 * m + 4, dtype=np.int64)
+    starts = np.empty(3 * m + 4, dtype=np.int64)
+    dimacs[0], starts[0], starts[1] = -1, 0, 1
+    dimacs[1:1 + 4 * m] = binary.ravel()
+    dimacs[1 + 4 * m:1 + 7 * m] = ternary.ravel()
+    dimacs[1 + 7 * m:] = np.array([x, y, -x, -y])
+    for c in range(2 * m):
+        starts[2 + c] = 3 + 2 * c
+    for c in range(m):
+        starts[2 + 2 * m + c] = 1 + 4 * m + 3 * (c + 1)
+    starts[2 + 3 * m], starts[3 + 3 * m] = 1 + 7 * m + 2, 1 + 7 * m + 4
+    return _solve(1 + len(inputs) + m, dimacs, starts, decision_limit)
 
 
 @numba.njit(**NJIT)
@@ -195,12 +220,14 @@ class Cones:
         self.fanin1[self.n_ands:n] = fanin1[self.n_ands:n]
         self.n_ands = n
 
-    def cone(self, lits):
-        """(support input nodes, AND nodes) of literals lits, both ascending."""
+    def cone(self, lits, max_ands=None):
+        """(support input nodes, AND nodes) of literals lits, both ascending; None when there are more
+        than max_ands AND nodes."""
         self.epoch += 1
         roots = np.array([lit >> 1 for lit in lits], dtype=np.int64)
-        return _collect(self.fanin0[:self.n_ands], self.fanin1[:self.n_ands], self.n_inputs, roots, self.mark,
-                        self.epoch)
+        inputs, ands, overflow = _collect(self.fanin0[:self.n_ands], self.fanin1[:self.n_ands], self.n_inputs,
+                                          roots, self.mark, self.epoch, -1 if max_ands is None else max_ands)
+        return None if overflow else (inputs, ands)
 
     def window(self, a, b, max_nodes, max_depth=1 << 30, max_shared=0):
         """(leaves, AND nodes) of the part of the cones of literals a and b that only one of them reaches,
@@ -219,9 +246,10 @@ class Cones:
             raise ValueError(f"exhaustive comparison over {len(inputs)} inputs is too large")
         return int(_first_difference(self.fanin0, self.fanin1, self.n_inputs, inputs, ands, a, b, self.scratch))
 
-    def clauses(self, lits, inputs, ands):
-        """(clauses, SAT literals of lits) of the cone: variable 1 is false, input t is variable 2 + t
-        (inputs: any nodes that cut ands off from the primary inputs)."""
-        binary, ternary = _tseitin(self.fanin0, self.fanin1, self.n_inputs, inputs, ands, self.scratch)
-        sat = [-int(self.scratch[lit >> 1]) if lit & 1 else int(self.scratch[lit >> 1]) for lit in lits]
-        return [[-1]] + binary.tolist() + ternary.tolist(), sat
+    def sat_difference(self, a, b, inputs, ands, decision_limit):
+        """Whether literals a and b differ for some assignment of inputs (any nodes that cut ands off from
+        the primary inputs) by SAT: (SAT with the assignment, a bool per input), (UNSAT, None), or
+        (UNKNOWN, None) once decision_limit decisions were made."""
+        status, value = _sat_difference(self.fanin0, self.fanin1, self.n_inputs, inputs, ands, a, b, self.scratch,
+                                        -1 if decision_limit is None else int(decision_limit))
+        return int(status), (value[2:2 + len(inputs)] == 1 if status == SAT else None)

@@ -9,12 +9,13 @@ from ..ir.aig import AIG
 from ..kernels.cones import Cones
 from ..kernels.simulate import node_words, pack_bits, truth_hashes
 from ..kernels.strash import cone_nodes
-from ..pyeda_bridge import UNKNOWN, satisfy
+from ..kernels.sat import UNKNOWN as SAT_UNKNOWN
 from .passes import compose, sweep
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
             "max_members": 16, "max_tries": 3, "window": 1000, "window_sat": False,
             "exhaustive_work": 1 << 22, "exhaustive_inputs": 20}
+UNKNOWN = "unknown"  # a comparison the limits did not decide
 WINDOWS = ((8, 0), (10, 3), (1 << 30, 0))  # (levels from the roots, levels of shared nodes) of each try
 DENSITIES = (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65)
 
@@ -52,18 +53,18 @@ def prove_equal(cones, a, b, params):
             return True, None
         if result is not UNKNOWN and (not len(leaves) or leaves[-1] <= cones.n_inputs):  # reaches the inputs: exact
             return False, _witness(result, leaves)
-    inputs, ands = cones.cone([a, b])
-    too_large = params["max_cone"] is not None and len(ands) > params["max_cone"]
-    result = UNKNOWN if too_large and not _exhaustive(inputs, ands, params) else _differ(cones, a, b, inputs, ands,
-                                                                                            params)
+    cone = cones.cone([a, b], params["max_cone"])
+    if cone is None:
+        return None, None
+    result = _differ(cones, a, b, *cone, params)
     if result is UNKNOWN:
         return None, None
-    return (True, None) if result is None else (False, _witness(result, inputs))
+    return (True, None) if result is None else (False, _witness(result, cone[0]))
 
 
 def _witness(assignment, inputs):
-    """{input node: bool} from a SAT assignment of the variables 2 + t of inputs[t]."""
-    return {int(node): assignment[2 + t] for t, node in enumerate(inputs)}
+    """{input node: bool} from a bool per node of inputs."""
+    return {int(node): bool(value) for node, value in zip(inputs, assignment)}
 
 
 def _exhaustive(leaves, ands, params):
@@ -73,13 +74,13 @@ def _exhaustive(leaves, ands, params):
 
 
 def _differ(cones, a, b, leaves, ands, params):
-    """A SAT witness {variable: bool} where a and b differ with the leaves free, None when they cannot,
-    or UNKNOWN; exhaustive over the leaves when there are few."""
+    """An assignment of the leaves (a bool each) where a and b differ with the leaves free, None when
+    they cannot, or UNKNOWN; exhaustive over the leaves when there are few, else SAT."""
     if _exhaustive(leaves, ands, params):
         index = cones.first_difference(a, b, leaves, ands)
-        return None if index < 0 else {2 + t: bool((index >> t) & 1) for t in range(len(leaves))}
-    clauses, (x, y) = cones.clauses([a, b], leaves, ands)
-    return satisfy(1 + len(leaves) + len(ands), clauses + [[x, y], [-x, -y]], params["decision_limit"])
+        return None if index < 0 else (index >> np.arange(len(leaves))) & 1 > 0
+    status, assignment = cones.sat_difference(a, b, leaves, ands, params["decision_limit"])
+    return UNKNOWN if status == SAT_UNKNOWN else assignment
 
 
 class Witnesses:
