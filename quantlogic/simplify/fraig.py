@@ -12,9 +12,9 @@ from ..kernels.strash import cone_nodes
 from ..kernels.sat import UNKNOWN as SAT_UNKNOWN
 from .passes import compose, sweep
 
-DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 14, "decision_limit": 300, "max_cone": 3000,
+DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 10, "decision_limit": 300, "max_cone": 3000,
             "max_members": 16, "max_tries": 3, "window": 1000, "window_sat": False,
-            "exhaustive_work": 1 << 22, "exhaustive_inputs": 20}
+            "exhaustive_work": 1 << 16, "exhaustive_inputs": 20}
 UNKNOWN = "unknown"  # a comparison the limits did not decide
 WINDOWS = ((8, 0), (10, 3), (1 << 30, 0))  # (levels from the roots, levels of shared nodes) of each try
 DENSITIES = (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65)
