@@ -167,10 +167,12 @@ def convert(source, output, no_simplify, calib, wbits, abits, ibits, act, labels
 @main.command()
 @click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qlc bundle to write.")
-@click.option("--passes", help="Comma-separated passes: sweep, fraig, rewrite, rewrite-z, balance.")
+@click.option("--passes", help="Comma-separated passes: sweep, fraig, rewrite, rewrite-z, rewrite-rounds (rewrite, "
+                               "then rewrite-z + rewrite pairs while a pair saves >= 0.5 % of the ANDs, at most 2), "
+                               "balance.")
 @click.option("--effort", type=click.Choice(["low", "default", "high"]),
-              help="A preset list of passes: low = sweep,fraig; default = low + rewrite,rewrite-z,rewrite,"
-                   "rewrite-z,rewrite; high = more rounds.")
+              help="A preset list of passes: low = sweep,fraig; default = low + rewrite-rounds; high = low + "
+                   "9 rewriting rounds, fraig, rewrite.")
 @click.option("--abc", "abc_script", help='Run an ABC script after the passes, e.g. "dc2" or "resyn2".')
 def simplify(bundle_path, output, passes, effort, abc_script):
     """Simplify the circuit of BUNDLE; the result is proved equivalent before it is written."""

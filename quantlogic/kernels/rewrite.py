@@ -147,6 +147,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     n_nodes = n_old
     stamp = 0
     rewrites = 0
+    min_gain = 0 if zero_gain else 1
     for node in range(base, n_old):
         level[node] = 1 + max(level[_resolve(repl, fanin0[node]) >> 1], level[_resolve(repl, fanin1[node]) >> 1])
         if dead[node] or refs[node] == 0:
@@ -173,9 +174,10 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
                 sig[x] = 2 * cut_leaves[node, c, x] if x < m else 0
                 sig_level[x] = level[cut_leaves[node, c, x]] if x < m else 0
             sig[4], sig_level[4] = 0, 0
-            for k in range(n_structures[table]):
+            for k in range(n_structures[table]):  # gains below the best so far (or below min_gain) are cut short
                 added, root, root_level = _count_added(steps[table, k], n_steps[table, k], step_out[table, k], sig,
-                                                       sig_level, level, strash, dead, mark, stamp, freed)
+                                                       sig_level, level, strash, dead, mark, stamp,
+                                                       freed - max(best_gain, min_gain))
                 deeper = root_level > level[node]
                 if (root >= 0 and root >> 1 == node) or (deeper and (keep_levels or (shallow and freed == added))):
                     continue

@@ -118,3 +118,80 @@ def cone_nodes(aig, lits):
     fanin0, fanin1, _ = aig.arrays()
     repl = np.full(aig.n_nodes, -1, dtype=np.int64)
     return np.sort(live_nodes(fanin0, fanin1, aig.n_inputs, np.asarray(lits, dtype=np.int64), repl)).tolist()
+
+
+@numba.njit(**NJIT)
+def _hashed_and(fanin0, fanin1, n_ands, table, base, a, b):
+    """(literal of AND(a, b), AND count): folded, found in the hash table (rows: key or -1, literal), or
+    appended as node base + n_ands."""
+    if a < b:
+        a, b = b, a
+    if b == 0 or a == (b ^ 1):
+        return 0, n_ands
+    if b == 1 or a == b:
+        return a, n_ands
+    key = (a << 32) | b
+    mask = len(table) - 1
+    h = ((key * 0x9E3779B1) ^ (key >> 29)) & mask
+    while table[h, 0] != -1 and table[h, 0] != key:
+        h = (h + 1) & mask
+    if table[h, 0] == key:
+        return table[h, 1], n_ands
+    fanin0[n_ands], fanin1[n_ands] = a, b
+    table[h, 0], table[h, 1] = key, 2 * (base + n_ands)
+    return 2 * (base + n_ands), n_ands + 1
+
+
+@numba.njit(**NJIT)
+def _copy_gates(fanin0, fanin1, n_ands, table, base, src0, src1, src_base, order, start, mapping, target):
+    """Copy the source's AND nodes order[start:] (fan-ins src0/src1, numbered from src_base) into the
+    hashed AIG, mapping[node] = its literal there, until a node's target literal (>= 0) differs from
+    its copy. Returns (position of that node or len(order), AND count, its copy's literal)."""
+    for i in range(start, len(order)):
+        node = order[i]
+        x, y = src0[node - src_base], src1[node - src_base]
+        lit, n_ands = _hashed_and(fanin0, fanin1, n_ands, table, base, mapping[x >> 1] ^ (x & 1),
+                                  mapping[y >> 1] ^ (y & 1))
+        mapping[node] = lit
+        if target[node] >= 0 and target[node] != lit:
+            return i, n_ands, lit
+    return len(order), n_ands, -1
+
+
+class HashedCopy:
+    """An AIG under construction in int64 arrays with a structural hash, into which other AIGs' gates
+    are copied (for miters: two circuits over shared inputs)."""
+
+    def __init__(self, n_inputs, capacity):
+        self.base = 1 + n_inputs
+        self.fanin0 = np.zeros(capacity, dtype=np.int64)
+        self.fanin1 = np.zeros(capacity, dtype=np.int64)
+        self.n_ands = 0
+        size = 1
+        while size < 2 * capacity + 2:
+            size *= 2
+        self.table = np.full((size, 2), -1, dtype=np.int64)
+
+    def copy(self, aig, input_lits, targets=None, merge=None):
+        """Copy aig's live gates; input_lits: literal here of each of aig's inputs in order. targets
+        (int64 per node of aig, -1 for none) name a literal here for some nodes; where the copy differs,
+        merge(node, copy literal, target) -> literal decides. Returns aig's literal here per node."""
+        if len(self.fanin0) < self.n_ands + aig.n_ands:
+            raise ValueError("the copy would exceed the capacity")
+        fanin0, fanin1, _ = aig.arrays()
+        mapping = np.full(aig.n_nodes, -1, dtype=np.int64)
+        mapping[0] = 0
+        mapping[1:1 + aig.n_inputs] = input_lits
+        order = np.sort(live_nodes(fanin0, fanin1, aig.n_inputs, np.asarray(aig.output_lits, dtype=np.int64),
+                                   np.full(aig.n_nodes, -1, dtype=np.int64)))
+        if targets is None:
+            targets = np.full(aig.n_nodes, -1, dtype=np.int64)
+        start = 0
+        while start < len(order):
+            start, self.n_ands, lit = _copy_gates(self.fanin0, self.fanin1, self.n_ands, self.table, self.base,
+                                                  fanin0, fanin1, 1 + aig.n_inputs, order, start, mapping, targets)
+            if start < len(order):
+                node = order[start]
+                mapping[node] = merge(int(node), int(lit), int(targets[node]))
+                start += 1
+        return mapping

@@ -4,13 +4,14 @@ import time
 from ..errors import QuantlogicError
 from .fraig import fraig
 from .passes import balance, sweep
-from .rewrite import rewrite
+from .rewrite import rewrite, rewrite_rounds
 
 PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite,
-          "rewrite-z": lambda aig, params=None: rewrite(aig, {**(params or {}), "zero_gain": True})}
-LOCAL = {"sweep", "balance", "rewrite", "rewrite-z"}  # each node's new form is a function of nearby nodes
+          "rewrite-z": lambda aig, params=None: rewrite(aig, {**(params or {}), "zero_gain": True}),
+          "rewrite-rounds": rewrite_rounds}
+LOCAL = {"sweep", "balance", "rewrite", "rewrite-z", "rewrite-rounds"}  # each node's new form is a function of nearby nodes
 EFFORT = {"low": ["sweep", "fraig"],
-          "default": ["sweep", "fraig", "rewrite", "rewrite-z", "rewrite", "rewrite-z", "rewrite"],
+          "default": ["sweep", "fraig", "rewrite-rounds"],
           "high": ["sweep", "fraig"] + ["rewrite", "rewrite-z"] * 4 + ["rewrite", "fraig", "rewrite"]}
 
 

@@ -1,7 +1,34 @@
 """Cut rewriting: every node's 4-input cuts are re-expressed with the library's cheapest structure of the
-cut's function, in place, where that adds fewer nodes than it frees (kernels/rewrite.py)."""
+cut's function, in place, where that adds fewer nodes than it frees (kernels/rewrite.py); and rounds of
+it that stop once they stop paying."""
+import numpy as np
+
+from ..ir.aig import AIG
 from ..kernels.rewrite import rewrite_in_place
-from .passes import rebuild
+from ..kernels.strash import rebuild_arrays
+
+ROUNDS = {"max_pairs": 2, "min_saving": 0.005}
+
+
+def _round(fanin0, fanin1, n_inputs, outputs, zero_gain, params):
+    """One rewriting round of an AIG given as arrays: (fanin0, fanin1, outputs of the rebuilt result,
+    its literal for each node of the input or -1, rewrites)."""
+    f0, f1, repl, outs, count = rewrite_in_place(fanin0, fanin1, n_inputs, outputs, zero_gain,
+                                                 params.get("keep_levels", False), params.get("shallow", True))
+    base = 1 + n_inputs
+    new0, new1, new_outs, node_map = rebuild_arrays(f0[base:], f1[base:], n_inputs, outs, repl)
+    return new0, new1, new_outs, node_map[:base + len(fanin0)], int(count)
+
+
+def _pays(old_size, new_size, zero_gain):
+    return new_size < old_size or (zero_gain and new_size == old_size)
+
+
+def _aig(aig, fanin0, fanin1, outputs, node_map):
+    new = AIG.from_arrays(aig.input_names, fanin0, fanin1, aig.output_names, outputs)
+    live = np.flatnonzero(node_map >= 0)
+    new.source_map = dict(zip(live.tolist(), node_map[live].tolist()))
+    return new
 
 
 def rewrite(aig, params=None):
@@ -9,12 +36,30 @@ def rewrite(aig, params=None):
     keep_levels (never make a node deeper), shallow (default True: among equal savings the shallower
     structure wins, and a zero-gain replacement may not make its node deeper). The input AIG comes back
     unchanged when the result is not smaller (or, with zero_gain, larger)."""
-    zero_gain = bool((params or {}).get("zero_gain", False))
-    f0, f1, repl, outs, count = rewrite_in_place(*aig.arrays()[:2], aig.n_inputs, aig.output_lits, zero_gain,
-                                                 (params or {}).get("keep_levels", False),
-                                                 (params or {}).get("shallow", True))
-    base = 1 + aig.n_inputs
-    new = rebuild(aig, (f0[base:], f1[base:], outs, repl))  # nodes freed by a replacement have no counterpart
-    result = new if new.n_ands < aig.n_ands or (zero_gain and new.n_ands == aig.n_ands) else aig
+    params = params or {}
+    zero_gain = bool(params.get("zero_gain", False))
+    new0, new1, outs, node_map, count = _round(*aig.arrays()[:2], aig.n_inputs, aig.output_lits, zero_gain, params)
+    result = _aig(aig, new0, new1, outs, node_map) if _pays(aig.n_ands, len(new0), zero_gain) else aig
     return result, {"pass": "rewrite-z" if zero_gain else "rewrite", "ands_before": aig.n_ands,
-                    "ands_after": result.n_ands, "rewritten": int(count)}
+                    "ands_after": result.n_ands, "rewritten": count}
+
+
+def rewrite_rounds(aig, params=None):
+    """rewrite, then pairs of rewrite-z and rewrite while a pair still saves at least min_saving of the
+    ANDs (at most max_pairs pairs; params as in ROUNDS and rewrite), without building an AIG in between."""
+    params = {**ROUNDS, **(params or {})}
+    fanin0, fanin1, outputs = aig.arrays()
+    node_map = 2 * np.arange(aig.n_nodes, dtype=np.int64)
+    sizes, rewritten = [aig.n_ands], 0
+    for k, zero_gain in enumerate([False] + [True, False] * params["max_pairs"]):
+        new0, new1, outs, step_map, count = _round(fanin0, fanin1, aig.n_inputs, outputs, zero_gain, params)
+        if _pays(len(fanin0), len(new0), zero_gain):
+            fanin0, fanin1, outputs, rewritten = new0, new1, outs, rewritten + count
+            mapped = step_map[np.maximum(node_map, 0) >> 1]
+            node_map = np.where((node_map >= 0) & (mapped >= 0), mapped ^ (node_map & 1), -1)
+        sizes.append(len(fanin0))
+        if k >= 2 and not zero_gain and sizes[-3] - sizes[-1] < params["min_saving"] * sizes[-3]:
+            break
+    result = _aig(aig, fanin0, fanin1, outputs, node_map) if sizes[-1] < aig.n_ands else aig
+    return result, {"pass": "rewrite-rounds", "ands_before": aig.n_ands, "ands_after": result.n_ands,
+                    "rounds": sizes[1:], "rewritten": rewritten}

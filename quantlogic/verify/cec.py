@@ -6,7 +6,7 @@ import numpy as np
 from ..ir.aig import AIG
 from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator, all_input_words
-from ..kernels.strash import cone_nodes
+from ..kernels.strash import HashedCopy, cone_nodes
 from .network import EXHAUSTIVE_LIMIT, Verdict
 
 SIM_WORDS = 64
@@ -15,43 +15,34 @@ OUTPUT_DECISION_LIMIT = 200_000
 
 
 def miter_parts(a, b, hints=None, prove=None):
-    """One AIG holding both circuits over shared inputs (matched by name, in a's order), b's gates first:
-    (aig, a's outputs, b's outputs). With hints {node of a: literal of b} and prove(aig, x, y) -> bool,
-    each hinted node of a is merged into its b literal where prove says they are equal."""
+    """Both circuits over shared inputs (matched by name, in a's order) in one HashedCopy, b's gates
+    first: (copy, a's outputs, b's outputs in a's output order). With hints {node of a: literal of b} and
+    prove(copy, x, y) -> bool, each hinted node of a is merged into its b literal where prove says they
+    are equal."""
     if sorted(a.input_names) != sorted(b.input_names) or sorted(a.output_names) != sorted(b.output_names):
         raise ValueError("the circuits do not have the same input and output pins")
-    both = AIG()
-    by_name = {name: both.add_input(name) for name in a.input_names}
-    b_map = _copy_into(both, b, by_name)
-    merge = None
+    both = HashedCopy(a.n_inputs, a.n_ands + b.n_ands)
+    position = {name: k for k, name in enumerate(a.input_names)}
+    b_map = both.copy(b, np.array([2 * (1 + position[name]) for name in b.input_names], dtype=np.int64))
+    targets, merge = None, None
     if hints is not None:
-        def merge(node, lit):
-            hint = hints.get(node)
-            if hint is None:
-                return lit
-            target = b_map[hint >> 1] ^ (hint & 1)
-            return target if target != lit and prove(both, lit, target) else lit
-    a_map = _copy_into(both, a, by_name, merge)
+        nodes = np.fromiter(hints.keys(), dtype=np.int64, count=len(hints))
+        lits = np.fromiter(hints.values(), dtype=np.int64, count=len(hints))
+        inside = (nodes < a.n_nodes) & (lits >> 1 < b.n_nodes)
+        nodes, lits = nodes[inside], lits[inside]
+        mapped = b_map[lits >> 1]
+        targets = np.full(a.n_nodes, -1, dtype=np.int64)
+        targets[nodes] = np.where(mapped >= 0, mapped ^ (lits & 1), -1)
+
+        def merge(node, lit, target):
+            return target if prove(both, lit, target) else lit
+    a_map = both.copy(a, 2 * np.arange(1, a.n_inputs + 1, dtype=np.int64), targets, merge)
     return both, _outputs(a, a_map, a.output_names), _outputs(b, b_map, a.output_names)
-
-
-def _copy_into(both, circuit, by_name, merge=None):
-    """Add circuit's gates to both (inputs by name); merge(node, literal) may choose another literal for
-    a node. Returns {node of circuit: literal in both}."""
-    mapping = {0: 0}
-    for k, name in enumerate(circuit.input_names):
-        mapping[k + 1] = by_name[name]
-    base = 1 + circuit.n_inputs
-    for node in cone_nodes(circuit, circuit.output_lits):
-        f0, f1 = circuit.fanin0[node - base], circuit.fanin1[node - base]
-        lit = both.and_(mapping[f0 >> 1] ^ (f0 & 1), mapping[f1 >> 1] ^ (f1 & 1))
-        mapping[node] = lit if merge is None else merge(node, lit)
-    return mapping
 
 
 def _outputs(circuit, mapping, names):
     named = dict(zip(circuit.output_names, circuit.output_lits))
-    return [mapping[named[n] >> 1] ^ (named[n] & 1) for n in names]
+    return [int(mapping[named[n] >> 1]) ^ (named[n] & 1) for n in names]
 
 
 def _bits_of(aig, witness):
@@ -68,7 +59,8 @@ def equivalent(a, b, seed=0, hints=None):
         if merges is not None:
             return Verdict(True, f"proved (equivalence): {merges} internal equivalences along the node map, each "
                                  "proved by exhaustive simulation or SAT, merge the circuit into its result", "cec")
-    both, outs_a, outs_b = miter_parts(a, b)
+    copy, outs_a, outs_b = miter_parts(a, b)
+    both = AIG.from_arrays(a.input_names, copy.fanin0[:copy.n_ands], copy.fanin1[:copy.n_ands], [], [])
     for k, (x, y) in enumerate(zip(outs_a, outs_b)):
         both.add_output(f"a{k}", x)
         both.add_output(f"b{k}", y)
@@ -179,7 +171,7 @@ def _proved_by_hints(a, b, hints, max_failures=8):
     proved = []
 
     def prove(both, x, y):
-        cones.extend(both.fanin0, both.fanin1)
+        cones.extend(both.fanin0[:both.n_ands], both.fanin1[:both.n_ands])
         proved.append(prove_equal(cones, x, y, params)[0] is True)
         if len(proved) - sum(proved) > max_failures:
             raise _TooManyFailures
