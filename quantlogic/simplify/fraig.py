@@ -6,11 +6,12 @@ equivalence check after every simplification is exhaustive for them."""
 import numpy as np
 
 from ..ir.aig import AIG
+from ..kernels.classes import ClassCopy
 from ..kernels.cones import Cones
 from ..kernels.simulate import node_words, pack_bits, truth_hashes
-from ..kernels.strash import cone_nodes
 from ..kernels.sat import UNKNOWN as SAT_UNKNOWN
-from .passes import compose, sweep
+from ..kernels.strash import rebuild_arrays
+from .passes import compose_arrays, source_map
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 10, "decision_limit": 300, "max_cone": 3000,
             "max_members": 16, "max_tries": 3, "window": 1000, "window_sat": False,
@@ -103,11 +104,6 @@ class Witnesses:
         node_words(self.fanin0, self.fanin1, self.n_inputs, pack_bits(block), self.words, self.used)
         self.used += 1
 
-    def separate(self, node, rep_node, flipped):
-        """Whether the simulated witnesses show node != rep_node (xor flipped)."""
-        diff = self.words[node, :self.used] ^ self.words[rep_node, :self.used]
-        return bool(np.any(diff != (~np.uint64(0) if flipped else np.uint64(0))))
-
 
 def fraig(aig, params=None):
     """Merge nodes proved equal (up to complement). params["into"], when given, is a bool per node: only
@@ -116,78 +112,29 @@ def fraig(aig, params=None):
     params = {**DEFAULTS, **(params or {})}
     exact = aig.n_inputs <= params["exhaustive_inputs"]
     if exact:  # whole truth tables: equal hashes are equal functions (the CEC that follows re-checks)
-        normal, phase = truth_hashes(aig)
+        keys, phase = truth_hashes(aig)
     else:
         sigs = signatures(aig, params["words"], params["seed"])
         phase = (sigs[:, 0] & np.uint64(1)).astype(bool)
-        normal = np.where(phase[:, None], ~sigs, sigs)
+        keys = np.where(phase[:, None], ~sigs, sigs)
+    copy = ClassCopy(aig, keys, phase, params.get("into"), exact, params["max_members"], params["max_tries"])
     witnesses = Witnesses(aig, params["seed"])
-    new = AIG()
-    mapping = {0: 0}
-    classes = {normal[0].tobytes(): [0]}  # signature key -> distinct original nodes with it, oldest first
-    for k, name in enumerate(aig.input_names):
-        mapping[k + 1] = new.add_input(name)
-        classes.setdefault(normal[k + 1].tobytes(), []).append(k + 1)
-    base = 1 + aig.n_inputs
     stats = {"pass": "fraig", "ands_before": aig.n_ands, "candidates": 0, "merged": 0, "disproved": 0, "unknown": 0}
     cones = Cones(aig.n_inputs, aig.n_ands)
-    into = params.get("into")
-    for node in cone_nodes(aig, aig.output_lits):
-        k = node - base
-        lit = new.and_(mapping[aig.fanin0[k] >> 1] ^ (aig.fanin0[k] & 1),
-                       mapping[aig.fanin1[k] >> 1] ^ (aig.fanin1[k] & 1))
-        members = classes.setdefault(normal[node].tobytes(), [])
-        if exact:
-            mapping[node] = _merge_exact(node, lit, members, mapping, phase, into, stats)
-        else:
-            mapping[node] = _merge(node, lit, members, mapping, phase, into, witnesses, cones, new, params, stats)
-        if mapping[node] == lit:
-            members.append(node)
-    for name, out in zip(aig.output_names, aig.output_lits):
-        new.add_output(name, mapping[out >> 1] ^ (out & 1))
-    swept, _ = sweep(new)
-    swept.source_map = compose(mapping, swept.source_map)
+    while (pair := copy.next(witnesses.words, witnesses.used)) is not None:
+        stats["candidates"] += 1
+        cones.extend(copy.copy.fanin0[:copy.copy.n_ands], copy.copy.fanin1[:copy.copy.n_ands])
+        proved, witness = prove_equal(cones, *pair, params)
+        stats["merged" if proved else "disproved" if proved is False else "unknown"] += 1
+        if proved is False:
+            witnesses.add(witness)
+        copy.settle(proved is True)
+    stats["candidates"] += int(copy.counts[0])
+    stats["merged"] += int(copy.counts[1])
+    hashed, outs = copy.copy, np.asarray(aig.output_lits, dtype=np.int64)
+    new0, new1, outs, node_map = rebuild_arrays(hashed.fanin0[:hashed.n_ands], hashed.fanin1[:hashed.n_ands],
+                                                aig.n_inputs, copy.mapping[outs >> 1] ^ (outs & 1))
+    swept = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
+    swept.source_map = source_map(compose_arrays(copy.mapping, node_map))
     stats["ands_after"] = swept.n_ands
     return swept, stats
-
-
-def _merge_exact(node, lit, members, mapping, phase, into, stats):
-    """The literal node maps to when class members have equal truth tables: the first member's."""
-    for rep in members:
-        if into is not None and (into[node] or not into[rep]):
-            continue
-        target = mapping[rep] ^ int(bool(phase[rep]) != bool(phase[node]))
-        if target != lit:
-            stats["candidates"] += 1
-            stats["merged"] += 1
-        return target
-    return lit
-
-
-def _merge(node, lit, members, mapping, phase, into, witnesses, cones, new, params, stats):
-    """The literal node maps to: the first class member proved equal (up to complement), else lit."""
-    if into is not None and into[node]:
-        return lit
-    tries = 0
-    for rep in members[:params["max_members"]]:
-        flipped = bool(phase[rep]) != bool(phase[node])
-        target = mapping[rep] ^ int(flipped)
-        if target == lit:
-            return lit
-        if (into is not None and not into[rep]) or witnesses.separate(node, rep, flipped):
-            continue
-        stats["candidates"] += 1
-        tries += 1
-        cones.extend(new.fanin0, new.fanin1)
-        proved, witness = prove_equal(cones, lit, target, params)
-        if proved:
-            stats["merged"] += 1
-            return target
-        if proved is False:
-            stats["disproved"] += 1
-            witnesses.add(witness)
-        else:
-            stats["unknown"] += 1
-        if tries == params["max_tries"]:
-            break
-    return lit

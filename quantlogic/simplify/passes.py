@@ -17,6 +17,19 @@ def compose(first, second):
     return out
 
 
+def compose_arrays(first, second):
+    """Node map through two steps given as int64 arrays: first[node] = literal in the middle AIG, second[node
+    of the middle] = literal in the last; -1 where a node has none."""
+    mapped = second[np.maximum(first, 0) >> 1]
+    return np.where((first >= 0) & (mapped >= 0), mapped ^ (first & 1), -1)
+
+
+def source_map(node_map):
+    """{node: literal} of a node map array (-1: none)."""
+    live = np.flatnonzero(node_map >= 0)
+    return dict(zip(live.tolist(), node_map[live].tolist()))
+
+
 def rebuild(aig, graph=None):
     """A fresh strashed AIG with only the outputs' cones, with its source_map. graph: (AND fan-ins 0 and 1,
     output literals, repl) of a rewritten version of aig over the same pins to rebuild instead, where
@@ -24,8 +37,7 @@ def rebuild(aig, graph=None):
     fanin0, fanin1, outputs, repl = graph if graph is not None else (*aig.arrays(), None)
     new0, new1, outs, node_map = rebuild_arrays(fanin0, fanin1, aig.n_inputs, outputs, repl)
     new = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
-    live = np.flatnonzero(node_map[:aig.n_nodes] >= 0)
-    new.source_map = dict(zip(live.tolist(), node_map[live].tolist()))
+    new.source_map = source_map(node_map[:aig.n_nodes])
     return new
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from ..ir.aig import AIG
 from ..kernels.rewrite import rewrite_in_place
 from ..kernels.strash import rebuild_arrays
+from .passes import compose_arrays, source_map
 
 ROUNDS = {"max_pairs": 2, "min_saving": 0.005}
 
@@ -26,8 +27,7 @@ def _pays(old_size, new_size, zero_gain):
 
 def _aig(aig, fanin0, fanin1, outputs, node_map):
     new = AIG.from_arrays(aig.input_names, fanin0, fanin1, aig.output_names, outputs)
-    live = np.flatnonzero(node_map >= 0)
-    new.source_map = dict(zip(live.tolist(), node_map[live].tolist()))
+    new.source_map = source_map(node_map)
     return new
 
 
@@ -55,8 +55,7 @@ def rewrite_rounds(aig, params=None):
         new0, new1, outs, step_map, count = _round(fanin0, fanin1, aig.n_inputs, outputs, zero_gain, params)
         if _pays(len(fanin0), len(new0), zero_gain):
             fanin0, fanin1, outputs, rewritten = new0, new1, outs, rewritten + count
-            mapped = step_map[np.maximum(node_map, 0) >> 1]
-            node_map = np.where((node_map >= 0) & (mapped >= 0), mapped ^ (node_map & 1), -1)
+            node_map = compose_arrays(node_map, step_map)
         sizes.append(len(fanin0))
         if k >= 2 and not zero_gain and sizes[-3] - sizes[-1] < params["min_saving"] * sizes[-3]:
             break
