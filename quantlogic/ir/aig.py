@@ -20,7 +20,7 @@ class AIG:
         self.fanin1 = []
         self.output_lits = []
         self.output_names = []
-        self._strash = {}
+        self._hashed = {}  # (fanin0, fanin1) -> literal; None until first needed (see _strash)
         # made by a pass: {node of the AIG it came from: literal here claimed equal}, hints that the
         # equivalence check proves (None: no hints)
         self.source_map = None
@@ -44,13 +44,20 @@ class AIG:
         if b == TRUE or a == b:
             return a
         key = (a, b)
-        lit = self._strash.get(key)
+        lit = self._strash().get(key)
         if lit is None:
             lit = 2 * (1 + self.n_inputs + len(self.fanin0))
             self.fanin0.append(a)
             self.fanin1.append(b)
-            self._strash[key] = lit
+            self._hashed[key] = lit
         return lit
+
+    def _strash(self):
+        """The structural hash, built on first use (AIGs made from arrays are often never extended)."""
+        if self._hashed is None:
+            self._hashed = {(a, b): 2 * (1 + self.n_inputs + k) for k, (a, b) in enumerate(zip(self.fanin0,
+                                                                                                self.fanin1))}
+        return self._hashed
 
     def or_(self, a, b):
         return neg(self.and_(neg(a), neg(b)))
@@ -94,14 +101,16 @@ class AIG:
         aig = cls()
         aig.input_names = list(input_names)
         base = 1 + len(aig.input_names)
-        fanin0 = [int(v) for v in fanin0]
-        fanin1 = [int(v) for v in fanin1]
-        for k, (a, b) in enumerate(zip(fanin0, fanin1, strict=True)):
-            node = base + k
-            if not (0 <= a < 2 * node and 0 <= b < 2 * node):
-                raise ValueError(f"AND node {node} has a fan-in that is not below it")
-        aig.fanin0, aig.fanin1 = fanin0, fanin1
-        aig._strash = {(a, b): 2 * (base + k) for k, (a, b) in enumerate(zip(fanin0, fanin1))}
+        fanin0 = np.asarray(fanin0, dtype=np.int64).ravel()
+        fanin1 = np.asarray(fanin1, dtype=np.int64).ravel()
+        if len(fanin0) != len(fanin1):
+            raise ValueError("the fan-in lists differ in length")
+        limit = 2 * (base + np.arange(len(fanin0)))
+        bad = np.flatnonzero((fanin0 < 0) | (fanin1 < 0) | (fanin0 >= limit) | (fanin1 >= limit))
+        if len(bad):
+            raise ValueError(f"AND node {base + int(bad[0])} has a fan-in that is not below it")
+        aig.fanin0, aig.fanin1 = fanin0.tolist(), fanin1.tolist()
+        aig._hashed = None
         n_nodes = base + len(fanin0)
         for name, lit in zip(output_names, output_lits, strict=True):
             if not 0 <= int(lit) < 2 * n_nodes:
