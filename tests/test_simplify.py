@@ -265,3 +265,26 @@ def test_cut_truth_tables_equal_simulation(aig):
             assert not any(set(other) < set(cut) for other in sets)
             row = (nodes[:, list(cut)] << np.arange(len(cut))).sum(axis=1)
             assert np.array_equal((table[node, c] >> row) & 1, nodes[:, node])
+
+
+@settings(max_examples=30, deadline=None)
+@given(random_aigs(max_inputs=7, max_ands=60))
+def test_rewrite_rounds_equal_the_passes_one_by_one(aig):
+    """rewrite-rounds (kept in arrays between rounds) ends where rewrite, rewrite-z, ... run as separate
+    passes end, with a source map that composes theirs; the stopping rule (min_saving) is off here."""
+    from quantlogic.simplify.passes import compose
+    from quantlogic.simplify.rewrite import rewrite, rewrite_rounds
+
+    rounds, stats = rewrite_rounds(aig, {"min_saving": 0})
+    step, hints = aig, None
+    for zero_gain in [False, True, False, True, False]:
+        new, _ = rewrite(step, {"zero_gain": zero_gain})
+        if new is not step:
+            hints = new.source_map if hints is None else compose(hints, new.source_map)
+        step = new
+    assert len(stats["rounds"]) == 5
+    if rounds is aig:  # nothing smaller: the input comes back (the passes may only have restructured it)
+        assert step.n_ands == aig.n_ands
+    else:
+        assert (rounds.fanin0, rounds.fanin1, rounds.output_lits) == (step.fanin0, step.fanin1, step.output_lits)
+        assert rounds.source_map == hints
