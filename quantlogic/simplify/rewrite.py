@@ -46,7 +46,8 @@ def rewrite(aig, params=None):
 
 def rewrite_rounds(aig, params=None):
     """rewrite, then pairs of rewrite-z and rewrite while a pair still saves at least min_saving of the
-    ANDs (at most max_pairs pairs; params as in ROUNDS and rewrite), without building an AIG in between."""
+    ANDs and any are left (at most max_pairs pairs; params as in ROUNDS and rewrite), without building an
+    AIG in between."""
     params = {**ROUNDS, **(params or {})}
     fanin0, fanin1, outputs = aig.arrays()
     node_map = 2 * np.arange(aig.n_nodes, dtype=np.int64)
@@ -57,7 +58,7 @@ def rewrite_rounds(aig, params=None):
             fanin0, fanin1, outputs, rewritten = new0, new1, outs, rewritten + count
             node_map = compose_arrays(node_map, step_map)
         sizes.append(len(fanin0))
-        if k >= 2 and not zero_gain and sizes[-3] - sizes[-1] < params["min_saving"] * sizes[-3]:
+        if not sizes[-1] or (k >= 2 and not zero_gain and sizes[-3] - sizes[-1] < params["min_saving"] * sizes[-3]):
             break
     result = _aig(aig, fanin0, fanin1, outputs, node_map) if sizes[-1] < aig.n_ands else aig
     return result, {"pass": "rewrite-rounds", "ands_before": aig.n_ands, "ands_after": result.n_ands,
