@@ -99,20 +99,23 @@ route_abc = abc_ands(route, "dc2")
 print(f"- ours (arithmetic or table per neuron, default pipeline): {ours.n_ands} ANDs; every neuron from its truth table "
       f"+ espresso: {route.n_ands}, then ABC dc2: {route_abc}; ratio ours / route {ours.n_ands / route_abc:.3f}")
 
-# 4. time: simplify vs convert on digits
+# 4. time: simplify vs convert on digits, at three bit widths
 from quantlogic.pipeline import convert  # noqa: E402
 from quantlogic.simplify.pipeline import simplify_bundle  # noqa: E402
 
 args = (MODELS / "digits" / "model.pt", MODELS / "digits" / "calib.npy")
-result = {}
-t_convert = median_time(lambda: result.update(b=convert(*args, wbits=3, abits=2, ibits=2)[0]), 3)
-t_simplify = {}
-for effort in ("low", "default"):
-    runs = []
-    t_simplify[effort] = median_time(lambda: runs.append(simplify_bundle(result["b"], EFFORT[effort])), 3)  # noqa: B023
-    parts = ", ".join(f"{st['pass']} {sec:.2f}" for st, sec in zip(runs[-1].meta["simplify"], runs[-1].timings))
-    t_simplify[effort] = (t_simplify[effort], parts)
-print(f"\n## Time (digits, 3/2/2 bits, medians of 3)\n\n- convert (quantize, lower, prove): {t_convert:.2f} s")
-for effort, (seconds, parts) in t_simplify.items():
-    print(f"- simplify --effort {effort} ({' + '.join(EFFORT[effort])} + equivalence proof): {seconds:.2f} s, "
-          f"ratio to convert {seconds / t_convert:.2f} (last run: {parts} s)")
+print("\n## Time (digits, medians of 5; simplify includes its equivalence proof)\n")
+print("| bits (w/a/i) | ANDs | convert (quantize, lower, prove) | simplify --effort low | ratio | "
+      "simplify --effort default | ratio | default: last run's split s |")
+print("|---|---|---|---|---|---|---|---|")
+for bits in ((2, 2, 2), (3, 2, 2), (3, 3, 3)):
+    options = dict(zip(("wbits", "abits", "ibits"), bits))
+    result = {}
+    t_convert = median_time(lambda: result.update(b=convert(*args, **options)[0]), 5)  # noqa: B023
+    row = []
+    for effort in ("low", "default"):
+        runs = []
+        seconds = median_time(lambda: runs.append(simplify_bundle(result["b"], EFFORT[effort])), 5)  # noqa: B023
+        row.append(f"{seconds:.2f} s | {seconds / t_convert:.2f}")
+    split = ", ".join(f"{st['pass']} {sec:.2f}" for st, sec in zip(runs[-1].meta["simplify"], runs[-1].timings))
+    print(f"| {'/'.join(map(str, bits))} | {result['b'].aig.n_ands} | {t_convert:.2f} s | {' | '.join(row)} | {split} |")
