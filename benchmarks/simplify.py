@@ -106,8 +106,8 @@ from quantlogic.simplify.pipeline import simplify_bundle  # noqa: E402
 args = (MODELS / "digits" / "model.pt", MODELS / "digits" / "calib.npy")
 print("\n## Time (digits, medians of 5; simplify includes its equivalence proof)\n")
 print("| bits (w/a/i) | ANDs | convert (quantize, lower, prove) | simplify --effort low | ratio | "
-      "simplify --effort default | ratio | default: last run's split s |")
-print("|---|---|---|---|---|---|---|---|")
+      "simplify --effort default | ratio | ABC dc2 on the same circuit (subprocess, wall) | default: last run's split s |")
+print("|---|---|---|---|---|---|---|---|---|")
 for bits in ((2, 2, 2), (3, 2, 2), (3, 3, 3)):
     options = dict(zip(("wbits", "abits", "ibits"), bits))
     result = {}
@@ -118,4 +118,6 @@ for bits in ((2, 2, 2), (3, 2, 2), (3, 3, 3)):
         seconds = median_time(lambda: runs.append(simplify_bundle(result["b"], EFFORT[effort])), 5)  # noqa: B023
         row.append(f"{seconds:.2f} s | {seconds / t_convert:.2f}")
     split = ", ".join(f"{st['pass']} {sec:.2f}" for st, sec in zip(runs[-1].meta["simplify"], runs[-1].timings))
-    print(f"| {'/'.join(map(str, bits))} | {result['b'].aig.n_ands} | {t_convert:.2f} s | {' | '.join(row)} | {split} |")
+    t_abc = median_time(lambda: abc_stats(result["b"].aig, "dc2"), 3)  # noqa: B023
+    print(f"| {'/'.join(map(str, bits))} | {result['b'].aig.n_ands} | {t_convert:.2f} s | {' | '.join(row)} | "
+          f"{t_abc:.2f} s | {split} |")
