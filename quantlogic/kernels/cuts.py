@@ -156,19 +156,23 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
 
 
 @numba.njit(**NJIT)
+def cut_storage(capacity):
+    """(leaves, sizes, tables, counts) of the cuts of capacity nodes, all empty, and _node_cuts scratch."""
+    rows = (N_CUTS + 1) ** 2
+    scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
+               np.empty(rows, dtype=np.int64))
+    return (np.zeros((capacity, N_CUTS, 4), dtype=np.int32), np.zeros((capacity, N_CUTS), dtype=np.int64),
+            np.zeros((capacity, N_CUTS), dtype=np.int64), np.zeros(capacity, dtype=np.int64), scratch)
+
+
+@numba.njit(**NJIT)
 def _all_cuts(fanin0, fanin1, n_inputs):
     n = 1 + n_inputs + len(fanin0)
     f0 = np.full(n, -1, dtype=np.int64)
     f1 = np.full(n, -1, dtype=np.int64)
     f0[1 + n_inputs:], f1[1 + n_inputs:] = fanin0, fanin1
     repl = np.full(n, -1, dtype=np.int64)
-    cut_leaves = np.zeros((n, N_CUTS, 4), dtype=np.int32)
-    cut_size = np.zeros((n, N_CUTS), dtype=np.int64)
-    cut_table = np.zeros((n, N_CUTS), dtype=np.int64)
-    n_cuts = np.zeros(n, dtype=np.int64)
-    rows = (N_CUTS + 1) ** 2
-    scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
-               np.empty(rows, dtype=np.int64))
+    cut_leaves, cut_size, cut_table, n_cuts, scratch = cut_storage(n)
     for node in range(1 + n_inputs, n):
         _node_cuts(node, f0, f1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
     return cut_leaves, cut_size, cut_table, n_cuts

@@ -6,7 +6,7 @@ import numba
 import numpy as np
 
 from .config import NJIT
-from .cuts import N_CUTS, _node_cuts
+from .cuts import _node_cuts, cut_storage
 from .rewrite_library import MAX_STEPS, library_programs
 from .strash import _resolve
 
@@ -131,13 +131,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
         _insert(strash, fanin0[n], fanin1[n], n)
     for lit in outputs:
         refs[lit >> 1] += 1
-    cut_leaves = np.zeros((capacity, N_CUTS, 4), dtype=np.int32)
-    cut_size = np.zeros((capacity, N_CUTS), dtype=np.int64)
-    cut_table = np.zeros((capacity, N_CUTS), dtype=np.int64)
-    n_cuts = np.zeros(capacity, dtype=np.int64)
-    rows = (N_CUTS + 1) ** 2
-    scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
-               np.empty(rows, dtype=np.int64))
+    cut_leaves, cut_size, cut_table, n_cuts, scratch = cut_storage(capacity)
     log = np.empty(2 * capacity, dtype=np.int64)
     freed_nodes = np.empty(capacity, dtype=np.int64)
     sig = np.empty(5 + MAX_STEPS, dtype=np.int64)

@@ -57,6 +57,23 @@ def _heap_down(heap, pos, activity, size, k):
 
 
 @numba.njit(**NJIT)
+def _backtrack(keep, trail, n_trail, value, reason, phase, heap, pos, heap_size, activity):
+    """Unassign trail[keep:n_trail] (saving each variable's phase, back into the heap); returns (keep,
+    heap size)."""
+    for k in range(n_trail - 1, keep - 1, -1):
+        v = trail[k] >> 1
+        phase[v] = trail[k] & 1
+        value[v] = -1
+        reason[v] = -1
+        if pos[v] < 0:
+            heap[heap_size] = v
+            pos[v] = heap_size
+            heap_size += 1
+            _heap_up(heap, pos, activity, heap_size - 1)
+    return keep, heap_size
+
+
+@numba.njit(**NJIT)
 def _grow(array, needed):
     if needed <= len(array):
         return array
@@ -218,17 +235,8 @@ def _solve(n_vars, dimacs, starts, decision_limit):
                     back, at = level[learnt[k] >> 1], k
             learnt[1], learnt[at] = learnt[at], learnt[1]
             var_inc /= 0.95
-            for k in range(n_trail - 1, trail_lim[back] - 1, -1):  # back to level back (< depth)
-                v = trail[k] >> 1
-                phase[v] = trail[k] & 1
-                value[v] = -1
-                reason[v] = -1
-                if pos[v] < 0:
-                    heap[heap_size] = v
-                    pos[v] = heap_size
-                    heap_size += 1
-                    _heap_up(heap, pos, activity, heap_size - 1)
-            n_trail = trail_lim[back]
+            n_trail, heap_size = _backtrack(trail_lim[back], trail, n_trail, value, reason, phase, heap, pos,
+                                            heap_size, activity)
             depth = back
             head = n_trail
             asserting = learnt[0]
@@ -257,17 +265,8 @@ def _solve(n_vars, dimacs, starts, decision_limit):
         if conflicts >= next_restart and depth > 0:
             restarts += 1
             next_restart = conflicts + RESTART_BASE * _luby(restarts)
-            for k in range(n_trail - 1, trail_lim[0] - 1, -1):
-                v = trail[k] >> 1
-                phase[v] = trail[k] & 1
-                value[v] = -1
-                reason[v] = -1
-                if pos[v] < 0:
-                    heap[heap_size] = v
-                    pos[v] = heap_size
-                    heap_size += 1
-                    _heap_up(heap, pos, activity, heap_size - 1)
-            n_trail = trail_lim[0]
+            n_trail, heap_size = _backtrack(trail_lim[0], trail, n_trail, value, reason, phase, heap, pos,
+                                            heap_size, activity)
             head = n_trail
             depth = 0
         decided = -1
