@@ -289,3 +289,25 @@ def test_rewrite_rounds_equal_the_passes_one_by_one(aig):
     else:
         assert (rounds.fanin0, rounds.fanin1, rounds.output_lits) == (step.fanin0, step.fanin1, step.output_lits)
         assert rounds.source_map == hints
+
+
+def test_stored_rewriting_library_equals_a_fresh_computation(tmp_path, monkeypatch):
+    """The library read back from its stored copy equals the computed one; a damaged copy is recomputed."""
+    from quantlogic.kernels import rewrite_library as library
+
+    path = tmp_path / "__pycache__" / "rewrite_library.test.npz"
+    monkeypatch.setattr(library, "_stored_path", lambda: path)
+    fresh = library.compute_programs()
+    library.library_programs.cache_clear()
+    try:
+        first = library.library_programs()  # computes and stores
+        assert path.exists()
+        library.library_programs.cache_clear()
+        stored = library.library_programs()  # reads
+        path.write_bytes(b"not an npz")
+        library.library_programs.cache_clear()
+        repaired = library.library_programs()
+    finally:
+        library.library_programs.cache_clear()
+    for arrays in (first, stored, repaired):
+        assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(arrays, fresh))

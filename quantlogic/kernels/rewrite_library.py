@@ -1,6 +1,9 @@
 """The rewriting library: for each of the 65,536 four-input functions, its cheapest structures built from
 two-input ANDs and XORs of cheaper functions (complements free, an XOR costs 3 ANDs and shares its
 operands), found by a uniform-cost search over functions up to complement, as straight-line programs."""
+import hashlib
+import os
+import pathlib
 from functools import lru_cache
 
 import numba
@@ -13,6 +16,9 @@ FULL = 0xFFFF
 LEAF_TABLES = (0xAAAA, 0xCCCC, 0xF0F0, 0xFF00)
 MAX_STEPS = 16  # ANDs in the longest library structure (12 in practice)
 ALTERNATIVES = 4  # equally cheap top-level decompositions tried per function
+PROGRAM_ARRAYS = ("steps", "n_steps", "outputs", "n_structures")
+PROGRAM_SHAPES = [(np.dtype(np.int16), (65536, ALTERNATIVES, MAX_STEPS, 2)), (np.dtype(np.int64), (65536, ALTERNATIVES)),
+                  (np.dtype(np.int64), (65536, ALTERNATIVES)), (np.dtype(np.int64), (65536,))]
 
 
 @numba.njit(**NJIT)
@@ -138,6 +144,7 @@ def _programs(op, left, right, alt, n_alt):
     count = np.ones(65536, dtype=np.int64)
     scratch = np.empty((MAX_STEPS, 2), dtype=np.int64)
     for f in range(65536):
+        scratch[:] = 0  # steps past a structure's count stay zero
         n_steps[f, 0], out[f, 0] = _flatten(op[f], left[f], right[f], op, left, right, scratch)
         steps[f, 0] = scratch
         real, flip = (left[f], 1) if op[f] == NOT else (f, 0)
@@ -148,6 +155,7 @@ def _programs(op, left, right, alt, n_alt):
                 continue
             if real != f and o == op[real] and lt == left[real] and rt == right[real]:
                 continue
+            scratch[:] = 0
             n_steps[f, k], lit = _flatten(o, lt, rt, op, left, right, scratch)
             out[f, k] = lit ^ flip
             steps[f, k] = scratch
@@ -156,9 +164,42 @@ def _programs(op, left, right, alt, n_alt):
     return steps, n_steps, out, count
 
 
-@lru_cache(maxsize=1)
-def library_programs():
+def compute_programs():
     """(steps, step counts, output literals, number of structures) of every 4-input function's cheapest
-    structures (see _programs); computed once per process, about 0.25 s."""
+    structures (see _programs), computed (about 0.3 s)."""
     _, op, left, right, alt, n_alt = _library()
     return _programs(op, left, right, alt, n_alt)
+
+
+def _stored_path():
+    """Where the computed library is kept: beside numba's cache, named by a digest of this file."""
+    source = pathlib.Path(__file__)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    return source.parent / "__pycache__" / f"rewrite_library.{digest}.npz"
+
+
+@lru_cache(maxsize=1)
+def library_programs():
+    """compute_programs(), read from the stored copy when there is a valid one, else computed and stored
+    (when the folder is writable); once per process."""
+    path = _stored_path()
+    try:
+        with np.load(path) as stored:
+            arrays = tuple(stored[name] for name in PROGRAM_ARRAYS)
+        if [(a.dtype, a.shape) for a in arrays] == PROGRAM_SHAPES:
+            return arrays
+    except (OSError, ValueError, KeyError):
+        pass
+    arrays = compute_programs()
+    try:
+        path.parent.mkdir(exist_ok=True)
+        for old in path.parent.glob("rewrite_library.*.npz"):  # copies made by earlier versions of this file
+            if old != path:
+                old.unlink()
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(partial, "wb") as out:
+            np.savez_compressed(out, **dict(zip(PROGRAM_ARRAYS, arrays)))
+        os.replace(partial, path)
+    except OSError:
+        pass
+    return arrays
