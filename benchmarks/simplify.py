@@ -2,7 +2,7 @@
 - truth-table enumeration rows/s, numba kernel vs a torch-batched enumeration (LogicNets style);
 - AND counts after our default and high-effort pipelines vs ABC dc2 and resyn2 given our unoptimized circuit;
 - on the fan-in-limited model: ours vs the truth-table + espresso + ABC dc2 route on the same network;
-- simplify time vs convert time on digits.
+- simplify time vs convert time on digits (in the process at three bit widths, and as commands).
 Run: python benchmarks/simplify.py"""
 import pathlib
 import re
@@ -121,3 +121,13 @@ for bits in ((2, 2, 2), (3, 2, 2), (3, 3, 3)):
     t_abc = median_time(lambda: abc_stats(result["b"].aig, "dc2"), 3)  # noqa: B023
     print(f"| {'/'.join(map(str, bits))} | {result['b'].aig.n_ands} | {t_convert:.2f} s | {' | '.join(row)} | "
           f"{t_abc:.2f} s | {split} |")
+
+# 5. the same comparison as a user sees it: wall time of the commands (fresh processes, default 3-bit options)
+with tempfile.TemporaryDirectory() as folder:
+    raw, small = pathlib.Path(folder) / "raw.qlc", pathlib.Path(folder) / "small.qlc"
+    command = ["quantlogic", "convert", str(args[0]), "--calib", str(args[1]), "--no-simplify", "-o", str(raw)]
+    t_cli_convert = median_time(lambda: subprocess.run(command, check=True, capture_output=True), 3)
+    t_cli_simplify = median_time(lambda: subprocess.run(["quantlogic", "simplify", str(raw), "-o", str(small)],
+                                                        check=True, capture_output=True), 3)
+print(f"\n- commands (wall, medians of 3, digits 3/3/3): `quantlogic convert --no-simplify` {t_cli_convert:.2f} s, "
+      f"`quantlogic simplify` {t_cli_simplify:.2f} s, ratio {t_cli_simplify / t_cli_convert:.2f}")
