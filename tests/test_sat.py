@@ -34,7 +34,9 @@ def test_verdict_equals_brute_force(cnf):
 
 def pigeonhole(holes):
     """Clauses saying holes + 1 pigeons sit in holes distinct holes (unsatisfiable, hard for resolution)."""
-    var = lambda p, h: 1 + p * holes + h  # noqa: E731
+    def var(p, h):
+        return 1 + p * holes + h
+
     clauses = [[var(p, h) for h in range(holes)] for p in range(holes + 1)]
     clauses += [[-var(p, h), -var(q, h)] for h in range(holes) for p in range(holes + 1) for q in range(p)]
     return (holes + 1) * holes, clauses

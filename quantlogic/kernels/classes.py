@@ -77,7 +77,9 @@ class ClassCopy:
     class (equal keys), the first that next(...) reports proved equal (up to the phase difference)."""
 
     def __init__(self, aig, keys, phase, into=None, exact=False, max_members=16, max_tries=3):
-        self.aig = aig
+        """keys: a row per node of aig (nodes with equal rows form a class); phase, into: a bool per node."""
+        if len(keys) != aig.n_nodes or len(phase) != aig.n_nodes or (into is not None and len(into) != aig.n_nodes):
+            raise ValueError(f"keys, phase and into need one entry per node ({aig.n_nodes})")
         self.copy = HashedCopy(aig.n_inputs, aig.n_ands)
         self.src0, self.src1, _ = aig.arrays()
         rows = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1] * keys.itemsize))).ravel()
@@ -100,6 +102,8 @@ class ClassCopy:
     def next(self, words, used):
         """Run to the next pair to prove: (lit, target) of the copy, or None when the copy is complete.
         words/used: simulated witnesses (rows per node of the source) that separate pairs."""
+        if len(words) < len(self.mapping) or not 0 <= used <= words.shape[1]:
+            raise ValueError("the witness words need a row per node and at least used columns")
         position, lit, rep, visited, tries = self.state
         c = self.copy
         position, c.n_ands, lit, rep, visited, tries, target = _advance(

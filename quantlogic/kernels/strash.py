@@ -178,12 +178,13 @@ class HashedCopy:
         merge(node, copy literal, target) -> literal decides. Returns aig's literal here per node."""
         if len(self.fanin0) < self.n_ands + aig.n_ands:
             raise ValueError("the copy would exceed the capacity")
+        if len(input_lits) != aig.n_inputs or (targets is not None and len(targets) != aig.n_nodes):
+            raise ValueError("input_lits needs a literal per input and targets one entry per node")
         fanin0, fanin1, _ = aig.arrays()
         mapping = np.full(aig.n_nodes, -1, dtype=np.int64)
         mapping[0] = 0
         mapping[1:1 + aig.n_inputs] = input_lits
-        order = np.sort(live_nodes(fanin0, fanin1, aig.n_inputs, np.asarray(aig.output_lits, dtype=np.int64),
-                                   np.full(aig.n_nodes, -1, dtype=np.int64)))
+        order = np.array(cone_nodes(aig, aig.output_lits), dtype=np.int64)
         if targets is None:
             targets = np.full(aig.n_nodes, -1, dtype=np.int64)
         start = 0

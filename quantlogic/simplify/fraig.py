@@ -8,8 +8,8 @@ import numpy as np
 from ..ir.aig import AIG
 from ..kernels.classes import ClassCopy
 from ..kernels.cones import Cones
-from ..kernels.simulate import node_words, pack_bits, truth_hashes
 from ..kernels.sat import UNKNOWN as SAT_UNKNOWN
+from ..kernels.simulate import node_words, pack_bits, truth_hashes
 from ..kernels.strash import rebuild_arrays
 from .passes import compose_arrays, source_map
 
