@@ -9,7 +9,7 @@ from .strash import _resolve
 N_CUTS = 20  # cuts kept per node besides the trivial one
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _swap_up(table, k):
     """Truth table with variables k and k + 1 exchanged."""
     if k == 0:
@@ -19,7 +19,7 @@ def _swap_up(table, k):
     return (table & 0xF00F) | ((table & 0x00F0) << 4) | ((table & 0x0F00) >> 4)
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _stretch(table, leaves, n, cut, m):
     """Truth table over cut (m sorted leaves) of a function given over leaves (n sorted leaves, a subset
     of cut): each variable moves up to its leaf's place in cut, past variables the function ignores."""
@@ -33,7 +33,7 @@ def _stretch(table, leaves, n, cut, m):
     return table
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _cut_of(node, i, cut_leaves, cut_size, cut_table, n_cuts, leaves):
     """Fill leaves with cut i of node (i == n_cuts[node]: the trivial cut); returns (size, table)."""
     if node == 0:
@@ -46,7 +46,7 @@ def _cut_of(node, i, cut_leaves, cut_size, cut_table, n_cuts, leaves):
     return cut_size[node, i], cut_table[node, i]
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _subset(leaves_a, size_a, leaves_b, size_b):
     """Whether the sorted leaves a are all among the sorted leaves b."""
     j = 0
@@ -58,7 +58,7 @@ def _subset(leaves_a, size_a, leaves_b, size_b):
     return True
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _leaf_signature(leaves, size):
     sig = 0
     for x in range(size):
@@ -66,7 +66,7 @@ def _leaf_signature(leaves, size):
     return sig
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _popcount(value):
     x = np.uint64(value)
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))

@@ -11,7 +11,7 @@ from .rewrite_library import MAX_STEPS, library_programs
 from .strash import _resolve
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _slot(strash, a, b):
     """Row of the structural hash table (rows: key of (a, b) or -1, node) holding AND(a, b) or the empty
     row where it would go; key and node share a cache line."""
@@ -23,7 +23,7 @@ def _slot(strash, a, b):
     return h, key
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _lookup(strash, dead, a, b):
     """Node of AND(a, b) (a >= b, no constants) in the structural hash, or -1."""
     h, _ = _slot(strash, a, b)
@@ -31,13 +31,13 @@ def _lookup(strash, dead, a, b):
     return -1 if node < 0 or dead[node] else node
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _insert(strash, a, b, node):
     h, key = _slot(strash, a, b)
     strash[h, 0], strash[h, 1] = key, node
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _fold(a, b):
     """AND(a, b) when constant folding decides it, else -1."""
     if a == 0 or b == 0 or a == (b ^ 1):
@@ -49,7 +49,7 @@ def _fold(a, b):
     return -1
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed):
     """Dereference node's fan-ins recursively; node and every node whose count drops to zero get
     mark = stamp and are listed in freed. Returns (number freed, log length); log lists each decremented
@@ -72,7 +72,7 @@ def _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed):
     return n_freed, n_log
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _count_added(prog, n_prog, prog_out, sig, sig_level, level, strash, dead, mark, stamp, limit):
     """(nodes the structure would add, its root literal or -1 when it would be new, the root's level).
     Existing nodes in the cone being freed (mark == stamp) count as added; stops counting above limit.

@@ -5,7 +5,7 @@ import numpy as np
 from .config import NJIT
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _resolve(repl, lit):
     while repl[lit >> 1] >= 0:
         lit = repl[lit >> 1] ^ (lit & 1)
