@@ -28,7 +28,7 @@ def miter_parts(a, b, hints=None, prove=None):
     if hints is not None:
         nodes = np.fromiter(hints.keys(), dtype=np.int64, count=len(hints))
         lits = np.fromiter(hints.values(), dtype=np.int64, count=len(hints))
-        inside = (nodes < a.n_nodes) & (lits >> 1 < b.n_nodes)
+        inside = (nodes >= 0) & (nodes < a.n_nodes) & (lits >= 0) & (lits >> 1 < b.n_nodes)
         nodes, lits = nodes[inside], lits[inside]
         mapped = b_map[lits >> 1]
         targets = np.full(a.n_nodes, -1, dtype=np.int64)
