@@ -8,19 +8,7 @@ import numpy as np
 from .config import NJIT
 from .cuts import _node_cuts, cut_storage
 from .rewrite_library import MAX_STEPS, library_programs
-from .strash import _resolve
-
-
-@numba.njit(inline="always", **NJIT)
-def _slot(strash, a, b):
-    """Row of the structural hash table (rows: key of (a, b) or -1, node) holding AND(a, b) or the empty
-    row where it would go; key and node share a cache line."""
-    key = (a << 32) | b
-    mask = len(strash) - 1
-    h = ((key * 0x9E3779B1) ^ (key >> 29)) & mask
-    while strash[h, 0] != -1 and strash[h, 0] != key:
-        h = (h + 1) & mask
-    return h, key
+from .strash import _fold, _resolve, _slot, hash_table
 
 
 @numba.njit(inline="always", **NJIT)
@@ -35,18 +23,6 @@ def _lookup(strash, dead, a, b):
 def _insert(strash, a, b, node):
     h, key = _slot(strash, a, b)
     strash[h, 0], strash[h, 1] = key, node
-
-
-@numba.njit(inline="always", **NJIT)
-def _fold(a, b):
-    """AND(a, b) when constant folding decides it, else -1."""
-    if a == 0 or b == 0 or a == (b ^ 1):
-        return 0
-    if a == 1 or a == b:
-        return b
-    if b == 1:
-        return a
-    return -1
 
 
 @numba.njit(inline="always", **NJIT)
@@ -121,10 +97,7 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     dead = np.zeros(capacity, dtype=np.bool_)
     refs = np.zeros(capacity, dtype=np.int64)
     mark = np.zeros(capacity, dtype=np.int64)
-    size = 1
-    while size < 2 * capacity:
-        size *= 2
-    strash = np.full((size, 2), -1, dtype=np.int64)
+    strash = hash_table(capacity)
     for n in range(base, n_old):
         refs[fanin0[n] >> 1] += 1
         refs[fanin1[n] >> 1] += 1

@@ -12,6 +12,39 @@ def _resolve(repl, lit):
     return lit
 
 
+@numba.njit(inline="always", **NJIT)
+def _fold(a, b):
+    """AND(a, b) when constant folding decides it, else -1."""
+    if a == 0 or b == 0 or a == (b ^ 1):
+        return 0
+    if a == 1 or a == b:
+        return b
+    if b == 1:
+        return a
+    return -1
+
+
+@numba.njit(inline="always", **NJIT)
+def _slot(table, a, b):
+    """Row of a structural hash table (rows: key of (a, b) or -1, then a node or literal) holding
+    AND(a, b), or the empty row where it would go; key and value share a cache line."""
+    key = (a << 32) | b
+    mask = len(table) - 1
+    h = ((key * 0x9E3779B1) ^ (key >> 29)) & mask
+    while table[h, 0] != -1 and table[h, 0] != key:
+        h = (h + 1) & mask
+    return h, key
+
+
+@numba.njit(**NJIT)
+def hash_table(capacity):
+    """An empty structural hash table for up to capacity ANDs (at most half full)."""
+    size = 1
+    while size < 2 * capacity + 2:
+        size *= 2
+    return np.full((size, 2), -1, dtype=np.int64)
+
+
 @numba.njit(**NJIT)
 def live_nodes(fanin0, fanin1, n_inputs, lits, repl):
     """AND nodes reachable from lits through fan-ins (each literal first replaced along repl, where
@@ -56,38 +89,15 @@ def _rebuild(fanin0, fanin1, n_inputs, outputs, repl, replaced):
     mapped = np.full(n, -1, dtype=np.int64)
     for i in range(base):
         mapped[i] = 2 * i
-    size = 1
-    while size < 4 * (len(order) + 1):
-        size *= 2
-    keys = np.full(size, -1, dtype=np.int64)
-    vals = np.zeros(size, dtype=np.int64)
+    table = hash_table(len(order))
     new0 = np.empty(len(order), dtype=np.int64)
     new1 = np.empty(len(order), dtype=np.int64)
     count = 0
     for node in order:
         x = _resolve(repl, fanin0[node - base])
         y = _resolve(repl, fanin1[node - base])
-        a = mapped[x >> 1] ^ (x & 1)
-        b = mapped[y >> 1] ^ (y & 1)
-        if a < b:
-            a, b = b, a
-        if b == 0 or a == (b ^ 1):
-            lit = 0
-        elif b == 1 or a == b:
-            lit = a
-        else:
-            key = a * (2 * n + 2) + b
-            h = ((key * 0x9E3779B1) ^ (key >> 17)) & (size - 1)
-            while keys[h] != -1 and keys[h] != key:
-                h = (h + 1) & (size - 1)
-            if keys[h] == key:
-                lit = vals[h]
-            else:
-                new0[count], new1[count] = a, b
-                lit = 2 * (base + count)
-                keys[h], vals[h] = key, lit
-                count += 1
-        mapped[node] = lit
+        mapped[node], count = _hashed_and(new0, new1, count, table, base, mapped[x >> 1] ^ (x & 1),
+                                          mapped[y >> 1] ^ (y & 1))
     outs = np.empty(len(outputs), dtype=np.int64)
     for k in range(len(outputs)):
         lit = _resolve(repl, outputs[k])
@@ -120,24 +130,17 @@ def cone_nodes(aig, lits):
     return np.sort(live_nodes(fanin0, fanin1, aig.n_inputs, np.asarray(lits, dtype=np.int64), repl)).tolist()
 
 
-@numba.njit(**NJIT)
+@numba.njit(inline="always", **NJIT)
 def _hashed_and(fanin0, fanin1, n_ands, table, base, a, b):
-    """(literal of AND(a, b), AND count): folded, found in the hash table (rows: key or -1, literal), or
-    appended as node base + n_ands."""
-    if a < b:
-        a, b = b, a
-    if b == 0 or a == (b ^ 1):
-        return 0, n_ands
-    if b == 1 or a == b:
-        return a, n_ands
-    key = (a << 32) | b
-    mask = len(table) - 1
-    h = ((key * 0x9E3779B1) ^ (key >> 29)) & mask
-    while table[h, 0] != -1 and table[h, 0] != key:
-        h = (h + 1) & mask
+    """(literal of AND(a, b), AND count): folded, found in the hash table (values: literals), or appended
+    as node base + n_ands."""
+    folded = _fold(a, b)
+    if folded >= 0:
+        return folded, n_ands
+    h, key = _slot(table, max(a, b), min(a, b))
     if table[h, 0] == key:
         return table[h, 1], n_ands
-    fanin0[n_ands], fanin1[n_ands] = a, b
+    fanin0[n_ands], fanin1[n_ands] = max(a, b), min(a, b)
     table[h, 0], table[h, 1] = key, 2 * (base + n_ands)
     return 2 * (base + n_ands), n_ands + 1
 
@@ -167,10 +170,7 @@ class HashedCopy:
         self.fanin0 = np.zeros(capacity, dtype=np.int64)
         self.fanin1 = np.zeros(capacity, dtype=np.int64)
         self.n_ands = 0
-        size = 1
-        while size < 2 * capacity + 2:
-            size *= 2
-        self.table = np.full((size, 2), -1, dtype=np.int64)
+        self.table = hash_table(capacity)
 
     def copy(self, aig, input_lits, targets=None, merge=None):
         """Copy aig's live gates; input_lits: literal here of each of aig's inputs in order. targets

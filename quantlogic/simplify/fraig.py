@@ -5,13 +5,12 @@ most 20 inputs are signed by 128-bit hashes of whole truth tables and merged on 
 equivalence check after every simplification is exhaustive for them."""
 import numpy as np
 
-from ..ir.aig import AIG
 from ..kernels.classes import ClassCopy
 from ..kernels.cones import Cones
 from ..kernels.sat import UNKNOWN as SAT_UNKNOWN
 from ..kernels.simulate import node_words, pack_bits, truth_hashes
 from ..kernels.strash import rebuild_arrays
-from .passes import compose_arrays, source_map
+from .passes import compose_arrays, mapped_aig
 
 DEFAULTS = {"words": 32, "seed": 0, "exhaustive_support": 10, "decision_limit": 300, "max_cone": 3000,
             "max_members": 16, "max_tries": 3, "window": 1000, "window_sat": False,
@@ -134,7 +133,6 @@ def fraig(aig, params=None):
     hashed, outs = copy.copy, np.asarray(aig.output_lits, dtype=np.int64)
     new0, new1, outs, node_map = rebuild_arrays(hashed.fanin0[:hashed.n_ands], hashed.fanin1[:hashed.n_ands],
                                                 aig.n_inputs, copy.mapping[outs >> 1] ^ (outs & 1))
-    swept = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
-    swept.source_map = source_map(compose_arrays(copy.mapping, node_map))
+    swept = mapped_aig(aig, new0, new1, outs, compose_arrays(copy.mapping, node_map))
     stats["ands_after"] = swept.n_ands
     return swept, stats

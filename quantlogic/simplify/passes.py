@@ -24,10 +24,13 @@ def compose_arrays(first, second):
     return np.where((first >= 0) & (mapped >= 0), mapped ^ (first & 1), -1)
 
 
-def source_map(node_map):
-    """{node: literal} of a node map array (-1: none)."""
+def mapped_aig(aig, fanin0, fanin1, outputs, node_map):
+    """An AIG over aig's pins from AND fan-in arrays and output literals, whose source_map is node_map
+    (int64 per node of aig: its literal here, or -1)."""
+    new = AIG.from_arrays(aig.input_names, fanin0, fanin1, aig.output_names, outputs)
     live = np.flatnonzero(node_map >= 0)
-    return dict(zip(live.tolist(), node_map[live].tolist()))
+    new.source_map = dict(zip(live.tolist(), node_map[live].tolist()))
+    return new
 
 
 def rebuild(aig, graph=None):
@@ -36,9 +39,7 @@ def rebuild(aig, graph=None):
     repl[node] >= 0 is the literal that replaced node."""
     fanin0, fanin1, outputs, repl = graph if graph is not None else (*aig.arrays(), None)
     new0, new1, outs, node_map = rebuild_arrays(fanin0, fanin1, aig.n_inputs, outputs, repl)
-    new = AIG.from_arrays(aig.input_names, new0, new1, aig.output_names, outs)
-    new.source_map = source_map(node_map[:aig.n_nodes])
-    return new
+    return mapped_aig(aig, new0, new1, outs, node_map[:aig.n_nodes])
 
 
 def sweep(aig, params=None):

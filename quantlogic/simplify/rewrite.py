@@ -3,10 +3,9 @@ cut's function, in place, where that adds fewer nodes than it frees (kernels/rew
 it that stop once they stop paying."""
 import numpy as np
 
-from ..ir.aig import AIG
 from ..kernels.rewrite import rewrite_in_place
 from ..kernels.strash import rebuild_arrays
-from .passes import compose_arrays, source_map
+from .passes import compose_arrays, mapped_aig
 
 ROUNDS = {"max_pairs": 2, "min_saving": 0.005}
 
@@ -25,12 +24,6 @@ def _pays(old_size, new_size, zero_gain):
     return new_size < old_size or (zero_gain and new_size == old_size)
 
 
-def _aig(aig, fanin0, fanin1, outputs, node_map):
-    new = AIG.from_arrays(aig.input_names, fanin0, fanin1, aig.output_names, outputs)
-    new.source_map = source_map(node_map)
-    return new
-
-
 def rewrite(aig, params=None):
     """params: zero_gain (also take replacements that save nothing: restructuring for later rounds),
     keep_levels (never make a node deeper), shallow (default True: among equal savings the shallower
@@ -39,7 +32,7 @@ def rewrite(aig, params=None):
     params = params or {}
     zero_gain = bool(params.get("zero_gain", False))
     new0, new1, outs, node_map, count = _round(*aig.arrays()[:2], aig.n_inputs, aig.output_lits, zero_gain, params)
-    result = _aig(aig, new0, new1, outs, node_map) if _pays(aig.n_ands, len(new0), zero_gain) else aig
+    result = mapped_aig(aig, new0, new1, outs, node_map) if _pays(aig.n_ands, len(new0), zero_gain) else aig
     return result, {"pass": "rewrite-z" if zero_gain else "rewrite", "ands_before": aig.n_ands,
                     "ands_after": result.n_ands, "rewritten": count}
 
@@ -60,6 +53,6 @@ def rewrite_rounds(aig, params=None):
         sizes.append(len(fanin0))
         if not sizes[-1] or (k >= 2 and not zero_gain and sizes[-3] - sizes[-1] < params["min_saving"] * sizes[-3]):
             break
-    result = _aig(aig, fanin0, fanin1, outputs, node_map) if sizes[-1] < aig.n_ands else aig
+    result = mapped_aig(aig, fanin0, fanin1, outputs, node_map) if sizes[-1] < aig.n_ands else aig
     return result, {"pass": "rewrite-rounds", "ands_before": aig.n_ands, "ands_after": result.n_ands,
                     "rounds": sizes[1:], "rewritten": rewritten}
