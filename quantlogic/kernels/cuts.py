@@ -2,7 +2,7 @@
 import numba
 import numpy as np
 
-from .config import NJIT
+from .config import LEAF, NJIT
 from .rewrite_library import FULL
 from .strash import _resolve
 
@@ -20,12 +20,13 @@ def _swap_up(table, k):
 
 
 @numba.njit(inline="always", **NJIT)
-def _stretch(table, leaves, n, cut, m):
-    """Truth table over cut (m sorted leaves) of a function given over leaves (n sorted leaves, a subset
-    of cut): each variable moves up to its leaf's place in cut, past variables the function ignores."""
+def _stretch(table, leaves, n, cuts, cut, m):
+    """Truth table over row cut of cuts (m sorted leaves) of a function given over leaves (n sorted leaves,
+    a subset of the cut): each variable moves up to its leaf's place in the cut, past variables the
+    function ignores."""
     j = m - 1
     for i in range(n - 1, -1, -1):
-        while cut[j] != leaves[i]:
+        while cuts[cut, j] != leaves[i]:
             j -= 1
         for k in range(i, j):
             table = _swap_up(table, k)
@@ -47,13 +48,14 @@ def _cut_of(node, i, cut_leaves, cut_size, cut_table, n_cuts, leaves):
 
 
 @numba.njit(inline="always", **NJIT)
-def _subset(leaves_a, size_a, leaves_b, size_b):
-    """Whether the sorted leaves a are all among the sorted leaves b."""
+def _subset(rows, a, size_a, b, size_b):
+    """Whether the sorted leaves in row a of rows are all among the sorted leaves in row b (scalar
+    indexing: views of rows would pay reference counts in the hot loop)."""
     j = 0
     for i in range(size_a):
-        while j < size_b and leaves_b[j] < leaves_a[i]:
+        while j < size_b and rows[b, j] < rows[a, i]:
             j += 1
-        if j == size_b or leaves_b[j] != leaves_a[i]:
+        if j == size_b or rows[b, j] != rows[a, i]:
             return False
     return True
 
@@ -75,18 +77,16 @@ def _popcount(value):
     return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
-@numba.njit(**NJIT)
+@numba.njit(**LEAF)
 def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch):
     """Compute the cuts of node from its fan-ins' cuts: unions of at most 4 leaves that contain no other
     such union (dominated cuts add nothing), the largest N_CUTS of them (first found first among equals).
-    scratch: (found leaves, size, pair, signature) arrays of at least (N_CUTS + 1)^2 rows."""
-    found, found_size, found_pair, found_sig = scratch
+    scratch: cut_storage's; the hot loops index arrays with scalars only (array views and allocations
+    pay reference counts)."""
+    found, found_size, found_pair, found_sig, la, lb, sig_b = scratch
     a = _resolve(repl, fanin0[node])
     b = _resolve(repl, fanin1[node])
     na, nb = a >> 1, b >> 1
-    la = np.empty(4, dtype=np.int64)
-    lb = np.empty(4, dtype=np.int64)
-    sig_b = np.empty(n_cuts[nb] + 1, dtype=np.int64)
     for j in range(n_cuts[nb] + 1):
         sig_b[j] = _leaf_signature(lb, _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)[0])
     n_found = 0
@@ -97,44 +97,48 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
             if _popcount(sig_a | sig_b[j]) > 4:  # more than 4 distinct leaves for sure
                 continue
             sb, _ = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)
-            row = found[n_found]
+            row = n_found  # the union is built in the next free row of found
             m = sa
-            row[:sa] = la[:sa]
+            for x in range(sa):
+                found[row, x] = la[x]
             for y in range(sb):
                 seen = False
                 for x in range(min(m, 4)):
-                    seen = seen or row[x] == lb[y]
+                    seen = seen or found[row, x] == lb[y]
                 if not seen:
                     if m < 4:
-                        row[m] = lb[y]
+                        found[row, m] = lb[y]
                     m += 1
             if m > 4:
                 continue
             for x in range(1, m):  # insertion sort: a library sort costs more than the rest of the loop
-                v = row[x]
+                v = found[row, x]
                 y = x - 1
-                while y >= 0 and row[y] > v:
-                    row[y + 1] = row[y]
+                while y >= 0 and found[row, y] > v:
+                    found[row, y + 1] = found[row, y]
                     y -= 1
-                row[y + 1] = v
-            sig = _leaf_signature(row, m)
+                found[row, y + 1] = v
+            sig = 0
+            for x in range(m):
+                sig |= 1 << (found[row, x] & 63)
             dominated = False
             for k in range(n_found):
-                if found_size[k] <= m and (found_sig[k] & ~sig) == 0 and _subset(found[k], found_size[k], row, m):
+                if found_size[k] <= m and (found_sig[k] & ~sig) == 0 and _subset(found, k, found_size[k], row, m):
                     dominated = True
                     break
             if dominated:
                 continue
             kept = 0
-            for k in range(n_found):  # drop earlier cuts that contain this one
-                if found_size[k] > m and (sig & ~found_sig[k]) == 0 and _subset(row, m, found[k], found_size[k]):
+            for k in range(n_found + 1):  # drop earlier cuts that contain this one; the union itself moves down
+                if k < n_found and found_size[k] > m and (sig & ~found_sig[k]) == 0 and \
+                        _subset(found, row, m, k, found_size[k]):
                     continue
                 if kept != k:
-                    found[kept] = found[k]
+                    for x in range(4):
+                        found[kept, x] = found[k, x]
                     found_size[kept], found_pair[kept], found_sig[kept] = found_size[k], found_pair[k], found_sig[k]
                 kept += 1
-            if kept != n_found:
-                found[kept] = row
+            kept -= 1
             found_size[kept], found_pair[kept], found_sig[kept] = m, i * (n_cuts[nb] + 1) + j, sig
             n_found = kept + 1
     count = 0
@@ -146,9 +150,10 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
             sa, ta = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, la)
             sb, tb = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)
             m = found_size[k]
-            fa = _stretch(ta, la, sa, found[k], m) ^ (FULL if a & 1 else 0)
-            fb = _stretch(tb, lb, sb, found[k], m) ^ (FULL if b & 1 else 0)
-            cut_leaves[node, count, :m] = found[k, :m]
+            fa = _stretch(ta, la, sa, found, k, m) ^ (FULL if a & 1 else 0)
+            fb = _stretch(tb, lb, sb, found, k, m) ^ (FULL if b & 1 else 0)
+            for x in range(m):
+                cut_leaves[node, count, x] = found[k, x]
             cut_size[node, count] = m
             cut_table[node, count] = fa & fb
             count += 1
@@ -157,12 +162,16 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
 
 @numba.njit(**NJIT)
 def cut_storage(capacity):
-    """(leaves, sizes, tables, counts) of the cuts of capacity nodes, all empty, and _node_cuts scratch."""
+    """(leaves, sizes, tables, counts) of the cuts of capacity nodes (no cuts yet; only a node's first
+    count cuts and a cut's first size leaves are ever read), and _node_cuts scratch:
+    (union leaves, size, pair, signature) of (N_CUTS + 1)^2 unions, two cuts' leaves, the signatures of
+    N_CUTS + 1 cuts."""
     rows = (N_CUTS + 1) ** 2
     scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
-               np.empty(rows, dtype=np.int64))
-    return (np.zeros((capacity, N_CUTS, 4), dtype=np.int32), np.zeros((capacity, N_CUTS), dtype=np.int64),
-            np.zeros((capacity, N_CUTS), dtype=np.int64), np.zeros(capacity, dtype=np.int64), scratch)
+               np.empty(rows, dtype=np.int64), np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64),
+               np.empty(N_CUTS + 1, dtype=np.int64))
+    return (np.empty((capacity, N_CUTS, 4), dtype=np.int32), np.empty((capacity, N_CUTS), dtype=np.int8),
+            np.empty((capacity, N_CUTS), dtype=np.int32), np.zeros(capacity, dtype=np.int64), scratch)
 
 
 @numba.njit(**NJIT)
@@ -181,7 +190,7 @@ def _all_cuts(fanin0, fanin1, n_inputs):
 def all_cuts(fanin0, fanin1, n_inputs):
     """The cuts the rewriting sees of every node of an AIG given as AND fan-in arrays (topological):
     (leaves (node, cut, 4), size (node, cut), truth table (node, cut; leaf x is variable x), count per
-    node); the trivial cut (the node itself) is not listed."""
+    node; entries past these are unspecified); the trivial cut (the node itself) is not listed."""
     fanin0 = np.ascontiguousarray(fanin0, dtype=np.int64)
     fanin1 = np.ascontiguousarray(fanin1, dtype=np.int64)
     base = 1 + n_inputs

@@ -5,7 +5,7 @@ frees."""
 import numba
 import numpy as np
 
-from .config import NJIT
+from .config import LEAF, NJIT
 from .cuts import _node_cuts, cut_storage
 from .rewrite_library import MAX_STEPS, library_programs
 from .strash import _fold, _resolve, _slot, hash_table
@@ -49,13 +49,13 @@ def _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed):
 
 
 @numba.njit(inline="always", **NJIT)
-def _count_added(prog, n_prog, prog_out, sig, sig_level, level, strash, dead, mark, stamp, limit):
-    """(nodes the structure would add, its root literal or -1 when it would be new, the root's level).
+def _count_added(steps, n_steps, step_out, table, k, sig, sig_level, level, strash, dead, mark, stamp, limit):
+    """(nodes structure k of table would add, its root literal or -1 when it would be new, the root's level).
     Existing nodes in the cone being freed (mark == stamp) count as added; stops counting above limit.
     sig_level holds the levels of the signals (leaves filled in by the caller)."""
     added = 0
-    for s in range(n_prog):
-        la, lb = prog[s, 0], prog[s, 1]
+    for s in range(n_steps[table, k]):
+        la, lb = steps[table, k, s, 0], steps[table, k, s, 1]
         a = sig[la >> 1] ^ (la & 1) if sig[la >> 1] >= 0 else -1
         b = sig[lb >> 1] ^ (lb & 1) if sig[lb >> 1] >= 0 else -1
         result = -1
@@ -78,39 +78,20 @@ def _count_added(prog, n_prog, prog_out, sig, sig_level, level, strash, dead, ma
         sig_level[5 + s] = depth
         if added > limit:
             return added, -1, 0
-    root = sig[prog_out >> 1] ^ (prog_out & 1) if sig[prog_out >> 1] >= 0 else -1
-    return added, root, sig_level[prog_out >> 1]
+    out = step_out[table, k]
+    root = sig[out >> 1] ^ (out & 1) if sig[out >> 1] >= 0 else -1
+    return added, root, sig_level[out >> 1]
 
 
-@numba.njit(**NJIT)
-def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, n_structures, zero_gain,
-             keep_levels, shallow, capacity):
-    """Rewrite in place; returns (fanin0, fanin1, repl, outputs resolved, rewrites). Arrays are indexed
-    by node; fanin0 < 0 marks inputs and the constant; repl[node] >= 0 is the literal that replaced node."""
-    n_old = 1 + n_inputs + len(fanin0_in)
-    fanin0 = np.full(capacity, -1, dtype=np.int64)
-    fanin1 = np.full(capacity, -1, dtype=np.int64)
-    base = 1 + n_inputs
-    fanin0[base:n_old] = fanin0_in
-    fanin1[base:n_old] = fanin1_in
-    repl = np.full(capacity, -1, dtype=np.int64)
-    dead = np.zeros(capacity, dtype=np.bool_)
-    refs = np.zeros(capacity, dtype=np.int64)
-    mark = np.zeros(capacity, dtype=np.int64)
-    strash = hash_table(capacity)
-    for n in range(base, n_old):
-        refs[fanin0[n] >> 1] += 1
-        refs[fanin1[n] >> 1] += 1
-        _insert(strash, fanin0[n], fanin1[n], n)
-    for lit in outputs:
-        refs[lit >> 1] += 1
-    cut_leaves, cut_size, cut_table, n_cuts, scratch = cut_storage(capacity)
-    log = np.empty(2 * capacity, dtype=np.int64)
-    freed_nodes = np.empty(capacity, dtype=np.int64)
-    sig = np.empty(5 + MAX_STEPS, dtype=np.int64)
-    sig_level = np.zeros(5 + MAX_STEPS, dtype=np.int64)
-    best_sig = np.empty(4, dtype=np.int64)
-    level = np.zeros(capacity, dtype=np.int64)
+@numba.njit(**LEAF)
+def _rewrite_nodes(base, n_old, graph, cuts, work, library, zero_gain, keep_levels, shallow):
+    """The rewriting loop over nodes base..n_old - 1 (see _rewrite for the arrays); returns (node count,
+    rewrites)."""
+    fanin0, fanin1, repl, dead, refs, mark, level, strash = graph
+    cut_leaves, cut_size, cut_table, n_cuts, scratch = cuts
+    log, freed_nodes, sig, sig_level, best_sig = work
+    steps, n_steps, step_out, n_structures = library
+    capacity = len(fanin0)
     n_nodes = n_old
     stamp = 0
     rewrites = 0
@@ -142,26 +123,27 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
                 sig_level[x] = level[cut_leaves[node, c, x]] if x < m else 0
             sig[4], sig_level[4] = 0, 0
             for k in range(n_structures[table]):  # gains below the best so far (or below min_gain) are cut short
-                added, root, root_level = _count_added(steps[table, k], n_steps[table, k], step_out[table, k], sig,
-                                                       sig_level, level, strash, dead, mark, stamp,
-                                                       freed - max(best_gain, min_gain))
+                added, root, root_level = _count_added(steps, n_steps, step_out, table, k, sig, sig_level, level,
+                                                       strash, dead, mark, stamp, freed - max(best_gain, min_gain))
                 deeper = root_level > level[node]
                 if (root >= 0 and root >> 1 == node) or (deeper and (keep_levels or (shallow and freed == added))):
                     continue
                 gain = freed - added
                 if gain > best_gain or (shallow and gain == best_gain and root_level < best_level):
                     best_gain, best_table, best_k, best_level = gain, table, k, root_level
-                    best_sig[:] = sig[:4]
+                    for x in range(4):
+                        best_sig[x] = sig[x]
         if best_table < 0 or best_gain < 0 or (best_gain == 0 and not zero_gain):
             continue
         if n_nodes + MAX_STEPS >= capacity:
             break
-        sig[:4] = best_sig
+        for x in range(4):
+            sig[x] = best_sig[x]
         sig[4] = 0
-        prog = steps[best_table, best_k]
         for s in range(n_steps[best_table, best_k]):  # build the structure for real
-            a = sig[prog[s, 0] >> 1] ^ (prog[s, 0] & 1)
-            b = sig[prog[s, 1] >> 1] ^ (prog[s, 1] & 1)
+            la, lb = steps[best_table, best_k, s, 0], steps[best_table, best_k, s, 1]
+            a = sig[la >> 1] ^ (la & 1)
+            b = sig[lb >> 1] ^ (lb & 1)
             result = _fold(a, b)
             if result < 0:
                 hi, lo = max(a, b), min(a, b)
@@ -191,6 +173,37 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
         for k in range(n_freed):
             dead[freed_nodes[k]] = True
         rewrites += 1
+    return n_nodes, rewrites
+
+
+@numba.njit(**NJIT)
+def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, n_structures, zero_gain,
+             keep_levels, shallow, capacity):
+    """Rewrite in place; returns (fanin0, fanin1, repl, outputs resolved, rewrites). Arrays are indexed
+    by node; fanin0 < 0 marks inputs and the constant; repl[node] >= 0 is the literal that replaced node."""
+    n_old = 1 + n_inputs + len(fanin0_in)
+    fanin0 = np.full(capacity, -1, dtype=np.int64)
+    fanin1 = np.full(capacity, -1, dtype=np.int64)
+    base = 1 + n_inputs
+    fanin0[base:n_old] = fanin0_in
+    fanin1[base:n_old] = fanin1_in
+    repl = np.full(capacity, -1, dtype=np.int64)
+    dead = np.zeros(capacity, dtype=np.bool_)
+    refs = np.zeros(capacity, dtype=np.int64)
+    mark = np.zeros(capacity, dtype=np.int64)
+    strash = hash_table(capacity)
+    for n in range(base, n_old):
+        refs[fanin0[n] >> 1] += 1
+        refs[fanin1[n] >> 1] += 1
+        _insert(strash, fanin0[n], fanin1[n], n)
+    for lit in outputs:
+        refs[lit >> 1] += 1
+    level = np.zeros(capacity, dtype=np.int64)
+    work = (np.empty(2 * capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64),
+            np.empty(5 + MAX_STEPS, dtype=np.int64), np.zeros(5 + MAX_STEPS, dtype=np.int64), np.empty(4, dtype=np.int64))
+    n_nodes, rewrites = _rewrite_nodes(base, n_old, (fanin0, fanin1, repl, dead, refs, mark, level, strash),
+                                       cut_storage(capacity), work, (steps, n_steps, step_out, n_structures),
+                                       zero_gain, keep_levels, shallow)
     resolved = np.empty(len(outputs), dtype=np.int64)
     for k in range(len(outputs)):
         resolved[k] = _resolve(repl, outputs[k])

@@ -2,7 +2,7 @@
 import numba
 import numpy as np
 
-from .config import NJIT
+from .config import LEAF, NJIT
 
 
 @numba.njit(inline="always", **NJIT)
