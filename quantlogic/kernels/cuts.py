@@ -83,61 +83,56 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
     such union (dominated cuts add nothing), the largest N_CUTS of them (first found first among equals).
     scratch: cut_storage's; the hot loops index arrays with scalars only (array views and allocations
     pay reference counts)."""
-    found, found_size, found_pair, found_sig, la, lb, sig_b = scratch
+    found, found_size, found_pair, found_sig, la, lb, sig_b, leaves_b, size_b = scratch
     a = _resolve(repl, fanin0[node])
     b = _resolve(repl, fanin1[node])
     na, nb = a >> 1, b >> 1
     for j in range(n_cuts[nb] + 1):
-        sig_b[j] = _leaf_signature(lb, _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)[0])
+        size_b[j] = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)[0]
+        for y in range(size_b[j]):
+            leaves_b[j, y] = lb[y]
+        sig_b[j] = _leaf_signature(lb, size_b[j])
     n_found = 0
     for i in range(n_cuts[na] + 1):
         sa, _ = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, la)
         sig_a = _leaf_signature(la, sa)
         for j in range(n_cuts[nb] + 1):
-            if _popcount(sig_a | sig_b[j]) > 4:  # more than 4 distinct leaves for sure
+            sig = sig_a | sig_b[j]
+            if _popcount(sig) > 4:  # more than 4 distinct leaves for sure
                 continue
-            sb, _ = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)
-            row = n_found  # the union is built in the next free row of found
-            m = sa
-            for x in range(sa):
-                found[row, x] = la[x]
-            for y in range(sb):
-                seen = False
-                for x in range(min(m, 4)):
-                    seen = seen or found[row, x] == lb[y]
-                if not seen:
-                    if m < 4:
-                        found[row, m] = lb[y]
-                    m += 1
+            row, sb = n_found, size_b[j]  # the union is merged (sorted) into the next free row of found
+            x, y, m = 0, 0, 0
+            while (x < sa or y < sb) and m <= 4:
+                if y == sb or (x < sa and la[x] < leaves_b[j, y]):
+                    v = la[x]
+                    x += 1
+                elif x == sa or leaves_b[j, y] < la[x]:
+                    v = leaves_b[j, y]
+                    y += 1
+                else:
+                    v = la[x]
+                    x += 1
+                    y += 1
+                if m < 4:
+                    found[row, m] = v
+                m += 1
             if m > 4:
                 continue
-            for x in range(1, m):  # insertion sort: a library sort costs more than the rest of the loop
-                v = found[row, x]
-                y = x - 1
-                while y >= 0 and found[row, y] > v:
-                    found[row, y + 1] = found[row, y]
-                    y -= 1
-                found[row, y + 1] = v
-            sig = 0
-            for x in range(m):
-                sig |= 1 << (found[row, x] & 63)
-            dominated = False
-            for k in range(n_found):
-                if found_size[k] <= m and (found_sig[k] & ~sig) == 0 and _subset(found, k, found_size[k], row, m):
-                    dominated = True
-                    break
-            if dominated:
-                continue
-            kept = 0
-            for k in range(n_found + 1):  # drop earlier cuts that contain this one; the union itself moves down
-                if k < n_found and found_size[k] > m and (sig & ~found_sig[k]) == 0 and \
-                        _subset(found, row, m, k, found_size[k]):
+            dominated, kept = False, 0  # found is an antichain: a union contained in it and one containing it never meet
+            for k in range(n_found + 1):  # drop earlier cuts that contain the union; the union itself moves down
+                if k < n_found and found_size[k] <= m:
+                    if (found_sig[k] & ~sig) == 0 and _subset(found, k, found_size[k], row, m):
+                        dominated = True
+                        break
+                elif k < n_found and (sig & ~found_sig[k]) == 0 and _subset(found, row, m, k, found_size[k]):
                     continue
                 if kept != k:
                     for x in range(4):
                         found[kept, x] = found[k, x]
                     found_size[kept], found_pair[kept], found_sig[kept] = found_size[k], found_pair[k], found_sig[k]
                 kept += 1
+            if dominated:
+                continue
             kept -= 1
             found_size[kept], found_pair[kept], found_sig[kept] = m, i * (n_cuts[nb] + 1) + j, sig
             n_found = kept + 1
@@ -164,11 +159,12 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
 def cut_storage(capacity):
     """(leaves, sizes, tables, counts) of the cuts of capacity nodes (no cuts yet; only a node's first
     count cuts and a cut's first size leaves are ever read), and _node_cuts scratch:
-    (union leaves, size, pair, signature) of (N_CUTS + 1)^2 unions, two cuts' leaves, the signatures of
-    N_CUTS + 1 cuts."""
+    (union leaves, size, pair, signature) of (N_CUTS + 1)^2 unions, two cuts' leaves, and the signatures,
+    leaves and sizes of a fan-in's N_CUTS + 1 cuts."""
     rows = (N_CUTS + 1) ** 2
     scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
                np.empty(rows, dtype=np.int64), np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64),
+               np.empty(N_CUTS + 1, dtype=np.int64), np.empty((N_CUTS + 1, 4), dtype=np.int64),
                np.empty(N_CUTS + 1, dtype=np.int64))
     return (np.empty((capacity, N_CUTS, 4), dtype=np.int32), np.empty((capacity, N_CUTS), dtype=np.int8),
             np.empty((capacity, N_CUTS), dtype=np.int32), np.zeros(capacity, dtype=np.int64), scratch)
