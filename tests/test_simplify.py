@@ -311,3 +311,24 @@ def test_stored_rewriting_library_equals_a_fresh_computation(tmp_path, monkeypat
         library.library_programs.cache_clear()
     for arrays in (first, stored, repaired):
         assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(arrays, fresh))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 60), st.integers(1, 4))
+def test_class_ids_group_equal_rows_even_when_hashes_collide(seed, n, width):
+    """FRAIG's classes (kernels/classes.class_ids) equal the partition into equal rows; two different rows
+    built to share the 64-bit hash get different classes."""
+    from quantlogic.kernels.classes import class_ids
+
+    rng = np.random.default_rng(seed)
+    pool = rng.integers(0, 2**64, size=(max(1, n // 3), width), dtype=np.uint64)
+    keys = pool[rng.integers(0, len(pool), size=n)]
+    if width == 2 and n >= 2:  # row 1 := a row with row 0's hash: equal digests after the second column
+        def first(a):  # the digest after one column (array arithmetic wraps without a warning)
+            d = np.array([a], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+            return (d ^ (d >> np.uint64(29)))[0]
+        keys[1, 0] = keys[0, 0] ^ np.uint64(1)
+        keys[1, 1] = first(keys[0, 0]) ^ keys[0, 1] ^ first(keys[1, 0])
+    ids = class_ids(keys)
+    same_row = (keys[:, None, :] == keys[None, :, :]).all(axis=2)
+    assert np.array_equal(ids[:, None] == ids[None, :], same_row)

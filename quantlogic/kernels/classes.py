@@ -5,7 +5,7 @@ import numba
 import numpy as np
 
 from .config import NJIT
-from .strash import HashedCopy, _hashed_and, cone_nodes
+from .strash import HashedCopy, _hashed_and, cone_array
 
 
 @numba.njit(**NJIT)
@@ -72,6 +72,25 @@ def _append(first, last, after, cls, node):
     last[cls] = node
 
 
+def class_ids(keys):
+    """A class number per row of a 2-D uint64 array: equal rows, equal numbers (exact). Rows are sorted by
+    a 64-bit hash; should two different rows share a hash, whole rows are compared instead."""
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    digest = np.zeros(len(keys), dtype=np.uint64)
+    for column in keys.T:
+        digest = (digest ^ column) * np.uint64(0x9E3779B97F4A7C15)
+        digest ^= digest >> np.uint64(29)
+    order = np.argsort(digest, kind="stable")
+    rows, hashes = keys[order], digest[order]
+    new = hashes[1:] != hashes[:-1]
+    if np.any(~new & np.any(rows[1:] != rows[:-1], axis=1)):  # a collision: exact comparison of whole rows
+        void = keys.view(np.dtype((np.void, keys.shape[1] * 8))).ravel()
+        return np.unique(void, return_inverse=True)[1].astype(np.int64).ravel()
+    ids = np.empty(len(keys), dtype=np.int64)
+    ids[order] = np.concatenate([[0], np.cumsum(new)]) if len(keys) else []
+    return ids
+
+
 class ClassCopy:
     """Copy of an AIG into a HashedCopy in which each node may be merged into an earlier member of its
     class (equal keys), the first that next(...) reports proved equal (up to the phase difference)."""
@@ -82,8 +101,7 @@ class ClassCopy:
             raise ValueError(f"keys, phase and into need one entry per node ({aig.n_nodes})")
         self.copy = HashedCopy(aig.n_inputs, aig.n_ands)
         self.src0, self.src1, _ = aig.arrays()
-        rows = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1] * keys.itemsize))).ravel()
-        self.class_of = np.unique(rows, return_inverse=True)[1].astype(np.int64).ravel()
+        self.class_of = class_ids(keys)
         n_classes = int(self.class_of.max()) + 1 if len(self.class_of) else 0
         self.first = np.full(n_classes, -1, dtype=np.int64)
         self.last = np.full(n_classes, -1, dtype=np.int64)
@@ -94,7 +112,7 @@ class ClassCopy:
         self.into = np.zeros(0, dtype=np.bool_) if into is None else np.ascontiguousarray(into, dtype=np.bool_)
         self.mapping = np.full(aig.n_nodes, -1, dtype=np.int64)
         self.mapping[:1 + aig.n_inputs] = 2 * np.arange(1 + aig.n_inputs)
-        self.order = np.array(cone_nodes(aig, aig.output_lits), dtype=np.int64)
+        self.order = cone_array(self.src0, self.src1, aig.n_inputs, aig.output_lits)
         self.exact, self.max_members, self.max_tries = exact, max_members, max_tries
         self.counts = np.zeros(2, dtype=np.int64)
         self.state = (0, -1, -1, 0, 0)  # position, lit, rep, visited, tries

@@ -123,11 +123,16 @@ def rebuild_arrays(fanin0, fanin1, n_inputs, outputs, repl=None):
     return _rebuild(fanin0, fanin1, n_inputs, np.asarray(outputs, dtype=np.int64), repl, replaced)
 
 
+def cone_array(fanin0, fanin1, n_inputs, lits):
+    """Ascending int64 array of the AND nodes in the fan-in of lits, of an AIG given as fan-in arrays."""
+    repl = np.full(1 + n_inputs + len(fanin0), -1, dtype=np.int64)
+    return np.sort(live_nodes(fanin0, fanin1, n_inputs, np.asarray(lits, dtype=np.int64), repl))
+
+
 def cone_nodes(aig, lits):
     """AIG.cone(lits) (ascending AND nodes in the fan-in of lits), computed in numba."""
     fanin0, fanin1, _ = aig.arrays()
-    repl = np.full(aig.n_nodes, -1, dtype=np.int64)
-    return np.sort(live_nodes(fanin0, fanin1, aig.n_inputs, np.asarray(lits, dtype=np.int64), repl)).tolist()
+    return cone_array(fanin0, fanin1, aig.n_inputs, lits).tolist()
 
 
 @numba.njit(inline="always", **NJIT)
@@ -184,7 +189,7 @@ class HashedCopy:
         mapping = np.full(aig.n_nodes, -1, dtype=np.int64)
         mapping[0] = 0
         mapping[1:1 + aig.n_inputs] = input_lits
-        order = np.array(cone_nodes(aig, aig.output_lits), dtype=np.int64)
+        order = cone_array(fanin0, fanin1, aig.n_inputs, aig.output_lits)
         if targets is None:
             targets = np.full(aig.n_nodes, -1, dtype=np.int64)
         start = 0
