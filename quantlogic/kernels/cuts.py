@@ -49,8 +49,7 @@ def _cut_of(node, i, cut_leaves, cut_size, cut_table, n_cuts, leaves):
 
 @numba.njit(inline="always", **NJIT)
 def _subset(rows, a, size_a, b, size_b):
-    """Whether the sorted leaves in row a of rows are all among the sorted leaves in row b (scalar
-    indexing: views of rows would pay reference counts in the hot loop)."""
+    """Whether the sorted leaves in row a of rows are all among the sorted leaves in row b."""
     j = 0
     for i in range(size_a):
         while j < size_b and rows[b, j] < rows[a, i]:
@@ -81,8 +80,7 @@ def _popcount(value):
 def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch):
     """Compute the cuts of node from its fan-ins' cuts: unions of at most 4 leaves that contain no other
     such union (dominated cuts add nothing), the largest N_CUTS of them (first found first among equals).
-    scratch: cut_storage's; the hot loops index arrays with scalars only (array views and allocations
-    pay reference counts)."""
+    scratch: cut_storage's (a LEAF allocates nothing)."""
     found, found_size, found_pair, found_sig, la, lb, sig_b, leaves_b, size_b = scratch
     a = _resolve(repl, fanin0[node])
     b = _resolve(repl, fanin1[node])

@@ -2,7 +2,7 @@
 import numba
 import numpy as np
 
-from .config import LEAF, NJIT
+from .config import NJIT
 
 
 @numba.njit(inline="always", **NJIT)
