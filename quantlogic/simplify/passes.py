@@ -33,12 +33,9 @@ def mapped_aig(aig, fanin0, fanin1, outputs, node_map):
     return new
 
 
-def rebuild(aig, graph=None):
-    """A fresh strashed AIG with only the outputs' cones, with its source_map. graph: (AND fan-ins 0 and 1,
-    output literals, repl) of a rewritten version of aig over the same pins to rebuild instead, where
-    repl[node] >= 0 is the literal that replaced node."""
-    fanin0, fanin1, outputs, repl = graph if graph is not None else (*aig.arrays(), None)
-    new0, new1, outs, node_map = rebuild_arrays(fanin0, fanin1, aig.n_inputs, outputs, repl)
+def rebuild(aig):
+    """A fresh strashed AIG with only the outputs' cones, with its source_map."""
+    new0, new1, outs, node_map = rebuild_arrays(*aig.arrays()[:2], aig.n_inputs, aig.output_lits)
     return mapped_aig(aig, new0, new1, outs, node_map[:aig.n_nodes])
 
 

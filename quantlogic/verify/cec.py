@@ -6,7 +6,7 @@ import numpy as np
 from ..ir.aig import AIG
 from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator, all_input_words
-from ..kernels.strash import HashedCopy, cone_nodes
+from ..kernels.strash import HashedCopy, cone_array
 from .network import EXHAUSTIVE_LIMIT, Verdict
 
 SIM_WORDS = 64
@@ -81,7 +81,7 @@ def equivalent(a, b, seed=0, hints=None):
     merged = both
     if any(x != y for x, y in pairs):
         into = np.zeros(both.n_nodes, dtype=bool)
-        into[cone_nodes(both, outs_b)] = True
+        into[cone_array(*both.arrays()[:2], both.n_inputs, outs_b)] = True
         merged, _ = fraig(both, {"words": SIM_WORDS, "decision_limit": 1000, "into": into})
         pairs = list(zip(merged.output_lits[0::2], merged.output_lits[1::2]))
     params = {**DEFAULTS, "decision_limit": OUTPUT_DECISION_LIMIT, "max_cone": None}
