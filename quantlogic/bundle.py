@@ -1,5 +1,8 @@
 """The native circuit bundle (.qlc): one versioned file with the circuit, its IntNetwork, the lowering's
 per-neuron records (so the proof can be re-run) and the metadata of the I/O contract."""
+import hashlib
+import json
+
 import numpy as np
 
 from .container import pack, require, unpack, write_atomic
@@ -33,6 +36,40 @@ class Bundle:
 
     def save(self, path):
         write_atomic(path, self.to_bytes())
+
+    def digest(self):
+        """sha256 of what a verdict is about: the circuit, its pins and its IntNetwork."""
+        h = hashlib.sha256()
+        net_meta, net_arrays = self.net.parts()
+        net_meta = {k: v for k, v in net_meta.items() if k != "info"}
+        h.update(json.dumps([net_meta, self.aig.input_names, self.aig.output_names], sort_keys=True).encode())
+        for name in sorted(net_arrays):
+            h.update(name.encode() + np.ascontiguousarray(net_arrays[name], dtype=np.float64).tobytes())
+        for array in self.aig.arrays():
+            h.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+        return h.hexdigest()
+
+    def record_verdict(self, verdict):
+        """Keep a verdict reached in this run, with the digest of what it proved."""
+        self.meta["verdict"] = {**verdict.as_dict(), "sha256": self.digest()}
+
+    def recorded_verdict(self):
+        """(the stored Verdict or None, whether the file's digest matches the one it was reached on)."""
+        from .verify.verdict import from_dict
+
+        data = self.meta.get("verdict")
+        verdict = from_dict(data)
+        return verdict, verdict is not None and data.get("sha256") == self.digest()
+
+    def verdict_line(self):
+        """The stored verdict as a user should read it: never proved unless the digest matches."""
+        verdict, matches = self.recorded_verdict()
+        if verdict is None:
+            return "none recorded (run quantlogic verify)"
+        if matches:
+            return f"{verdict.text} (recorded; the file's digest matches the circuit it was reached on)"
+        return ("not verified: the circuit or its network differs from the one the recorded verdict was reached "
+                "on (run quantlogic verify)")
 
 
 def _ragged(words):

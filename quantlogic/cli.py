@@ -17,7 +17,7 @@ class Group(click.Group):
             return super().invoke(ctx)
         except QuantlogicError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            sys.exit(exc.exit_code)
         except MemoryError:
             click.echo("error: out of memory; try a smaller model or fewer bits", err=True)
             sys.exit(2)
@@ -136,9 +136,11 @@ def inspect(model, neuron):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qlc bundle to write.")
 @click.option("--no-simplify", is_flag=True,
               help="Keep the circuit as lowered (default: simplify it as simplify --effort default does).")
+@click.option("--allow-unproved", is_flag=True,
+              help="Write a circuit whose proof is undecided, with the verdict 'tested on N vectors (not proved)'.")
 @quant_options
-def convert(source, output, no_simplify, calib, wbits, abits, ibits, act, labels, method, feature_names,
-            trust_pickle):
+def convert(source, output, no_simplify, allow_unproved, calib, wbits, abits, ibits, act, labels, method,
+            feature_names, trust_pickle):
     """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
     from .pipeline import convert as run_convert
     from .report import convert_summary, quantize_summary, simplify_summary
@@ -146,7 +148,8 @@ def convert(source, output, no_simplify, calib, wbits, abits, ibits, act, labels
 
     progress = StageProgress()
     try:
-        bundle, verdict, summary = run_convert(source, calib, progress=progress, wbits=wbits, abits=abits,
+        bundle, verdict, summary = run_convert(source, calib, progress=progress, allow_unproved=allow_unproved,
+                                               wbits=wbits, abits=abits,
                                                ibits=ibits, act=act, trust_pickle=trust_pickle, labels=labels,
                                                method=method, names_file=feature_names)
     finally:
@@ -154,7 +157,7 @@ def convert(source, output, no_simplify, calib, wbits, abits, ibits, act, labels
     if summary:
         click.echo(quantize_summary(summary))
     click.echo(convert_summary(bundle, verdict))
-    if not no_simplify:
+    if not no_simplify and verdict.ok:
         try:
             bundle = simplify_bundle(bundle, EFFORT["default"])
             click.echo(simplify_summary(bundle))
@@ -192,18 +195,22 @@ def simplify(bundle_path, output, passes, effort, abc_script):
 @main.command()
 @click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
 @click.option("--data", type=click.Path(dir_okay=False), help="Rows to test as well (.npy, .npz, .csv).")
-def verify(bundle_path, data):
-    """Re-prove the circuit of BUNDLE (.qlc) against its stored IntNetwork."""
+@click.option("-v", "--verbose", is_flag=True, help="Also print how each part was proved.")
+def verify(bundle_path, data, verbose):
+    """Re-prove the circuit of BUNDLE (.qlc) against its stored IntNetwork.
+
+    Exit status: 0 proved, 1 disproved (with a counterexample), 3 undecided, 2 bad input."""
     from .bundle import load
     from .data import load_dataset
+    from .report import verdict_lines
     from .verify.network import verify_bundle
+    from .verify.verdict import EXIT_CODES
 
     bundle = load(bundle_path)
     X = load_dataset(data)[0] if data else None
     verdict = verify_bundle(bundle, X)
-    click.echo(verdict.text)
-    if not verdict.ok:
-        sys.exit(1)
+    click.echo(verdict_lines(verdict, bundle.aig, verbose))
+    sys.exit(EXIT_CODES[verdict.status])
 
 
 @main.command()

@@ -83,6 +83,7 @@ def fold(layers):
     for position, layer in enumerate(layers):
         if layer.kind in NO_OPS:
             continue
+        _check_finite(position, layer)
         if layer.kind == "linear":
             W = np.asarray(layer.params["weight"], dtype=np.float64)
             b = np.asarray(layer.params.get("bias", np.zeros(W.shape[0])), dtype=np.float64)
@@ -127,6 +128,19 @@ def fold(layers):
         raise QuantlogicError("the last Linear layer must have at least 2 outputs (one logit per class)")
     hidden = [Dense(W, b, lo, hi) for W, b, lo, hi, _ in dense[:-1]]
     return FloatNetwork(hidden, Dense(dense[-1][0], dense[-1][1]))
+
+
+def _check_finite(position, layer):
+    """Refuse non-finite weights, biases or statistics, and a negative running variance."""
+    if layer.kind not in ("linear", "batchnorm"):
+        return
+    for key, value in layer.params.items():
+        array = np.asarray(value)
+        if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):
+            raise QuantlogicError(f"layer {position} ({layer.name or layer.kind}): tensor {key!r} has "
+                                  "non-finite values (NaN or infinity)")
+    if layer.kind == "batchnorm" and np.any(np.asarray(layer.params["running_var"], dtype=np.float64) < 0):
+        raise QuantlogicError(f"layer {position} ({layer.name or layer.kind}): tensor 'running_var' is negative")
 
 
 def _batchnorm_affine(params):

@@ -86,9 +86,10 @@ def accuracy_on(intnet, net, data, labels=None):
     return f, q
 
 
-def convert(source, calib=None, *, progress=None, **quant_options):
+def convert(source, calib=None, *, progress=None, allow_unproved=False, **quant_options):
     """Quantize (unless source is a .qnet), lower and verify; return (Bundle, verdict, summary).
-    Raises QuantlogicError when the proof fails, so no unproved bundle is written."""
+    Raises NotProvedError unless the circuit is proved, so no unproved bundle is written; with allow_unproved
+    an undecided circuit is kept with the verdict tested (on N vectors, not proved)."""
     from .bundle import Bundle
     from .lower.network import lower_network
     from .quant.intnet import load as load_qnet
@@ -106,7 +107,20 @@ def convert(source, calib=None, *, progress=None, **quant_options):
         intnet, summary = quantize_rows(source, X, y, **quant_options)
     low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage)))
     verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage)))
-    if not verdict.ok:
-        raise QuantlogicError(f"the circuit failed verification, nothing written: {verdict.text}")
-    meta = {"verdict": verdict.as_dict(), "layer_ands": low.layer_ands}
-    return Bundle(intnet, low.aig, low, meta), verdict, summary
+    verdict = accept(verdict, allow_unproved)
+    bundle = Bundle(intnet, low.aig, low, {"layer_ands": low.layer_ands})
+    bundle.record_verdict(verdict)
+    return bundle, verdict, summary
+
+
+def accept(verdict, allow_unproved=False):
+    """The verdict a bundle may be written with; raises NotProvedError for any other."""
+    from .errors import NotProvedError
+    from .verify.verdict import Verdict
+
+    if verdict.ok:
+        return verdict
+    if verdict.status == "undecided" and allow_unproved:
+        return Verdict("tested", verdict.method, verdict.reason, verdict.vectors, details=verdict.details)
+    hint = " (--allow-unproved writes it as tested, not proved)" if verdict.status == "undecided" else ""
+    raise NotProvedError(f"the circuit is {verdict.text}; nothing written{hint}", verdict)

@@ -52,10 +52,25 @@ def describe_circuit(bundle):
     for st in info.get("simplify", []):
         if "ands_after" in st:
             lines.append(f"  simplified by {st['pass']}: {st['ands_before']} -> {st['ands_after']} ANDs")
-    verdict = info.get("verdict") or {}
-    lines.append(f"verification: {verdict.get('text', 'none recorded')}")
+    lines.append(f"verification: {bundle.verdict_line()}")
     lines.append("")
     lines.append(describe_intnet(net))
+    return "\n".join(lines)
+
+
+def verdict_lines(verdict, aig=None, verbose=False):
+    """The verdict headline (with the circuit's size), its counterexample, and with verbose its details."""
+    head = verdict.text
+    if verdict.ok and aig is not None:
+        head += f", {aig.n_ands} ANDs"
+    lines = [head]
+    w = verdict.witness
+    if w:
+        features = ", ".join("unreachable" if v is None else f"{v:.6g}" for v in w["features"])
+        lines.append(f"  counterexample: input codes {w['codes']}, feature values [{features}]: circuit class "
+                     f"{w['circuit']}, IntNetwork class {w['network']}")
+    if verbose:
+        lines += [f"  {d}" for d in verdict.details]
     return "\n".join(lines)
 
 
@@ -65,7 +80,7 @@ def convert_summary(bundle, verdict):
              f"{len(aig.output_lits)} outputs"]
     for stage, count in bundle.meta.get("layer_ands", {}).items():
         lines.append(f"  {stage}: {count} ANDs")
-    lines.append(f"verification: {verdict.text}")
+    lines.append(f"verification: {verdict_lines(verdict, aig)}")
     return "\n".join(lines)
 
 
@@ -86,7 +101,7 @@ def simplify_summary(bundle):
         counts = f"{st['ands_before']} -> {st['ands_after']} ANDs " if "ands_after" in st else ""
         lines.append(f"  {st['pass']}: {counts}({seconds:.2f} s)")
     lines.append(f"circuit: {bundle.aig.n_ands} AND gates, {bundle.aig.depth()} levels")
-    lines.append(f"verification: {bundle.meta['verdict']['text']}")
+    lines.append(f"verification: {verdict_lines(bundle.recorded_verdict()[0], bundle.aig)}")
     return "\n".join(lines)
 
 

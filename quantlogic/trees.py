@@ -20,8 +20,8 @@ def build(net, neuron=None, max_nodes=None, max_input_bits=None):
                                           max_nodes or to_tree.MAX_NODES)
     seconds = time.perf_counter() - start
     verdict = verify_diagram(net, diagram, neuron)
-    if not verdict.ok:
-        raise QuantlogicError(f"the diagram failed its check, nothing written: {verdict.text}")
+    if verdict.status in ("disproved", "undecided"):
+        raise QuantlogicError(f"the diagram is {verdict.text}; nothing written")
     return diagram, verdict, seconds
 
 
@@ -50,6 +50,6 @@ def _as_circuit(net, diagram, fmt):
     bundle = Bundle(net, diagram_to_aig(diagram), None, {"origin": "decision diagram"})
     circuit_verdict = verify_bundle(bundle)
     if not circuit_verdict.ok:
-        raise QuantlogicError(f"the diagram's circuit failed verification, nothing written: {circuit_verdict.text}")
+        raise QuantlogicError(f"the diagram's circuit is not proved ({circuit_verdict.text}); nothing written")
     bundle.meta["verdict"] = circuit_verdict.as_dict()
     return bundle.to_bytes() if fmt == "qlc" else export(bundle, fmt)

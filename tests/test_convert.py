@@ -45,35 +45,36 @@ def test_bundle_roundtrip_is_lossless(bundles, tmp_path):
 
 
 @pytest.mark.parametrize("name,bits", [("digits", 2), ("wine_bn", 3), ("iris", 3)])
-def test_planted_bug_fails_with_counterexample(bundles, name, bits):
-    """Flipping one AND input in the output cone: the verdict fails with a counterexample whenever the
-    function changed (a flip that leaves the function intact may be proved only by exhaustive checking)."""
-    from quantlogic.codes import bits_to_ints, codes_to_bits
-    from quantlogic.kernels.simulate import Simulator
+def test_planted_bug_is_disproved_with_a_confirmed_counterexample(bundles, name, bits):
+    """Flipping one AND input in the output cone: a verdict that is not proved is a disproof whose input
+    codes make the circuit differ from the IntNetwork; a proved one agrees with it on random codes."""
+    from quantlogic.codes import circuit_classes
+    from quantlogic.verify.network import test_codes
 
     bundle = bundles[name, bits][0]
-    low = bundle.lowering
+    net, low = bundle.net, bundle.lowering
     live = low.aig.cone(low.aig.output_lits)
     rng = np.random.default_rng(7)
-    caught = 0
+    codes = test_codes(net, n_random=4096, seed=3)
+    disproofs = 0
     for node in rng.choice(live, size=6, replace=False):
         k = node - 1 - low.aig.n_inputs
         low.aig.fanin1[k] ^= 1
         try:
-            verdict = verify_lowering(bundle.net, low)
-            if verdict.ok:
-                assert verdict.method == "exhaustive"
+            verdict = verify_lowering(net, low)
+            assert verdict.status in ("proved", "disproved"), verdict.text
+            if verdict.status == "disproved":
+                disproofs += 1
+                assert verdict.text.startswith("disproved")
+                cex = np.array([verdict.counterexample])
+                assert circuit_classes(low.aig, cex, net.ibits, net.n_classes)[0] != net.predict_codes(cex)[0]
+                assert verdict.witness["circuit"] != verdict.witness["network"]
             else:
-                assert "FAILED" in verdict.text
-                if verdict.counterexample is not None:
-                    codes = np.array([verdict.counterexample])
-                    got = bits_to_ints(Simulator(low.aig).bits(codes_to_bits(codes, bundle.net.ibits)))
-                    caught += 1
-                    if verdict.method == "exhaustive":
-                        assert got[0] != bundle.net.predict_codes(codes)[0]
+                assert np.array_equal(circuit_classes(low.aig, codes, net.ibits, net.n_classes),
+                                      net.predict_codes(codes))
         finally:
             low.aig.fanin1[k] ^= 1
-    assert caught >= 1
+    assert disproofs >= 1
 
 
 def test_cli_convert_inspect_verify_predict_export(tmp_path):
@@ -130,15 +131,21 @@ def test_failed_proof_writes_nothing(tmp_path, monkeypatch):
     import quantlogic.verify.network as verify_module
     from quantlogic.errors import QuantlogicError
 
-    monkeypatch.setattr(verify_module, "check_exhaustive",
-                        lambda net, aig: verify_module.Verdict(False, "FAILED (exhaustive): planted", "exhaustive"))
-    with pytest.raises(QuantlogicError, match="failed verification"):
+    from quantlogic.verify.verdict import disproved
+
+    monkeypatch.setattr(verify_module, "check_exhaustive", lambda net, aig: disproved("exhaustive", "planted"))
+    with pytest.raises(QuantlogicError, match="disproved .exhaustive.: planted; nothing written"):
         convert(model_path("iris"), model_path("iris", "calib.npy"), wbits=2, abits=2, ibits=2)
 
 
 def test_planted_bug_in_a_truth_table_neuron_is_caught(bundles):
+    """The part check names the neuron; the verdict is a confirmed disproof, or proved when the flip kept
+    the network's function (then the circuit equals a fresh lowering)."""
+    from quantlogic.verify.parts import prove_by_parts
+
     bundle = bundles["digits_fanin", 2][0]
     low = bundle.lowering
+
     def gates_of(neuron):
         inputs = low.code_words if neuron.layer == 0 else [n.out_word for n in low.neurons[neuron.layer - 1]]
         return low.aig.cone(neuron.out_word, stop={lit >> 1 for word in inputs for lit in word})
@@ -147,7 +154,11 @@ def test_planted_bug_in_a_truth_table_neuron_is_caught(bundles):
     k = gates_of(neuron)[-1] - 1 - low.aig.n_inputs
     low.aig.fanin1[k] ^= 1
     try:
+        gap = prove_by_parts(bundle.net, low)
         verdict = verify_lowering(bundle.net, low)
     finally:
         low.aig.fanin1[k] ^= 1
-    assert not verdict.ok and f"neuron {neuron.layer}.{neuron.index}" in verdict.text
+    assert gap is not None and f"neuron {neuron.layer}.{neuron.index}" in gap.text
+    assert verdict.status in ("proved", "disproved")
+    if verdict.status == "disproved":
+        assert verdict.witness["circuit"] != verdict.witness["network"]

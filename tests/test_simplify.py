@@ -104,11 +104,13 @@ def test_default_pipeline_on_models(lowered, key):
 
     assert np.array_equal(CircuitArtifact(small).predict(X), bundle.net.predict(X))
     if bundle.aig.n_inputs <= 22:
-        assert verify_bundle(small).text.startswith("proved (exhaustive)")
+        assert verify_bundle(small).text == "proved (exhaustive)"
     else:  # verify replays the recorded passes and proves each step; without the record, the miter
-        assert verify_bundle(small).text.startswith("proved (equivalence): each of the")
+        verdict = verify_bundle(small)
+        assert verdict.text == "proved (per-neuron + composition + equivalence)"
+        assert verdict.details[-1].startswith("equivalence: each of the")
         small.meta["simplify"] = []
-        assert verify_bundle(small).text.startswith("proved (equivalence): FRAIG")
+        assert verify_bundle(small).details[-1].startswith("equivalence: FRAIG")
 
 
 def test_a_pass_that_changes_the_function_is_caught(lowered, monkeypatch):
@@ -124,7 +126,7 @@ def test_a_pass_that_changes_the_function_is_caught(lowered, monkeypatch):
         return new, {"pass": "broken", "ands_before": aig.n_ands, "ands_after": new.n_ands}
 
     monkeypatch.setitem(simplify_pipeline.PASSES, "sweep", broken)
-    with pytest.raises(QuantlogicError, match="failed its equivalence check"):
+    with pytest.raises(QuantlogicError, match="simplified circuit is disproved"):
         simplify_bundle(lowered["iris", 3], ["sweep"])
 
 
@@ -146,7 +148,7 @@ def test_equivalence_hints_are_proved_not_trusted(lowered):
         if not np.array_equal(Simulator(bad).bits(X), Simulator(a).bits(X)):
             break
     verdict = equivalent(a, bad, hints=good.source_map)
-    assert verdict.text.startswith("FAILED")
+    assert verdict.status == "disproved" and verdict.text.startswith("disproved")
     bits = np.array([verdict.counterexample])
     assert not np.array_equal(Simulator(bad).bits(bits), Simulator(a).bits(bits))
 
@@ -162,7 +164,8 @@ def test_a_run_of_passes_falls_back_to_step_by_step_proofs(lowered, monkeypatch)
     assert len(steps) == 2 and all(step[3] for step in steps)
     monkeypatch.setattr(cec, "_composed", lambda run: {node: lit ^ 1 for node, lit in run[-1][2].items()})
     verdict = cec.equivalent_through(a, b, steps)
-    assert verdict.text.startswith("proved (equivalence): each of the 2 passes") and "FRAIG" not in verdict.text
+    assert verdict.text == "proved (equivalence)"
+    assert verdict.details[0].startswith("each of the 2 passes") and "FRAIG" not in verdict.details[0]
 
 
 def test_abc_backend(lowered, monkeypatch):
@@ -176,7 +179,8 @@ def test_abc_backend(lowered, monkeypatch):
     for key in [("iris", 3), ("digits", 2)]:
         bundle = lowered[key]
         small = simplify_bundle(bundle, [], "dc2")
-        assert small.aig.n_ands < bundle.aig.n_ands and small.meta["verdict"]["text"].startswith("proved (equivalence")
+        assert small.aig.n_ands < bundle.aig.n_ands and small.meta["verdict"]["text"].startswith("proved (")
+        assert small.meta["verdict"]["text"].endswith("+ equivalence)")
         assert small.aig.input_names == bundle.aig.input_names and small.aig.output_names == bundle.aig.output_names
     monkeypatch.setattr(abc.shutil, "which", lambda name: None)
     with pytest.raises(QuantlogicError, match="ABC is not installed"):
@@ -232,9 +236,9 @@ def test_convert_keeps_the_proved_circuit_when_simplification_cannot_be_proved(t
     from quantlogic.bundle import load
     from quantlogic.cli import main
     from quantlogic.verify import cec
-    from quantlogic.verify.network import Verdict
+    from quantlogic.verify.verdict import undecided
 
-    monkeypatch.setattr(cec, "equivalent", lambda a, b, seed=0, hints=None: Verdict(False, "undecided: planted", "cec"))
+    monkeypatch.setattr(cec, "equivalent", lambda a, b, seed=0, hints=None: undecided("equivalence", "planted"))
     result = CliRunner().invoke(main, ["convert", str(model_path("iris")), "--calib", str(model_path("iris", "calib.npy")),
                                        "-o", str(tmp_path / "m.qlc"), "--wbits", "2", "--abits", "2", "--ibits", "2"])
     assert result.exit_code == 0, result.output

@@ -26,8 +26,20 @@ def metadata(bundle):
         "circuit": {"inputs": aig.n_inputs, "outputs": len(aig.output_lits), "ands": aig.n_ands, "levels": aig.depth()},
         "source_sha256": net.meta.get("source_sha256"),
         "source": net.meta.get("source"),
-        "verification": info.get("verdict"),
+        "verification": _verification(bundle),
     }
+
+
+def _verification(bundle):
+    """The recorded verdict, marked stale unless the bundle's digest matches the one it was reached on."""
+    verdict, matches = bundle.recorded_verdict()
+    if verdict is None:
+        return None
+    data = verdict.as_dict()
+    data["digest_matches"] = matches
+    if not matches:
+        data.update(status="not verified", ok=False, text=bundle.verdict_line())
+    return data
 
 
 def to_json(bundle):

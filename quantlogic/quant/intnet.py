@@ -97,6 +97,7 @@ def from_parts(meta, arrays, path):
         names = ["thresholds", "levels", "out_W", "out_B"]
         names += [f"hidden{k}_{p}" for k in range(n_hidden) for p in "WT"]
         require(arrays, names, path, KIND)
+        _check_integers(arrays, [n for n in names if n not in ("thresholds",)], path)
         net = IntNetwork(
             ibits=int(meta["ibits"]), abits=int(meta["abits"]), wbits=int(meta["wbits"]),
             thresholds=arrays["thresholds"].astype(np.float64), levels=arrays["levels"].astype(np.int64),
@@ -108,6 +109,16 @@ def from_parts(meta, arrays, path):
         raise QuantlogicError(f"{path}: corrupt network description ({exc})") from None
     validate(net, path)
     return net
+
+
+def _check_integers(arrays, names, path):
+    """Weights, thresholds, levels and biases must be integers of a sane size (|v| < 2^40)."""
+    for name in names:
+        a = np.asarray(arrays[name])
+        if a.dtype.kind not in "iub" and not (a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a))):
+            raise QuantlogicError(f"{path}: corrupt network description (array {name} is not integer)")
+        if a.size and np.max(np.abs(a.astype(np.float64))) >= 2.0 ** 40:
+            raise QuantlogicError(f"{path}: corrupt network description (array {name} has values beyond 2^40)")
 
 
 def load(path):

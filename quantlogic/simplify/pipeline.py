@@ -1,7 +1,7 @@
 """Named passes, effort levels, and simplification of a bundle with re-verification."""
 import time
 
-from ..errors import QuantlogicError
+from ..errors import NotProvedError, QuantlogicError
 from .fraig import fraig
 from .passes import balance, sweep
 from .rewrite import rewrite, rewrite_rounds
@@ -54,17 +54,30 @@ def simplify_bundle(bundle, names, abc_script=None):
     from ..bundle import Bundle
     from ..verify.cec import equivalent_through
 
+    from ..verify.network import combine, verify_bundle
+
+    before = proved_verdict(bundle, verify_bundle)
     steps = []
     new_aig, stats = run_passes(bundle.aig, names, abc_script, steps)
     start = time.perf_counter()
-    verdict = equivalent_through(bundle.aig, new_aig, steps)
-    if not verdict.ok:
-        raise QuantlogicError(f"the simplified circuit failed its equivalence check, nothing written: {verdict.text}")
+    same = equivalent_through(bundle.aig, new_aig, steps)
     stats.append({"pass": "equivalence check", "seconds": round(time.perf_counter() - start, 3)})
-    previous = (bundle.meta.get("verdict") or {}).get("text", "unverified")
-    meta = dict(bundle.meta)
-    meta["verdict"] = {**verdict.as_dict(), "text": f"{verdict.text}; the circuit before simplification: {previous}"}
-    meta["simplify"] = [{k: v for k, v in st.items() if k != "seconds"} for st in stats]  # files stay reproducible
-    simplified = Bundle(bundle.net, new_aig, None, meta)
+    simplified = Bundle(bundle.net, new_aig, None, dict(bundle.meta))
+    verdict = combine(bundle.net, new_aig, before, same) if same.ok else same
+    if not verdict.ok:
+        raise NotProvedError(f"the simplified circuit is {same.text}; nothing written", verdict)
+    simplified.meta["simplify"] = [{k: v for k, v in st.items() if k != "seconds"} for st in stats]
+    simplified.record_verdict(verdict)
     simplified.timings = [st["seconds"] for st in stats]
     return simplified
+
+
+def proved_verdict(bundle, verify):
+    """The bundle's verdict when it is proved and the file's digest matches; else proved now by verify."""
+    verdict, matches = bundle.recorded_verdict()
+    if verdict is not None and verdict.ok and matches:
+        return verdict
+    verdict = verify(bundle)
+    if not verdict.ok:
+        raise NotProvedError(f"the circuit to simplify is {verdict.text}; nothing written", verdict)
+    return verdict

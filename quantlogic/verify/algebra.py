@@ -1,14 +1,18 @@
 """Algebraic proof of a sum word: rewrite sum_k 2^k s_k backwards through the AND gates (AND = ab,
-NOT = 1 - a, multilinear since x^2 = x) down to the neuron's input literals, and compare the polynomial
-with sum_i w_i value(word_i) - offset, as multiplier verifiers do.
+NOT = 1 - a, multilinear since x^2 = x) down to stop nodes, and compare the polynomial with
+sum_i w_i value_i - offset, as multiplier verifiers do.
 
 A polynomial is {monomial: coefficient}; a monomial is a tuple of variables sorted descending, where an
-AND node n is the variable n and a stop (input) node n is -n, so the leading variable is always the next
-AND node to rewrite.
+AND node n is the variable n and a stop node n is -n, so the leading variable is always the next AND node
+to rewrite. Equal polynomials prove equal functions whatever the stops compute (sound for any stops); over
+free variables (primary inputs) a non-zero difference is also a real one (multilinear polynomials are
+canonical), so `witness` gives input values where the word is wrong.
 """
 import heapq
 
-MAX_TERMS = 20_000
+MIN_TERMS = 20_000
+TERMS_PER_DOT = 32  # measured: backward rewriting of compressed dot diagrams peaks below ~20 terms a dot
+REDUCIBLE_SEARCH = 64  # nodes searched below a stop for other stops it is a function of
 
 
 def _literal(lit, stop):
@@ -32,36 +36,43 @@ def _product(p, q):
     return out
 
 
-def linear_polynomial(words, weights, constant, stop):
-    """The polynomial of sum_i weights[i] * value(words[i]) + constant over stop-node variables."""
-    poly = {(): int(constant)}
-    for word, w in zip(words, weights):
-        for j, lit in enumerate(word):
-            for m, c in _literal(lit, stop).items():
-                poly[m] = poly.get(m, 0) + int(w) * (c << j)
+def _add_into(total, poly, scale=1):
+    for m, c in poly.items():
+        total[m] = total.get(m, 0) + scale * c
+    return total
+
+
+def _clean(poly):
     return {m: c for m, c in poly.items() if c}
 
 
 class TooLarge(Exception):
-    """The polynomial outgrew its budget: the word is not a plain sum of its inputs."""
+    """The polynomial outgrew its budget."""
 
 
-def word_polynomial(aig, word, stop, budget=MAX_TERMS):
+def budget_for(words, weights):
+    """Term budget of one neuron's proof: grows with its dots (weight bits x input bits), so the cost per
+    neuron does not depend on the width of its layer."""
+    dots = sum(bin(abs(int(w))).count("1") * len(word) for word, w in zip(words, weights))
+    return MIN_TERMS + TERMS_PER_DOT * dots
+
+
+def word_polynomial(aig, word, stop, budget=MIN_TERMS):
     """Backward rewriting of sum_k 2^k word[k] down to the stop nodes. A primary input reached that is
-    not a stop node stays a variable (then the comparison fails). Raises TooLarge past budget terms."""
+    not a stop node stays a variable. Raises TooLarge past budget terms."""
     base = 1 + aig.n_inputs
     size = 0
     buckets = {}
     heap = []
 
     def add(m, c):
+        nonlocal size
         lead = m[0] if m and m[0] >= base else 0
         bucket = buckets.get(lead)
         if bucket is None:
             bucket = buckets[lead] = {}
             if lead:
                 heapq.heappush(heap, -lead)
-        nonlocal size
         value = bucket.get(m, 0) + c
         if value:
             size += m not in bucket
@@ -83,25 +94,98 @@ def word_polynomial(aig, word, stop, budget=MAX_TERMS):
         for m, c in bucket.items():
             for n, d in gate.items():
                 add(_merge(m[1:], n), c * d)
-    return {m: c for m, c in buckets.get(0, {}).items() if c}
+    return _clean(buckets.get(0, {}))
 
 
-def difference(aig, word, words, weights, offset):
-    """Polynomial of value(word) - (sum_i w_i value(words_i) - offset): empty when the word is proved,
-    None when rewriting outgrew its budget (not proved, no witness)."""
-    stop = {lit >> 1 for w in words for lit in w} - {0}
-    try:
-        got = word_polynomial(aig, word, stop)
-    except TooLarge:
-        return None
-    want = linear_polynomial(words, weights, -offset, stop)
-    for m, c in want.items():
-        got[m] = got.get(m, 0) - c
-    return {m: c for m, c in got.items() if c}
+def level_polynomial(code_word, levels, stop):
+    """The multilinear polynomial of levels[code] over the code word's literals (Moebius transform of the
+    level table: the coefficient of the bits in S is the alternating sum of levels over the subsets of S)."""
+    n = len(code_word)
+    table = [int(levels[min(c, len(levels) - 1)]) for c in range(1 << n)]
+    for bit in range(n):
+        for mask in range(1 << n):
+            if mask >> bit & 1:
+                table[mask] -= table[mask ^ (1 << bit)]
+    poly = {}
+    for mask, coefficient in enumerate(table):
+        if coefficient:
+            term = {(): 1}
+            for bit in range(n):
+                if mask >> bit & 1:
+                    term = _product(term, _literal(code_word[bit], stop))
+            _add_into(poly, term, coefficient)
+    return _clean(poly)
+
+
+def independent_stops(aig, stops):
+    """The stops that are not, within a small search, AND functions of the other stops. Strashing can make
+    a gate built over stops coincide with a stop node; rewriting then has to go through that node, or the
+    identity would only hold under the relation between the stops."""
+    base = 1 + aig.n_inputs
+    kept = set(stops)
+    for node in sorted(stops, reverse=True):
+        if node < base:
+            continue
+        others = kept - {node}
+        seen, stack, reducible = set(), [node], True
+        while stack and reducible:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if len(seen) > REDUCIBLE_SEARCH or current < base:
+                reducible = False
+                break
+            k = current - base
+            for child in (aig.fanin0[k] >> 1, aig.fanin1[k] >> 1):
+                if child and child not in others:
+                    stack.append(child)
+        if reducible:
+            kept.discard(node)
+    return kept
+
+
+def value_polynomials(aig, words, stop, levels=None, budget=MIN_TERMS):
+    """Polynomial of each input word's value over the stop variables: levels[i] (a level table over the
+    word's code bits) when given, else the word read as an unsigned integer; literals whose nodes are not
+    stops are rewritten down to the stops."""
+    polys = []
+    for i, word in enumerate(words):
+        if levels is not None and levels[i] is not None:
+            polys.append(level_polynomial(word, levels[i], stop))
+            continue
+        poly = {}
+        for j, lit in enumerate(word):
+            part = _literal(lit, stop) if lit >> 1 in stop or lit >> 1 == 0 else word_polynomial(aig, [lit], stop,
+                                                                                                 budget)
+            _add_into(poly, part, 1 << j)
+        polys.append(_clean(poly))
+    return polys
+
+
+def difference(aig, word, words, weights, offset, levels=None):
+    """Polynomial of value(word) - (sum_i w_i value_i - offset) over the used input words' nodes (levels[i]:
+    the level table of word i, which is then a code word): empty when the word is proved; raises TooLarge
+    when rewriting outgrew the neuron's budget."""
+    used = [i for i, w in enumerate(weights) if int(w)]
+    stops = independent_stops(aig, {lit >> 1 for i in used for lit in words[i]} - {0})
+    budget = budget_for([words[i] for i in used], [weights[i] for i in used])
+    got = word_polynomial(aig, word, stops, budget)
+    polys = value_polynomials(aig, [words[i] for i in used], stops,
+                              None if levels is None else [levels[i] for i in used], budget)
+    want = {(): -int(offset)}
+    for i, poly in zip(used, polys):
+        _add_into(want, poly, int(weights[i]))
+    return _clean(_add_into(got, want, -1))
+
+
+def free_variables(diff, n_inputs):
+    """Whether every variable of the polynomial is a primary input (then a non-zero difference is real)."""
+    return all(1 <= abs(v) <= n_inputs for m in diff for v in m)
 
 
 def witness(diff):
-    """Node values (node -> 0/1) under which a non-zero polynomial is non-zero: its smallest monomial's
-    variables set to 1, all others 0."""
+    """Node values (node -> 1; all others 0) under which a non-zero polynomial over free variables is
+    non-zero: its smallest monomial's variables set to 1."""
     smallest = min(diff, key=lambda m: (len(m), m))
     return {abs(v): 1 for v in smallest}

@@ -7,7 +7,9 @@ from ..ir.aig import AIG
 from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator, all_input_words
 from ..kernels.strash import HashedCopy, cone_array
-from .network import EXHAUSTIVE_LIMIT, Verdict
+from .verdict import disproved, proved, undecided
+
+EXHAUSTIVE_LIMIT = 22
 
 SIM_WORDS = 64
 EXHAUSTIVE_FIRST = 20  # up to this many inputs, simulating every pattern is quicker than any proof
@@ -57,8 +59,8 @@ def equivalent(a, b, seed=0, hints=None):
     if hints is not None and a.n_inputs > EXHAUSTIVE_FIRST:
         merges = _proved_by_hints(a, b, hints)
         if merges is not None:
-            return Verdict(True, f"proved (equivalence): {merges} internal equivalences along the node map, each "
-                                 "proved by exhaustive simulation or SAT, merge the circuit into its result", "cec")
+            return proved("equivalence", f"{merges} internal equivalences along the node map, each proved by "
+                                         "exhaustive simulation or SAT, merge the circuit into its result")
     copy, outs_a, outs_b = miter_parts(a, b)
     both = AIG.from_arrays(a.input_names, copy.fanin0[:copy.n_ands], copy.fanin1[:copy.n_ands], [], [])
     for k, (x, y) in enumerate(zip(outs_a, outs_b)):
@@ -73,8 +75,7 @@ def equivalent(a, b, seed=0, hints=None):
         mask = int(differ[out, w])
         pattern = (mask & -mask).bit_length() - 1
         bits = [bool((int(words[t, w]) >> pattern) & 1) for t in range(both.n_inputs)]
-        return Verdict(False, f"FAILED (equivalence): output {a.output_names[out]} differs", "cec",
-                       SIM_WORDS * 64, bits)
+        return disproved("equivalence", f"output {a.output_names[out]} differs", bits, SIM_WORDS * 64)
     if both.n_inputs <= EXHAUSTIVE_FIRST:
         return _exhaustive(both, outs_a, outs_b, a.output_names)
     pairs = list(zip(both.output_lits[0::2], both.output_lits[1::2]))
@@ -90,18 +91,17 @@ def equivalent(a, b, seed=0, hints=None):
     for k, (x, y) in enumerate(pairs):
         if x == y:
             continue
-        proved, witness = prove_equal(cones, x, y, params)
-        if proved is False:
-            return Verdict(False, f"FAILED (equivalence): output {a.output_names[k]} differs", "cec", 0,
-                           _bits_of(merged, witness))
-        if proved is None:
+        equal, witness = prove_equal(cones, x, y, params)
+        if equal is False:
+            return disproved("equivalence", f"output {a.output_names[k]} differs", _bits_of(merged, witness))
+        if equal is None:
             if both.n_inputs > EXHAUSTIVE_LIMIT:
-                return Verdict(False, f"undecided: output {a.output_names[k]} could not be proved equal within "
-                                      "the SAT limits", "cec")
+                return undecided("equivalence", f"output {a.output_names[k]} could not be proved equal within "
+                                                f"{OUTPUT_DECISION_LIMIT} SAT decisions", SIM_WORDS * 64)
             return _exhaustive(both, outs_a, outs_b, a.output_names)
-    return Verdict(True, "proved (equivalence): FRAIG sweeping and SAT/exhaustive proofs of every output pair "
-                         f"against the circuit it came from; also simulated {SIM_WORDS * 64} random vectors",
-                   "cec", SIM_WORDS * 64)
+    return proved("equivalence", "FRAIG sweeping and SAT/exhaustive proofs of every output pair against the "
+                                 f"circuit it came from; also simulated {SIM_WORDS * 64} random vectors",
+                  vectors=SIM_WORDS * 64)
 
 
 def equivalent_through(a, b, steps):
@@ -127,9 +127,9 @@ def equivalent_through(a, b, steps):
                 else:
                     return equivalent(a, b, hints=_composed(steps))
         also = f"; {by_miter} of them by FRAIG sweeping of the miter" if by_miter else ""
-        return Verdict(True, f"proved (equivalence): each of the {len(steps)} passes that changed the circuit is "
-                             f"proved equal to its input: {merges} internal equivalences along the passes' node "
-                             f"maps, each proved by exhaustive simulation or SAT{also}", "cec")
+        return proved("equivalence", f"each of the {len(steps)} passes that changed the circuit is proved equal "
+                                     f"to its input: {merges} internal equivalences along the passes' node maps, "
+                                     f"each proved by exhaustive simulation or SAT{also}")
     return equivalent(a, b, hints=_composed(steps) if steps else None)
 
 
@@ -168,20 +168,20 @@ def _proved_by_hints(a, b, hints, max_failures=8):
 
     params = {**DEFAULTS, "decision_limit": 20000, "max_cone": None, "window_sat": True}
     cones = Cones(a.n_inputs, a.n_ands + b.n_ands)
-    proved = []
+    results = []
 
     def prove(both, x, y):
         cones.extend(both.fanin0[:both.n_ands], both.fanin1[:both.n_ands])
-        proved.append(prove_equal(cones, x, y, params)[0] is True)
-        if len(proved) - sum(proved) > max_failures:
+        results.append(prove_equal(cones, x, y, params)[0] is True)
+        if len(results) - sum(results) > max_failures:
             raise _TooManyFailures
-        return proved[-1]
+        return results[-1]
 
     try:
         _, outs_a, outs_b = miter_parts(a, b, hints, prove)
     except _TooManyFailures:
         return None
-    return sum(proved) if outs_a == outs_b else None
+    return sum(results) if outs_a == outs_b else None
 
 
 def _exhaustive(both, outs_a, outs_b, names):
@@ -193,9 +193,9 @@ def _exhaustive(both, outs_a, outs_b, names):
         values = values & np.uint64((1 << total) - 1)
     differ = values[:n] ^ values[n:]
     if not differ.any():
-        return Verdict(True, f"proved (equivalence, exhaustive over all {total} inputs)", "cec", total)
+        return proved("equivalence, exhaustive", f"equal on all {total} inputs", vectors=total)
     out, w = (int(i) for i in np.argwhere(differ)[0])
     mask = int(differ[out, w])
     pattern = 64 * w + (mask & -mask).bit_length() - 1
-    return Verdict(False, f"FAILED (equivalence): output {names[out]} differs", "cec", total,
-                   [bool((pattern >> t) & 1) for t in range(both.n_inputs)])
+    return disproved("equivalence, exhaustive", f"output {names[out]} differs",
+                     [bool((pattern >> t) & 1) for t in range(both.n_inputs)], total)

@@ -3,7 +3,8 @@ import itertools
 
 import numpy as np
 
-from .network import EXHAUSTIVE_LIMIT, RANDOM_VECTORS, Verdict
+from .network import EXHAUSTIVE_LIMIT, RANDOM_VECTORS
+from .verdict import Verdict, disproved, proved
 
 
 def _all_codes(n_codes):
@@ -37,9 +38,8 @@ def verify_diagram(net, d, neuron=None, seed=0):
     bad = np.flatnonzero(got != expected)
     method = "exhaustive" if exhaustive else "tested"
     if len(bad):
-        return Verdict(False, f"FAILED: diagram gives {int(got[bad[0]])} instead of {int(expected[bad[0]])}",
-                       method, len(codes), codes[bad[0]].tolist())
+        return disproved(method, f"the diagram gives {int(got[bad[0]])}, the IntNetwork {int(expected[bad[0]])}, "
+                                 f"at input codes {codes[bad[0]].tolist()}", codes[bad[0]].tolist(), len(codes))
     if exhaustive:
-        return Verdict(True, f"proved (exhaustive): equal to the IntNetwork on all {len(codes)} input codes",
-                       method, len(codes))
-    return Verdict(True, f"tested ({len(codes)} random vectors): exact by construction, not proved", method, len(codes))
+        return proved("exhaustive", f"equal to the IntNetwork on all {len(codes)} input codes", vectors=len(codes))
+    return Verdict("tested", "random vectors", "built exactly by construction; random codes agree", len(codes))

@@ -1,0 +1,257 @@
+"""Proofs of a lowered network part by part: the input wiring and level tables, each hidden neuron (its sum
+algebraically, its thresholds over the sum's range, or its truth table exhaustively), the logits and the
+argmax tournament. Each check returns None when proved, else a Gap saying what did not go through."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..codes import bits_to_ints, input_pin, output_pin
+from ..ir.aig import AIG, FALSE, TRUE, neg
+from ..lower.arith import entries_winner, tournament_pairs
+from ..lower.network import neuron_table_inputs
+from . import algebra
+from .cones import evaluate_cone, word_values
+from .sat import CNF
+
+
+@dataclass
+class Gap:
+    """A part that is not proved: undecided when a budget ran out, else its check found it different."""
+    text: str
+    undecided: bool = False
+    codes: list = None  # input codes where the part (not necessarily the network) is wrong, when known
+
+
+def prove_by_parts(net, low, progress=None):
+    """None when every part of the lowering is proved; else the first Gap."""
+    aig = low.aig
+    gap = _check_inputs(net, low)
+    if gap:
+        return gap
+    levels = None if _uniform(net) else net.levels.tolist()
+    for layer, ((W, T), neurons) in enumerate(zip(net.hidden, low.neurons)):
+        if progress:
+            progress(f"layer {layer}")
+        words = low.layer_inputs[layer]
+        expected = low.level_words if layer == 0 else [n.out_word for n in low.neurons[layer - 1]]
+        if words != expected:
+            return Gap(f"layer {layer} is not wired to the outputs of the layer before")
+        sum_inputs = (low.code_words, levels) if layer == 0 and levels else (words, None)
+        table_words, values = neuron_table_inputs(net, low, layer)
+        for neuron in neurons:
+            if neuron.method == "table":
+                gap = check_table_neuron(aig, table_words, values, W[neuron.index], neuron, T[neuron.index])
+            else:
+                gap = check_neuron(aig, words, sum_inputs, W[neuron.index], neuron, T[neuron.index])
+            if gap:
+                return gap
+    if progress:
+        progress("output")
+    return _check_output(net, low)
+
+
+def _uniform(net):
+    return bool(np.array_equal(net.levels, np.tile(np.arange(net.levels.shape[1]), (net.n_features, 1))))
+
+
+def _check_inputs(net, low):
+    aig = low.aig
+    pins = {name: 2 * (k + 1) for k, name in enumerate(aig.input_names)}
+    if low.code_words != [[pins.get(input_pin(i, j)) for j in range(net.ibits)] for i in range(net.n_features)]:
+        return Gap("the feature codes are not wired to their input pins")
+    identity = list(range(1 << net.ibits))
+    for i, (code_word, levels) in enumerate(zip(low.code_words, net.levels.tolist())):
+        if levels == identity:
+            if low.level_words[i] != code_word:
+                return Gap(f"feature {i} is not wired to its input pins")
+            continue
+        try:
+            values = evaluate_cone(aig, low.level_words[i], {lit >> 1: v for lit, v in
+                                                              zip(code_word, word_values(net.ibits, identity))})
+        except ValueError:
+            return Gap(f"the level table of feature {i} depends on more than its code")
+        if bits_to_ints(values.T).tolist() != levels:
+            return Gap(f"the level table of feature {i} is wrong")
+    return None
+
+
+def _check_output(net, low):
+    aig = low.aig
+    words = low.layer_inputs[-1]
+    expected = low.level_words if not net.hidden else [n.out_word for n in low.neurons[-1]]
+    if words != expected:
+        return Gap("the output layer is not wired to the last hidden layer")
+    first_levels = None if net.hidden or _uniform(net) else net.levels.tolist()
+    sum_words = low.code_words if first_levels else words
+    for c, logit in enumerate(low.logits):
+        gap = _sum_gap(aig, logit.sum_word, sum_words, net.out_W[c], low.logit_offset - int(net.out_B[c]),
+                       first_levels, f"logit {c}")
+        if gap:
+            return gap
+    named = dict(zip(aig.output_names, aig.output_lits))
+    if [named.get(output_pin(j)) for j in range(len(low.class_word))] != list(low.class_word) \
+            or len(named) != len(low.class_word):
+        return Gap("the output pins are not the argmax's index bits")
+    return check_argmax(aig, [n.sum_word for n in low.logits], low.class_word, low.matches)
+
+
+def _sum_gap(aig, word, words, weights, offset, levels, what):
+    """None when value(word) = sum_i w_i value_i - offset is proved algebraically."""
+    try:
+        diff = algebra.difference(aig, word, words, weights, offset, levels)
+    except algebra.TooLarge as exc:
+        return Gap(f"the algebraic proof of {what} ran out of its term budget ({exc})", undecided=True)
+    if not diff:
+        return None
+    codes = _input_witness(aig, diff) if algebra.free_variables(diff, aig.n_inputs) else None
+    return Gap(f"the sum word of {what} is not its weighted input sum", codes=codes)
+
+
+def check_neuron(aig, words, sum_inputs, weights, neuron, thresholds):
+    """None when the neuron's sum is proved algebraically (over sum_inputs: (words, level tables or None))
+    and its outputs exhaustively over the sum's range; else a Gap."""
+    what = f"neuron {neuron.layer}.{neuron.index}"
+    gap = _sum_gap(aig, neuron.sum_word, sum_inputs[0], weights, neuron.offset, sum_inputs[1], what)
+    if gap:
+        return gap
+    vmax = [sum(1 << j for j, lit in enumerate(w) if lit != FALSE) for w in words]
+    acc_lo = sum(min(int(w) * v, 0) for w, v in zip(weights, vmax))
+    acc_hi = sum(max(int(w) * v, 0) for w, v in zip(weights, vmax))
+    sums = np.arange(acc_lo - neuron.offset, acc_hi - neuron.offset + 1)
+    cut, ok = _cut_for_word(neuron.sum_word, sums)
+    sums = sums[ok]
+    if not len(sums):
+        return None
+    try:
+        out = evaluate_cone(aig, neuron.out_word, cut)
+    except ValueError as exc:
+        return Gap(f"the outputs of {what} depend on more than its sum ({exc})")
+    want = ((sums[:, None] + neuron.offset) >= np.asarray(thresholds)[None, :]).sum(axis=1)
+    if not np.array_equal(bits_to_ints(out.T), want):
+        return Gap(f"the thresholds of {what} are wrong")
+    return None
+
+
+def _input_witness(aig, diff):
+    """Input codes (one per feature) where a non-zero polynomial over primary inputs is non-zero."""
+    codes = {}
+    for node in algebra.witness(diff):
+        feature, bit = _pin_of(aig.input_names[node - 1])
+        codes[feature] = codes.get(feature, 0) | (1 << bit)
+    n_features = 1 + max(_pin_of(name)[0] for name in aig.input_names)
+    return [codes.get(i, 0) for i in range(n_features)]
+
+
+def _pin_of(name):
+    feature, bit = name[1:].split("_")
+    return int(feature), int(bit)
+
+
+def check_table_neuron(aig, words, values, weights, neuron, thresholds):
+    """None when a truth-table neuron's outputs equal its threshold function on every code of its used
+    inputs (rows that its input literals cannot produce are skipped); else a Gap."""
+    used = [i for i, w in enumerate(weights) if int(w) != 0]
+    n_codes = [1 << len(words[i]) for i in used]
+    rows = np.array(np.meshgrid(*[np.arange(n) for n in n_codes], indexing="ij")).reshape(len(used), -1).T \
+        if used else np.zeros((1, 0), dtype=np.int64)
+    ok = np.ones(len(rows), dtype=bool)
+    cut = {}
+    for col, i in enumerate(used):
+        _assign_word(cut, ok, words[i], rows[:, col])
+    acc = sum(int(weights[i]) * values[i][rows[:, col]] for col, i in enumerate(used)) if used else np.zeros(1)
+    want = (np.asarray(acc)[:, None] >= np.asarray(thresholds)[None, :]).sum(axis=1)
+    what = f"neuron {neuron.layer}.{neuron.index}"
+    try:
+        out = evaluate_cone(aig, neuron.out_word, cut)
+    except ValueError as exc:
+        return Gap(f"the outputs of {what} depend on more than its inputs ({exc})")
+    got = bits_to_ints(out.T)
+    if len(got) == 1 and len(want) > 1:
+        got = np.repeat(got, len(want))
+    if not np.array_equal(got[ok], want[ok]):
+        return Gap(f"the truth-table circuit of {what} is wrong")
+    return None
+
+
+def _assign_word(cut, ok, word, values):
+    """Put the node values of a word taking the given integer values (one per row) into cut; rows the
+    word's constant or repeated literals cannot produce are cleared in ok."""
+    bits = word_values(len(word), values)
+    for k, lit in enumerate(word):
+        node_value = bits[k] ^ bool(lit & 1)
+        if lit >> 1 == 0:
+            ok &= ~node_value
+        elif lit >> 1 in cut:
+            ok &= cut[lit >> 1] == node_value
+        else:
+            cut[lit >> 1] = node_value
+
+
+def _cut_for_word(word, sums):
+    """Node values for each sum value, and which sums are consistent with the word's constant/shared bits."""
+    ok = np.ones(len(sums), dtype=bool)
+    cut = {}
+    _assign_word(cut, ok, word, sums)
+    return {node: v[ok] for node, v in cut.items()}, ok
+
+
+def reference_match(width, index_bits):
+    """An independent compare-and-select: inputs left word, left index, right word, right index; outputs the
+    winner's word and index (right only when strictly greater), with an MSB-first comparator."""
+    ref = AIG()
+    lw, li, rw, ri = ([ref.add_input(f"{name}{k}") for k in range(n)]
+                      for name, n in (("lw", width), ("li", index_bits), ("rw", width), ("ri", index_bits)))
+    greater, equal_above = FALSE, neg(FALSE)
+    for x, y in zip(reversed(rw), reversed(lw)):
+        greater = ref.or_(greater, ref.and_(equal_above, ref.and_(x, neg(y))))
+        equal_above = ref.and_(equal_above, neg(ref.xor(x, y)))
+    for r, l in zip(rw + ri, lw + li):
+        ref.add_output("w", ref.or_(ref.and_(greater, r), ref.and_(neg(greater), l)))
+    return ref
+
+
+def check_argmax(aig, logit_words, class_word, matches):
+    """None when the tournament is wired as an argmax (ties to the smallest index) and every match is
+    proved equal to the reference compare-and-select by SAT; else a Gap."""
+    width = len(logit_words[0])
+    index_bits = max(1, (len(logit_words) - 1).bit_length())
+    entries = [(list(w), [TRUE if (c >> j) & 1 else FALSE for j in range(index_bits)])
+               for c, w in enumerate(logit_words)]
+    recorded = iter(matches)
+    replay = []
+    ref = reference_match(width, index_bits)
+    for left, right in tournament_pairs(entries, replay):
+        match = next(recorded, None)
+        if match is None or (match[0], match[1]) != (left, right):
+            return Gap("the argmax tournament is not wired as an argmax")
+        replay.append(match)
+        inputs = left[0] + left[1] + right[0] + right[1]
+        outputs = match[2][0] + match[2][1]
+        if _differs(aig, inputs, outputs, ref):
+            return Gap("a compare-and-select step of the argmax is not the reference one over free inputs")
+    if list(entries_winner(entries, replay)[1]) != list(class_word) or next(recorded, None) is not None:
+        return Gap("the class outputs are not the argmax winner's index")
+    return None
+
+
+def _differs(aig, inputs, outputs, ref):
+    """Whether outputs (literals of aig over the input literals as free variables) can differ from ref."""
+    cnf = CNF()
+    cut = {}
+    for lit in inputs:
+        if lit >> 1 and lit >> 1 not in cut:
+            cut[lit >> 1] = cnf.new_var()
+    try:
+        ours = cnf.encode(aig, outputs, lambda node: cut.get(node))
+    except ValueError:  # the match reaches below its inputs
+        return True
+
+    def ref_leaf(node):
+        if 1 <= node <= ref.n_inputs:
+            lit = inputs[node - 1]
+            v = 1 if lit >> 1 == 0 else cut[lit >> 1]
+            return -v if lit & 1 else v
+        return None
+
+    theirs = cnf.encode(ref, ref.output_lits, ref_leaf)
+    return cnf.differ(ours, theirs) is not None  # no decision limit: UNKNOWN cannot come back
