@@ -78,3 +78,56 @@ def random_aigs(draw, max_inputs=6, max_ands=40):
     for k in range(draw(st.integers(1, 4))):
         aig.add_output(f"o{k}", draw(st.sampled_from(lits)) ^ draw(st.integers(0, 1)))
     return aig
+
+
+@st.composite
+def int_networks(draw, max_features=10, max_width=40, max_input_bits=40):
+    """Random valid IntNetworks with the awkward cases: every bit width 1-8 (kept small enough to prove
+    quickly), uniform and non-uniform (repeating) input levels, zero rows, constant and dead neurons,
+    duplicate, unreachable and extreme thresholds, tied logits, 2 or many classes."""
+    from quantlogic.quant.intnet import IntNetwork, validate
+
+    ibits = draw(st.integers(1, 8))
+    n_features = draw(st.integers(1, max(1, min(max_features, max_input_bits // ibits))))
+    abits, wbits = draw(st.integers(1, 8)), draw(st.integers(1, 8))
+    K, M = 2 ** ibits - 1, 2 ** abits - 1
+    q = max(1, 2 ** (wbits - 1) - 1)
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    rng = np.random.default_rng(seed)
+    thresholds = np.sort(rng.normal(size=(n_features, K)), axis=1)
+    if draw(st.booleans()):
+        thresholds = np.round(thresholds, 1)  # duplicate thresholds: some codes unreachable from floats
+    if draw(st.booleans()):
+        steps = rng.integers(0, 3, size=(n_features, K))
+        levels = np.concatenate([np.zeros((n_features, 1), dtype=np.int64), np.cumsum(steps, axis=1)], axis=1)
+    else:
+        levels = np.tile(np.arange(K + 1), (n_features, 1))
+    n_hidden = draw(st.integers(1, 3))
+    budget = max(1, 64 // abits)  # hidden neurons per layer that keep the circuit small
+    hidden, width, vmax = [], n_features, levels.max(axis=1)
+    for _ in range(n_hidden):
+        out = draw(st.integers(1, max(1, min(max_width, budget))))
+        density = draw(st.sampled_from([0.0, 0.3, 1.0]))
+        W = rng.integers(-q, q + 1, size=(out, width)) * (rng.random((out, width)) < density)
+        if wbits == 1:
+            W = np.where(W == 0, 0, np.sign(W))
+        lo = np.minimum(W * vmax, 0).sum(1)
+        hi = np.maximum(W * vmax, 0).sum(1)
+        kind = draw(st.sampled_from(["range", "wide", "extreme"]))
+        if kind == "range":
+            T = rng.integers(lo[:, None] - 1, hi[:, None] + 2, size=(out, M))
+        elif kind == "wide":
+            T = rng.integers(lo[:, None] - 10, hi[:, None] + 10, size=(out, M))
+        else:
+            T = rng.choice(np.array([-2 ** 20, -1, 0, 1, 2 ** 20]), size=(out, M))
+        hidden.append((W.astype(np.int64), np.sort(T, axis=1).astype(np.int64)))
+        width, vmax = out, np.full(out, M)
+    n_classes = draw(st.sampled_from([2, 3, 5, 10]))
+    out_W = rng.integers(-q, q + 1, size=(n_classes, width))
+    if draw(st.booleans()):
+        out_W[1] = out_W[0]  # tied logits: the smaller index wins
+    out_B = rng.integers(-3, 4, size=n_classes)
+    net = IntNetwork(ibits, abits, wbits, thresholds, levels, hidden, out_W.astype(np.int64), out_B.astype(np.int64),
+                     [f"f{i}" for i in range(n_features)])
+    validate(net)
+    return net

@@ -49,13 +49,13 @@ def test_planted_bug_is_disproved_with_a_confirmed_counterexample(bundles, name,
     """Flipping one AND input in the output cone: a verdict that is not proved is a disproof whose input
     codes make the circuit differ from the IntNetwork; a proved one agrees with it on random codes."""
     from quantlogic.codes import circuit_classes
-    from quantlogic.verify.network import test_codes
+    from quantlogic.verify.network import sample_codes
 
     bundle = bundles[name, bits][0]
     net, low = bundle.net, bundle.lowering
     live = low.aig.cone(low.aig.output_lits)
     rng = np.random.default_rng(7)
-    codes = test_codes(net, n_random=4096, seed=3)
+    codes = sample_codes(net, n_random=4096, seed=3)
     disproofs = 0
     for node in rng.choice(live, size=6, replace=False):
         k = node - 1 - low.aig.n_inputs

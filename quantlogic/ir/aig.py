@@ -37,20 +37,24 @@ class AIG:
         self.output_lits.append(int(lit))
 
     def and_(self, a, b):
+        lit = self.find_and(a, b)
+        if lit is None:
+            a, b = max(a, b), min(a, b)
+            lit = 2 * (1 + self.n_inputs + len(self.fanin0))
+            self.fanin0.append(a)
+            self.fanin1.append(b)
+            self._hashed[(a, b)] = lit
+        return lit
+
+    def find_and(self, a, b):
+        """The literal of AND(a, b) when constant folding gives it or the circuit has that gate, else None."""
         if a < b:
             a, b = b, a
         if b == FALSE or a == neg(b):
             return FALSE
         if b == TRUE or a == b:
             return a
-        key = (a, b)
-        lit = self._strash().get(key)
-        if lit is None:
-            lit = 2 * (1 + self.n_inputs + len(self.fanin0))
-            self.fanin0.append(a)
-            self.fanin1.append(b)
-            self._hashed[key] = lit
-        return lit
+        return self._strash().get((a, b))
 
     def _strash(self):
         """The structural hash, built on first use (AIGs made from arrays are often never extended)."""

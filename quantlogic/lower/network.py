@@ -93,9 +93,21 @@ def neuron_table_inputs(net, low, layer):
     return words, value_table([list(range(2 ** net.abits))] * len(words), net.abits)
 
 
-def _lower_arith(aig, layer, j, words, weights, thresholds, abits):
+def neuron_sum(aig, words, weights):
+    """(sum word S, offset) with S + offset = sum_i w_i value(words_i), as a compressed dot diagram."""
     columns, offset = dot_diagram(words, weights)
-    sum_word = compress(aig, columns)
+    return compress(aig, columns), offset
+
+
+def logit_sum(aig, words, weights, bias, logit_offset):
+    """Sum word of a logit, L_c - logit_offset (the smallest offset of all logits, so all are unsigned)."""
+    columns, offset = dot_diagram(words, weights, bias)
+    add_constant(columns, offset - logit_offset)
+    return compress(aig, columns)
+
+
+def _lower_arith(aig, layer, j, words, weights, thresholds, abits):
+    sum_word, offset = neuron_sum(aig, words, weights)
     ge = [at_least(aig, sum_word, int(t) - offset) for t in thresholds]
     return NeuronCircuit(layer, j, sum_word, offset, thermometer_to_binary(aig, ge, abits))
 
@@ -116,12 +128,8 @@ def _lower_neuron(aig, layer, j, words, weights, thresholds, abits, table_words,
 
 
 def _lower_output(low, words, net):
-    diagrams = [dot_diagram(words, net.out_W[c], net.out_B[c]) for c in range(net.n_classes)]
-    low.logit_offset = min(offset for _, offset in diagrams)
-    sums = []
-    for columns, offset in diagrams:
-        add_constant(columns, offset - low.logit_offset)
-        sums.append(compress(low.aig, columns))
+    low.logit_offset = min(dot_diagram(words, net.out_W[c], net.out_B[c])[1] for c in range(net.n_classes))
+    sums = [logit_sum(low.aig, words, net.out_W[c], net.out_B[c], low.logit_offset) for c in range(net.n_classes)]
     width = max(len(w) for w in sums)
     sums = [w + [FALSE] * (width - len(w)) for w in sums]
     low.logits = [NeuronCircuit(len(net.hidden), c, w, low.logit_offset, []) for c, w in enumerate(sums)]

@@ -61,8 +61,7 @@ class IntNetwork:
         h = np.take_along_axis(self.levels.T, codes, axis=0) if len(codes) else codes
         hidden = []
         for W, T in self.hidden:
-            acc = h @ W.T
-            h = (acc[:, :, None] >= T[None, :, :]).sum(axis=2).astype(np.int64)
+            h = threshold_codes(h @ W.T, T)
             hidden.append(h)
         return hidden, h @ self.out_W.T + self.out_B
 
@@ -88,6 +87,16 @@ class IntNetwork:
         from ..container import write_atomic
 
         write_atomic(path, self.to_bytes())
+
+
+def threshold_codes(acc, T):
+    """out[:, j] = #{k : acc[:, j] >= T[j, k]} for accumulators (N, J) and ascending thresholds (J, M)."""
+    if T.shape[1] <= 4:
+        return (acc[:, :, None] >= T[None, :, :]).sum(axis=2).astype(np.int64)
+    out = np.empty(acc.shape, dtype=np.int64)
+    for j in range(T.shape[0]):
+        out[:, j] = np.searchsorted(T[j], acc[:, j], side="right")
+    return out
 
 
 def from_parts(meta, arrays, path):

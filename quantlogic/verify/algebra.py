@@ -10,6 +10,8 @@ canonical), so `witness` gives input values where the word is wrong.
 """
 import heapq
 
+from ..ir.aig import AIG
+
 MIN_TERMS = 20_000
 TERMS_PER_DOT = 32  # measured: backward rewriting of compressed dot diagrams peaks below ~20 terms a dot
 REDUCIBLE_SEARCH = 64  # nodes searched below a stop for other stops it is a function of
@@ -50,17 +52,66 @@ class TooLarge(Exception):
     """The polynomial outgrew its budget."""
 
 
-def budget_for(words, weights):
-    """Term budget of one neuron's proof: grows with its dots (weight bits x input bits), so the cost per
-    neuron does not depend on the width of its layer."""
-    dots = sum(bin(abs(int(w))).count("1") * len(word) for word, w in zip(words, weights))
+def budget_for(polys, weights):
+    """Term budget of one neuron's proof: grows with its dots (weight bits x terms of each input's value),
+    so the cost per neuron does not depend on the width of its layer."""
+    dots = sum(bin(abs(int(w))).count("1") * max(1, len(p)) for p, w in zip(polys, weights))
     return MIN_TERMS + TERMS_PER_DOT * dots
 
 
-def word_polynomial(aig, word, stop, budget=MIN_TERMS):
-    """Backward rewriting of sum_k 2^k word[k] down to the stop nodes. A primary input reached that is
-    not a stop node stays a variable. Raises TooLarge past budget terms."""
+class _NotBuilt(Exception):
+    pass
+
+
+class _Replay(AIG):
+    """Runs a construction against an existing AIG without adding to it, recording the order in which
+    the construction reaches each of its gates; raises _NotBuilt when a gate is missing."""
+
+    def __init__(self, real):
+        super().__init__()
+        self.real = real
+        self.order = {}
+
+    def and_(self, a, b):
+        lit = self.real.find_and(a, b)
+        if lit is None:
+            raise _NotBuilt
+        self.order.setdefault(lit >> 1, len(self.order))
+        return lit
+
+
+def construction_order(aig, build):
+    """{node: position} of the gates that build(aig-like) reaches, in the order it reaches them, or None
+    when the circuit does not contain that construction. Rewriting in reverse of the order a sum was built
+    in eliminates each full adder's gates together, even where they are shared with another neuron's
+    (in descending node numbers a shared gate waits behind every gate built after it, and the polynomial
+    grows with the products it leaves behind)."""
+    replay = _Replay(aig)
+    try:
+        build(replay)
+    except _NotBuilt:
+        return None
+    return replay.order
+
+
+def word_polynomial(aig, word, stop, budget=MIN_TERMS, order=None):
+    """Backward rewriting of sum_k 2^k word[k] down to the stop nodes, in reverse of order ({node:
+    position}, see construction_order; node numbers when None or when it misses a gate of the cone). A
+    primary input reached that is not a stop node stays a variable. Raises TooLarge past budget terms."""
     base = 1 + aig.n_inputs
+    cone = aig.cone(word, stop=stop)
+    if order is None or any(node not in order for node in cone):
+        order = {node: node for node in cone}
+    gates = sorted(cone, key=order.get)
+    rank = {node: base + r for r, node in enumerate(gates)}  # AND variables, above every input variable
+
+    def literal(lit):
+        node = lit >> 1
+        if node == 0:
+            return {(): lit & 1}
+        var = -node if node in stop else rank.get(node, node)
+        return {(): 1, (var,): -1} if lit & 1 else {(var,): 1}
+
     size = 0
     buckets = {}
     heap = []
@@ -84,13 +135,13 @@ def word_polynomial(aig, word, stop, budget=MIN_TERMS):
             raise TooLarge(f"more than {budget} terms")
 
     for k, lit in enumerate(word):
-        for m, c in _literal(lit, stop).items():
+        for m, c in literal(lit).items():
             add(m, c << k)
     while heap:
-        node = -heapq.heappop(heap)
-        bucket = buckets.pop(node)
-        k = node - base
-        gate = _product(_literal(aig.fanin0[k], stop), _literal(aig.fanin1[k], stop))
+        var = -heapq.heappop(heap)
+        bucket = buckets.pop(var)
+        k = gates[var - base] - base
+        gate = _product(literal(aig.fanin0[k]), literal(aig.fanin1[k]))
         for m, c in bucket.items():
             for n, d in gate.items():
                 add(_merge(m[1:], n), c * d)
@@ -163,19 +214,28 @@ def value_polynomials(aig, words, stop, levels=None, budget=MIN_TERMS):
     return polys
 
 
-def difference(aig, word, words, weights, offset, levels=None):
+def difference(aig, word, words, weights, offset, levels=None, order=None):
     """Polynomial of value(word) - (sum_i w_i value_i - offset) over the used input words' nodes (levels[i]:
     the level table of word i, which is then a code word): empty when the word is proved; raises TooLarge
-    when rewriting outgrew the neuron's budget."""
+    when rewriting outgrew the neuron's budget. The used nodes are tried as free variables first; when that
+    leaves a difference and some of them are gates over the others, again with those rewritten too."""
     used = [i for i, w in enumerate(weights) if int(w)]
-    stops = independent_stops(aig, {lit >> 1 for i in used for lit in words[i]} - {0})
-    budget = budget_for([words[i] for i in used], [weights[i] for i in used])
-    got = word_polynomial(aig, word, stops, budget)
-    polys = value_polynomials(aig, [words[i] for i in used], stops,
-                              None if levels is None else [levels[i] for i in used], budget)
+    stops = {lit >> 1 for i in used for lit in words[i]} - {0}
+    diff = _difference_over(aig, word, [words[i] for i in used], [weights[i] for i in used], offset,
+                            None if levels is None else [levels[i] for i in used], stops, order)
+    independent = independent_stops(aig, stops) if diff else stops
+    if independent != stops:
+        diff = _difference_over(aig, word, [words[i] for i in used], [weights[i] for i in used], offset,
+                                None if levels is None else [levels[i] for i in used], independent, order)
+    return diff
+
+
+def _difference_over(aig, word, words, weights, offset, levels, stops, order):
+    polys = value_polynomials(aig, words, stops, levels, MIN_TERMS)
+    got = word_polynomial(aig, word, stops, budget_for(polys, weights), order)
     want = {(): -int(offset)}
-    for i, poly in zip(used, polys):
-        _add_into(want, poly, int(weights[i]))
+    for poly, w in zip(polys, weights):
+        _add_into(want, poly, int(w))
     return _clean(_add_into(got, want, -1))
 
 

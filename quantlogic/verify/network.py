@@ -13,7 +13,7 @@ EXHAUSTIVE_LIMIT = 22
 RANDOM_VECTORS = 1 << 14
 PER_NEURON = "per-neuron + composition"
 
-__all__ = ["Verdict", "verify_lowering", "verify_bundle", "check_exhaustive", "test_codes", "EXHAUSTIVE_LIMIT"]
+__all__ = ["Verdict", "verify_lowering", "verify_bundle", "check_exhaustive", "sample_codes", "EXHAUSTIVE_LIMIT"]
 
 
 def codes_of_patterns(patterns, n_features, ibits):
@@ -49,7 +49,7 @@ def check_vectors(net, aig, codes):
     return codes[bad[0]].tolist() if len(bad) else None
 
 
-def test_codes(net, X=None, n_random=RANDOM_VECTORS, seed=0):
+def sample_codes(net, X=None, n_random=RANDOM_VECTORS, seed=0):
     rng = np.random.default_rng(seed)
     codes = rng.integers(0, 1 << net.ibits, size=(n_random, net.n_features))
     if X is not None:
@@ -88,7 +88,7 @@ def verify_lowering(net, low, X=None, progress=None):
     pin_layout(aig, net.n_features, net.ibits, net.n_classes)
     if aig.n_inputs <= EXHAUSTIVE_LIMIT:
         return check_exhaustive(net, aig)
-    codes = test_codes(net, X)
+    codes = sample_codes(net, X)
     bad = check_vectors(net, aig, codes)
     if bad is not None:
         return confirmed_counterexample(net, aig, bad, PER_NEURON, len(codes))
@@ -165,7 +165,7 @@ def verify_bundle(bundle, X=None, progress=None):
     if bundle.lowering is not None:
         return verify_lowering(net, bundle.lowering, X, progress)
     pin_layout(aig, net.n_features, net.ibits, net.n_classes)
-    codes = test_codes(net, X)
+    codes = sample_codes(net, X)
     bad = check_vectors(net, aig, codes)
     if bad is not None:
         return confirmed_counterexample(net, aig, bad, "equivalence", len(codes))

@@ -8,10 +8,13 @@ import numpy as np
 from ..codes import bits_to_ints, input_pin, output_pin
 from ..ir.aig import AIG, FALSE, TRUE, neg
 from ..lower.arith import entries_winner, tournament_pairs
-from ..lower.network import neuron_table_inputs
+from ..lower.network import logit_sum, neuron_sum, neuron_table_inputs
 from . import algebra
 from .cones import evaluate_cone, word_values
+from .reference import sum_equals_reference
 from .sat import CNF
+
+EXHAUSTIVE_NEURON_BITS = 20  # input bits of a neuron checked exhaustively when algebra runs out of budget
 
 
 @dataclass
@@ -36,7 +39,7 @@ def prove_by_parts(net, low, progress=None):
         expected = low.level_words if layer == 0 else [n.out_word for n in low.neurons[layer - 1]]
         if words != expected:
             return Gap(f"layer {layer} is not wired to the outputs of the layer before")
-        sum_inputs = (low.code_words, levels) if layer == 0 and levels else (words, None)
+        sum_inputs = _sum_inputs(low, words, levels if layer == 0 else None)
         table_words, values = neuron_table_inputs(net, low, layer)
         for neuron in neurons:
             if neuron.method == "table":
@@ -48,6 +51,12 @@ def prove_by_parts(net, low, progress=None):
     if progress:
         progress("output")
     return _check_output(net, low)
+
+
+def _sum_inputs(low, words, levels):
+    """The ways a sum over these words may be proved: over the words themselves, and for the first layer
+    with level tables also over the code bits (each level table a multilinear polynomial of its code)."""
+    return [(words, None)] + ([(low.code_words, levels)] if levels else [])
 
 
 def _uniform(net):
@@ -81,11 +90,12 @@ def _check_output(net, low):
     expected = low.level_words if not net.hidden else [n.out_word for n in low.neurons[-1]]
     if words != expected:
         return Gap("the output layer is not wired to the last hidden layer")
-    first_levels = None if net.hidden or _uniform(net) else net.levels.tolist()
-    sum_words = low.code_words if first_levels else words
+    attempts = _sum_inputs(low, words, None if net.hidden or _uniform(net) else net.levels.tolist())
     for c, logit in enumerate(low.logits):
-        gap = _sum_gap(aig, logit.sum_word, sum_words, net.out_W[c], low.logit_offset - int(net.out_B[c]),
-                       first_levels, f"logit {c}")
+        order = algebra.construction_order(aig, lambda g: logit_sum(g, words, net.out_W[c], net.out_B[c],
+                                                                     low.logit_offset))
+        gap = _sum_gap(aig, logit.sum_word, attempts, net.out_W[c], low.logit_offset - int(net.out_B[c]),
+                       f"logit {c}", order)
         if gap:
             return gap
     named = dict(zip(aig.output_names, aig.output_lits))
@@ -95,29 +105,79 @@ def _check_output(net, low):
     return check_argmax(aig, [n.sum_word for n in low.logits], low.class_word, low.matches)
 
 
-def _sum_gap(aig, word, words, weights, offset, levels, what):
-    """None when value(word) = sum_i w_i value_i - offset is proved algebraically."""
+def _sum_gap(aig, word, attempts, weights, offset, what, order=None):
+    """None when value(word) = sum_i w_i value_i - offset is proved over one of the attempts [(input words,
+    level tables or None)]; else the Gap of the last attempt. order: the gates' construction order."""
+    for words, levels in attempts:
+        gap = _sum_gap_over(aig, word, words, weights, offset, levels, what, order)
+        if gap is None:
+            return None
+    return gap
+
+
+def _sum_gap_over(aig, word, words, weights, offset, levels, what, order=None):
+    """None when the sum is proved over these inputs: algebraically, or, when that outgrows its budget,
+    exhaustively over the used inputs' codes if they are few, or by equivalence with a reference sum."""
     try:
-        diff = algebra.difference(aig, word, words, weights, offset, levels)
+        diff = algebra.difference(aig, word, words, weights, offset, levels, order)
     except algebra.TooLarge as exc:
-        return Gap(f"the algebraic proof of {what} ran out of its term budget ({exc})", undecided=True)
+        if _exhaustive_sum(aig, word, words, weights, offset, levels):
+            return None
+        if levels is None and sum_equals_reference(aig, word, words, weights, offset):
+            return None
+        return Gap(f"the algebraic proof of {what} ran out of its term budget ({exc}); its inputs have more "
+                   f"than {EXHAUSTIVE_NEURON_BITS} bits for an exhaustive check and equivalence with a reference "
+                   "sum did not prove it", undecided=True)
     if not diff:
         return None
     codes = _input_witness(aig, diff) if algebra.free_variables(diff, aig.n_inputs) else None
     return Gap(f"the sum word of {what} is not its weighted input sum", codes=codes)
 
 
+def _exhaustive_sum(aig, word, words, weights, offset, levels):
+    """Whether the word equals sum_i w_i value_i - offset on every code of the used input words (their
+    nodes free, so this proves it whatever they compute); False also when the inputs are too many."""
+    used = [i for i, w in enumerate(weights) if int(w)]
+    if sum(len(words[i]) for i in used) > EXHAUSTIVE_NEURON_BITS:
+        return False
+    values = [levels[i] if levels is not None else list(range(1 << len(words[i]))) for i in range(len(words))]
+    cut, ok, acc = enumerate_inputs(words, [np.asarray(v) for v in values], weights, used)
+    try:
+        got = bits_to_ints(evaluate_cone(aig, word, cut).T)
+    except ValueError:
+        return False
+    got = np.broadcast_to(got, acc.shape)
+    return bool(np.array_equal(got[ok], (acc - offset)[ok]))
+
+
+def enumerate_inputs(words, values, weights, used):
+    """Every combination of codes of the used words: (cut node values, rows the words' constant or shared
+    literals can produce, accumulator sum_i w_i values[i][code_i] per row)."""
+    n_codes = [1 << len(words[i]) for i in used]
+    rows = np.array(np.meshgrid(*[np.arange(n) for n in n_codes], indexing="ij")).reshape(len(used), -1).T \
+        if used else np.zeros((1, 0), dtype=np.int64)
+    ok = np.ones(len(rows), dtype=bool)
+    cut = {}
+    acc = np.zeros(len(rows), dtype=np.int64)
+    for col, i in enumerate(used):
+        _assign_word(cut, ok, words[i], rows[:, col])
+        acc += int(weights[i]) * np.asarray(values[i])[np.minimum(rows[:, col], len(values[i]) - 1)]
+    return cut, ok, acc
+
+
 def check_neuron(aig, words, sum_inputs, weights, neuron, thresholds):
-    """None when the neuron's sum is proved algebraically (over sum_inputs: (words, level tables or None))
-    and its outputs exhaustively over the sum's range; else a Gap."""
+    """None when the neuron's sum is proved (over one of sum_inputs, see _sum_gap) and its outputs
+    exhaustively over the sum's range; else a Gap."""
     what = f"neuron {neuron.layer}.{neuron.index}"
-    gap = _sum_gap(aig, neuron.sum_word, sum_inputs[0], weights, neuron.offset, sum_inputs[1], what)
+    order = algebra.construction_order(aig, lambda g: neuron_sum(g, words, weights))
+    gap = _sum_gap(aig, neuron.sum_word, sum_inputs, weights, neuron.offset, what, order)
     if gap:
         return gap
     vmax = [sum(1 << j for j, lit in enumerate(w) if lit != FALSE) for w in words]
     acc_lo = sum(min(int(w) * v, 0) for w, v in zip(weights, vmax))
     acc_hi = sum(max(int(w) * v, 0) for w, v in zip(weights, vmax))
-    sums = np.arange(acc_lo - neuron.offset, acc_hi - neuron.offset + 1)
+    # the word's value is acc - offset (proved above), so only sums in both ranges can occur
+    sums = np.arange(max(acc_lo - neuron.offset, 0), min(acc_hi - neuron.offset, (1 << len(neuron.sum_word)) - 1) + 1)
     cut, ok = _cut_for_word(neuron.sum_word, sums)
     sums = sums[ok]
     if not len(sums):
@@ -151,23 +211,14 @@ def check_table_neuron(aig, words, values, weights, neuron, thresholds):
     """None when a truth-table neuron's outputs equal its threshold function on every code of its used
     inputs (rows that its input literals cannot produce are skipped); else a Gap."""
     used = [i for i, w in enumerate(weights) if int(w) != 0]
-    n_codes = [1 << len(words[i]) for i in used]
-    rows = np.array(np.meshgrid(*[np.arange(n) for n in n_codes], indexing="ij")).reshape(len(used), -1).T \
-        if used else np.zeros((1, 0), dtype=np.int64)
-    ok = np.ones(len(rows), dtype=bool)
-    cut = {}
-    for col, i in enumerate(used):
-        _assign_word(cut, ok, words[i], rows[:, col])
-    acc = sum(int(weights[i]) * values[i][rows[:, col]] for col, i in enumerate(used)) if used else np.zeros(1)
-    want = (np.asarray(acc)[:, None] >= np.asarray(thresholds)[None, :]).sum(axis=1)
+    cut, ok, acc = enumerate_inputs(words, values, weights, used)
+    want = (acc[:, None] >= np.asarray(thresholds)[None, :]).sum(axis=1)
     what = f"neuron {neuron.layer}.{neuron.index}"
     try:
         out = evaluate_cone(aig, neuron.out_word, cut)
     except ValueError as exc:
         return Gap(f"the outputs of {what} depend on more than its inputs ({exc})")
-    got = bits_to_ints(out.T)
-    if len(got) == 1 and len(want) > 1:
-        got = np.repeat(got, len(want))
+    got = np.broadcast_to(bits_to_ints(out.T), want.shape)
     if not np.array_equal(got[ok], want[ok]):
         return Gap(f"the truth-table circuit of {what} is wrong")
     return None
