@@ -81,14 +81,14 @@ def random_aigs(draw, max_inputs=6, max_ands=40):
 
 
 @st.composite
-def int_networks(draw, max_features=10, max_width=40, max_input_bits=40):
+def int_networks(draw, max_features=10, max_width=40, max_input_bits=40, min_input_bits=1):
     """Random valid IntNetworks with the awkward cases: every bit width 1-8 (kept small enough to prove
     quickly), uniform and non-uniform (repeating) input levels, zero rows, constant and dead neurons,
     duplicate, unreachable and extreme thresholds, tied logits, 2 or many classes."""
     from quantlogic.quant.intnet import IntNetwork, validate
 
-    ibits = draw(st.integers(1, 8))
-    n_features = draw(st.integers(1, max(1, min(max_features, max_input_bits // ibits))))
+    ibits = draw(st.integers(max(1, -(-min_input_bits // max_features)), 8))
+    n_features = draw(st.integers(max(1, -(-min_input_bits // ibits)), max(1, min(max_features, max_input_bits // ibits))))
     abits, wbits = draw(st.integers(1, 8)), draw(st.integers(1, 8))
     K, M = 2 ** ibits - 1, 2 ** abits - 1
     q = max(1, 2 ** (wbits - 1) - 1)
@@ -131,3 +131,24 @@ def int_networks(draw, max_features=10, max_width=40, max_input_bits=40):
                      [f"f{i}" for i in range(n_features)])
     validate(net)
     return net
+
+
+class ConvertedModels:
+    """Bundled models converted once per test process, on first use: (bundle, verdict, summary)."""
+
+    def __init__(self):
+        self._cache = {}
+
+    def __getitem__(self, key):
+        from quantlogic.pipeline import convert
+
+        if key not in self._cache:
+            name, bits = key
+            self._cache[key] = convert(model_path(name), model_path(name, "calib.npy"), wbits=bits, abits=bits,
+                                       ibits=bits)
+        return self._cache[key]
+
+
+@pytest.fixture(scope="session")
+def converted():
+    return ConvertedModels()

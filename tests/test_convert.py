@@ -12,13 +12,8 @@ from quantlogic.verify.network import verify_bundle, verify_lowering
 
 
 @pytest.fixture(scope="module")
-def bundles():
-    out = {}
-    for name in MODEL_NAMES:
-        for bits in (2, 3):
-            out[name, bits] = convert(model_path(name), model_path(name, "calib.npy"), wbits=bits, abits=bits,
-                                      ibits=bits)
-    return out
+def bundles(converted):
+    return converted
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

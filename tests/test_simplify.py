@@ -87,10 +87,17 @@ def test_cec_agrees_with_exhaustive_comparison(a, choice):
         assert not np.array_equal(Simulator(a).bits(bits), Simulator(b).bits(bits))
 
 
+class _Bundles:
+    def __init__(self, converted):
+        self.converted = converted
+
+    def __getitem__(self, key):
+        return self.converted[key][0]
+
+
 @pytest.fixture(scope="module")
-def lowered():
-    return {key: convert(model_path(key[0]), model_path(key[0], "calib.npy"), wbits=key[1], abits=key[1],
-                         ibits=key[1])[0] for key in [("iris", 3), ("adder3", 2), ("wine_bn", 2), ("digits", 2)]}
+def lowered(converted):
+    return _Bundles(converted)
 
 
 @pytest.mark.parametrize("key", [("iris", 3), ("adder3", 2), ("wine_bn", 2), ("digits", 2)])

@@ -109,20 +109,47 @@ def _per_neuron_verdict(low, vectors):
 
 def _against_reference(net, aig, codes, gap, progress=None):
     """A circuit whose records did not prove it: compare it with a fresh lowering proved part by part."""
-    from ..lower.network import lower_network
     from .cec import equivalent
 
-    reference = lower_network(net)
+    reference, ref_gap = proved_reference(net, progress)
     if _same_structure(reference.aig, aig):
         kind = "a budget ran out" if gap.undecided else "the proof method did not go through"
         return undecided(PER_NEURON, f"{gap.text} ({kind}; no input among {len(codes)} test vectors differs)",
                          len(codes))
-    ref_gap = prove_by_parts(net, reference, progress)
     if ref_gap is not None:
         return undecided(PER_NEURON, f"{gap.text}, and a fresh lowering did not prove either: {ref_gap.text}",
                          len(codes))
-    return combine(net, aig, _per_neuron_verdict(reference, len(codes)), equivalent(reference.aig, aig),
-                    f"the records did not prove it ({gap.text})")
+    return combine(net, aig, _per_neuron_verdict(reference, len(codes)),
+                   equivalent(reference.aig, aig, hints=_twin_hints(reference.aig, aig)),
+                   f"the records did not prove it ({gap.text})")
+
+
+def _twin_hints(a, b):
+    """Node i of a claimed equal to node i of b when both have the same nodes and pins (b is then most
+    likely a altered in a few gates): the equivalence check proves each claim before it merges there."""
+    if a.n_nodes != b.n_nodes or a.input_names != b.input_names:
+        return None
+    return {node: 2 * node for node in range(a.n_nodes)}
+
+
+_REFERENCES = {}  # digest of an IntNetwork -> (its lowering, the Gap of its proof or None); the last few
+
+
+def proved_reference(net, progress=None):
+    """(a fresh lowering of net, None when it is proved part by part, else the Gap). Lowering is
+    deterministic, so the proof of the last few networks is kept for the circuits compared with them."""
+    import hashlib
+
+    from ..lower.network import lower_network
+
+    key = hashlib.sha256(net.to_bytes()).hexdigest()
+    if key not in _REFERENCES:
+        reference = lower_network(net)
+        _REFERENCES[key] = (reference, prove_by_parts(net, reference, progress))
+        while len(_REFERENCES) > 4:
+            _REFERENCES.pop(next(iter(_REFERENCES)))
+    reference, gap = _REFERENCES[key]
+    return reference, gap
 
 
 def _same_structure(a, b):
