@@ -141,7 +141,7 @@ def _exhaustive_sum(aig, word, words, weights, offset, levels):
     if sum(len(words[i]) for i in used) > EXHAUSTIVE_NEURON_BITS:
         return False
     values = [levels[i] if levels is not None else list(range(1 << len(words[i]))) for i in range(len(words))]
-    cut, ok, acc = enumerate_inputs(words, [np.asarray(v) for v in values], weights, used)
+    cut, ok, acc = enumerate_inputs(words, [np.asarray(v) for v in values], weights, used, aig)
     try:
         got = bits_to_ints(evaluate_cone(aig, word, cut).T)
     except ValueError:
@@ -150,7 +150,7 @@ def _exhaustive_sum(aig, word, words, weights, offset, levels):
     return bool(np.array_equal(got[ok], (acc - offset)[ok]))
 
 
-def enumerate_inputs(words, values, weights, used):
+def enumerate_inputs(words, values, weights, used, aig=None):
     """Every combination of codes of the used words: (cut node values, rows the words' constant or shared
     literals can produce, accumulator sum_i w_i values[i][code_i] per row)."""
     n_codes = [1 << len(words[i]) for i in used]
@@ -162,7 +162,22 @@ def enumerate_inputs(words, values, weights, used):
     for col, i in enumerate(used):
         _assign_word(cut, ok, words[i], rows[:, col])
         acc += int(weights[i]) * np.asarray(values[i])[np.minimum(rows[:, col], len(values[i]) - 1)]
+    _drop_impossible_rows(aig, cut, ok)
     return cut, ok, acc
+
+
+def _drop_impossible_rows(aig, cut, ok):
+    """Clear the rows where an input node that is a gate over the other input nodes is given a value its
+    gate cannot produce from theirs (so a circuit built over the inputs may share that gate)."""
+    if aig is None:
+        return
+    independent = algebra.independent_stops(aig, set(cut))
+    for node in sorted(set(cut) - independent):
+        others = {n: v for n, v in cut.items() if n != node}
+        try:
+            ok &= evaluate_cone(aig, [2 * node], others)[0] == cut[node]
+        except ValueError:
+            continue
 
 
 def check_neuron(aig, words, sum_inputs, weights, neuron, thresholds):
@@ -211,7 +226,7 @@ def check_table_neuron(aig, words, values, weights, neuron, thresholds):
     """None when a truth-table neuron's outputs equal its threshold function on every code of its used
     inputs (rows that its input literals cannot produce are skipped); else a Gap."""
     used = [i for i, w in enumerate(weights) if int(w) != 0]
-    cut, ok, acc = enumerate_inputs(words, values, weights, used)
+    cut, ok, acc = enumerate_inputs(words, values, weights, used, aig)
     want = (acc[:, None] >= np.asarray(thresholds)[None, :]).sum(axis=1)
     what = f"neuron {neuron.layer}.{neuron.index}"
     try:
