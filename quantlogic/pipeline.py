@@ -46,15 +46,24 @@ def quantize_checkpoint(checkpoint, calib, *, labels=None, **options):
 
 
 def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", trust_pickle=False, method="mse",
-                  names_file=None, test=None):
+                  names_file=None, test=None, finetune=None, progress=None):
     """Return (IntNetwork, summary dict) for a checkpoint and calibration rows X (labels y, if any); test
-    names a held-out labelled file whose float and quantized accuracy go into the summary."""
-    from .quant.quantize import quantize
+    names a held-out labelled file whose float and quantized accuracy go into the summary. finetune
+    (FinetuneOptions) trains the PTQ result into the integer semantics (progress(epoch, epochs, loss,
+    score) after each epoch)."""
+    from .quant.quantize import build, ptq_params
     from .torchio.checkpoint import file_sha256
     from .torchio.fakequant import fake_quant_forward
 
     net = load_float_network(checkpoint, act, trust_pickle, X)
-    intnet, fq = quantize(net, X, wbits, abits, ibits, method)
+    params = ptq_params(net, X, wbits, abits, ibits, method)
+    tuned = None
+    if finetune is not None:
+        from .torchio.finetune import finetune as run_finetune
+
+        ptq_net = build(params)[0]
+        params, tuned = run_finetune(net, params, X, y, finetune, progress)
+    intnet, fq = build(params)
     intnet.feature_names = feature_names_for(checkpoint, names_file, net.n_inputs)
     fq_hidden, fq_pred = fake_quant_forward(fq, X)
     int_hidden, logits = intnet.forward_codes(intnet.encode(X))
@@ -70,8 +79,12 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
     if y is not None:
         summary["float_accuracy"] = float(np.mean(np.argmax(net.forward(X)[1], axis=1) == y))
         summary["quantized_accuracy"] = float(np.mean(int_pred == y))
+    if tuned is not None:
+        summary["finetune"] = {**tuned, "epochs": finetune.epochs, "seed": finetune.seed, "fanin": finetune.fanin}
     if test is not None:
         summary["test_float_accuracy"], summary["test_quantized_accuracy"] = accuracy_on(intnet, net, test)
+        if tuned is not None:
+            summary["test_ptq_accuracy"] = accuracy_on(ptq_net, None, test)[1]
     intnet.meta = {"source_sha256": file_sha256(checkpoint), "source": pathlib.Path(checkpoint).name, **summary}
     return intnet, summary
 

@@ -13,8 +13,14 @@ def quantize_summary(s):
              f"{s['calib_rows']} calibration rows ({s['fake_quant_disagreements']} differ)"]
     if "float_accuracy" in s:
         lines.append(f"calibration accuracy: float {_pct(s['float_accuracy'])}, quantized {_pct(s['quantized_accuracy'])}")
+    ft = s.get("finetune")
+    if ft:
+        lines.append(f"fine-tuned: {ft['epochs_run']} epochs (best {ft['best_epoch']}); held-out {ft['score_kind']} "
+                     f"on {ft['holdout_rows']} calibration rows: PTQ {_pct(ft['ptq_holdout_score'])} -> "
+                     f"fine-tuned {_pct(ft['holdout_score'])}" + (f" (fan-in {ft['fanin']})" if ft["fanin"] else ""))
     if "test_quantized_accuracy" in s:
-        lines.append(f"test accuracy: float {_pct(s['test_float_accuracy'])}, "
+        before = f"PTQ {_pct(s['test_ptq_accuracy'])}, " if "test_ptq_accuracy" in s else ""
+        lines.append(f"test accuracy: float {_pct(s['test_float_accuracy'])}, {before}"
                      f"quantized {_pct(s['test_quantized_accuracy'])}")
     return "\n".join(lines)
 

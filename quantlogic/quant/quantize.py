@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import QuantlogicError
-from .intnet import IntNetwork, validate
+from ..codes import encode_column
+from .intnet import IntNetwork, threshold_codes, validate
 from .schemes import activation_range, check_bits, input_encoding, quantize_rows
 
 
@@ -37,9 +38,44 @@ class FakeQuant:
     out_scale: float
 
 
+@dataclass
+class HiddenParams:
+    """One hidden layer on integer inputs: z = scale * (inputs @ Wq.T) + bias, f = clip(z, clip_lo, clip_hi),
+    code = round((f - act_lo) / act_scale) in [0, 2^abits - 1]."""
+    Wq: np.ndarray  # (out, in) integers
+    scale: np.ndarray  # (out,) positive
+    bias: np.ndarray  # (out,)
+    clip_lo: float
+    clip_hi: float
+    act_lo: np.ndarray  # (out,)
+    act_scale: np.ndarray  # (out,)
+
+
+@dataclass
+class QuantParams:
+    """Everything an IntNetwork is made from: the input encoding, each hidden layer, and the output layer
+    (logits = out_scale * (inputs @ out_Wq.T) + out_bias, integer bias round(out_bias / out_scale))."""
+    wbits: int
+    abits: int
+    ibits: int
+    thresholds: np.ndarray  # (F, K)
+    levels: np.ndarray  # (F, K + 1) integers
+    in_scale: np.ndarray  # (F,) float value of a level step
+    in_offset: np.ndarray  # (F,) float value of level 0
+    hidden: list  # of HiddenParams
+    out_Wq: np.ndarray
+    out_scale: float
+    out_bias: np.ndarray
+
+
 def quantize(net, X, wbits=3, abits=3, ibits=3, method="mse"):
     """Return (IntNetwork, FakeQuant) for FloatNetwork net and calibration rows X (N, F).
     method "mse" searches scales and ranges and corrects biases; "naive" is max-abs/max-range PTQ."""
+    return build(ptq_params(net, X, wbits, abits, ibits, method))
+
+
+def ptq_params(net, X, wbits=3, abits=3, ibits=3, method="mse"):
+    """The QuantParams of post-training quantization (see quantize)."""
     for name, bits in (("wbits", wbits), ("abits", abits), ("ibits", ibits)):
         check_bits(name, bits)
     if method not in ("mse", "naive"):
@@ -54,11 +90,12 @@ def quantize(net, X, wbits=3, abits=3, ibits=3, method="mse"):
     levels = np.array([e[1] for e in encodings])
     in_scale = np.array([e[2] for e in encodings], dtype=np.float64)
     in_offset = np.array([e[3] for e in encodings], dtype=np.float64)
-    codes = np.stack([np.searchsorted(thresholds[i], X[:, i], side="right") for i in range(X.shape[1])], axis=1)
+    first_scale, first_offset = in_scale, in_offset
+    codes = np.stack([encode_column(X[:, i], thresholds[i]) for i in range(X.shape[1])], axis=1)
     V = np.take_along_axis(levels.T, codes, axis=0)  # integer inputs of the first layer
     vmax = levels[:, -1]
 
-    hidden_int, hidden_fq = [], []
+    hidden = []
     for layer, z_float in zip(net.hidden, float_pre):
         Wf = layer.W * in_scale[None, :]
         bf = layer.b + layer.W @ in_offset
@@ -68,14 +105,11 @@ def quantize(net, X, wbits=3, abits=3, ibits=3, method="mse"):
             bf = bf + (z_float - (acc * s + bf)).mean(axis=0)
         z = acc * s + bf
         lo, scale = activation_range(np.clip(z, layer.lo, layer.hi), layer.lo, abits, search)
-        act_lo, act_scale = np.full(len(z[0]), lo), np.full(len(z[0]), scale)
-        T = _integer_thresholds(Wq, s, bf, layer.lo, layer.hi, act_lo, act_scale, abits, vmax)
-        hidden_int.append((Wq, T))
-        W_deq = Wq * s[:, None] / in_scale[None, :]
-        hidden_fq.append(FakeQuantLayer(W_deq, bf - W_deq @ in_offset, layer.lo, layer.hi, act_lo, act_scale))
-        V = (acc[:, :, None] >= T[None]).sum(axis=2).astype(np.int64)
-        in_scale, in_offset = act_scale, act_lo
-        vmax = np.full(len(T), 2 ** abits - 1)
+        params = HiddenParams(Wq, s, bf, layer.lo, layer.hi, np.full(len(z[0]), lo), np.full(len(z[0]), scale))
+        hidden.append(params)
+        V = threshold_codes(acc, layer_thresholds(params, abits, vmax))
+        in_scale, in_offset = params.act_scale, params.act_lo
+        vmax = np.full(len(Wq), 2 ** abits - 1)
 
     Wf = net.output.W * in_scale[None, :]
     bf = net.output.b + net.output.W @ in_offset
@@ -83,23 +117,40 @@ def quantize(net, X, wbits=3, abits=3, ibits=3, method="mse"):
     Wq, s = Wq.reshape(Wf.shape), float(s[0])
     if search:
         bf = bf + (float_logits - (V @ Wq.T * s + bf)).mean(axis=0)
-    B = np.round(bf / s).astype(np.int64)
-    out_W_deq = Wq * s / in_scale[None, :]
-    intnet = IntNetwork(ibits, abits, wbits, thresholds, levels, hidden_int, Wq, B)
+    return QuantParams(wbits, abits, ibits, thresholds, levels, first_scale, first_offset, hidden, Wq, s, bf)
+
+
+def layer_thresholds(layer, abits, vmax):
+    """Integer thresholds T (out, 2^abits - 1) of a hidden layer whose inputs go up to vmax."""
+    return _integer_thresholds(layer.Wq, layer.scale, layer.bias, layer.clip_lo, layer.clip_hi, layer.act_lo,
+                               layer.act_scale, abits, vmax)
+
+
+def build(p):
+    """(IntNetwork, FakeQuant) of QuantParams p: the same model in exact integers and in float form."""
+    vmax = p.levels[:, -1]
+    in_scale, in_offset = p.in_scale, p.in_offset
+    hidden_int, hidden_fq = [], []
+    for layer in p.hidden:
+        hidden_int.append((layer.Wq.astype(np.int64), layer_thresholds(layer, p.abits, vmax)))
+        W_deq = layer.Wq * layer.scale[:, None] / in_scale[None, :]
+        hidden_fq.append(FakeQuantLayer(W_deq, layer.bias - W_deq @ in_offset, layer.clip_lo, layer.clip_hi,
+                                        layer.act_lo, layer.act_scale))
+        in_scale, in_offset = layer.act_scale, layer.act_lo
+        vmax = np.full(len(layer.Wq), 2 ** p.abits - 1)
+    B = np.round(p.out_bias / p.out_scale).astype(np.int64)
+    out_W_deq = p.out_Wq * p.out_scale / in_scale[None, :]
+    intnet = IntNetwork(p.ibits, p.abits, p.wbits, p.thresholds, p.levels, hidden_int, p.out_Wq.astype(np.int64), B)
     validate(intnet, "quantized network")
-    input_values = input_value_table(encodings)
-    fq = FakeQuant(thresholds, input_values, hidden_fq, out_W_deq, B * s - out_W_deq @ in_offset, abits, s)
+    input_values = p.in_offset[:, None] + p.in_scale[:, None] * p.levels
+    fq = FakeQuant(p.thresholds, input_values, hidden_fq, out_W_deq, B * p.out_scale - out_W_deq @ in_offset,
+                   p.abits, p.out_scale)
     return intnet, fq
 
 
 def _moments(V):
     V = V.astype(np.float64)
     return V.T @ V / len(V)
-
-
-def input_value_table(encodings):
-    """Float value of each input code: offset + scale * level."""
-    return np.array([offset + scale * lv for _, lv, scale, offset in encodings])
 
 
 def _integer_thresholds(Wq, s, b, clip_lo, clip_hi, act_lo, act_scale, abits, vmax):

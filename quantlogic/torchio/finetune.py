@@ -1,0 +1,217 @@
+"""Fine-tuning of post-training quantization into the exact integer semantics (quantization-aware training
+from the user's own checkpoint, with nothing but its calibration rows).
+
+The trained model is the IntNetwork's forward with straight-through gradients: fixed input codes and
+levels, per-row weight scales with rounded integer weights, each hidden neuron's rounded activation code,
+integer logits on one scale. The loss is distillation from the float model's logits (plus cross-entropy
+when labels are given); a held-out slice of the calibration rows, scored with the exact IntNetwork that
+each epoch's parameters build, picks the epoch kept (epoch 0 is the PTQ result, so it never gets worse
+there). `fanin` prunes each hidden neuron to its most salient inputs first and trains with the mask.
+"""
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..errors import QuantlogicError
+from ..quant.quantize import HiddenParams, build
+
+
+@dataclass(frozen=True)
+class FinetuneOptions:
+    epochs: int = 300
+    seed: int = 0
+    lr: float = 5e-3
+    batch: int = 128
+    temperature: float = 2.0
+    holdout: float = 0.2  # share of the calibration rows that picks the epoch
+    patience: int = 80  # epochs without a better held-out score before stopping
+    fanin: int = None  # at most this many inputs per hidden neuron
+
+    def check(self, params):
+        if self.epochs < 1:
+            raise QuantlogicError(f"--epochs must be at least 1, got {self.epochs}")
+        if self.fanin is not None:
+            widths = [layer.Wq.shape[1] for layer in params.hidden]
+            if self.fanin < 1:
+                raise QuantlogicError(f"--fanin must be at least 1, got {self.fanin}")
+            if not widths:
+                raise QuantlogicError("--fanin needs a hidden layer to prune")
+            if self.fanin > min(widths):
+                raise QuantlogicError(f"--fanin {self.fanin} is above the width of a layer's input ({min(widths)})")
+
+
+def split_rows(n, holdout, seed):
+    """(training rows, held-out rows): a seeded permutation; all rows for both when there are too few."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_held = int(round(n * holdout))
+    if n < 20 or n_held < 1:
+        return order, order
+    return order[n_held:], order[:n_held]
+
+
+def saliency_masks(params, V, fanin):
+    """Per hidden layer, a 0/1 mask keeping each neuron's fanin inputs of largest |w| * rms(input)."""
+    masks, h = [], V.astype(np.float64)
+    for layer in params.hidden:
+        rms = np.sqrt(np.mean(h ** 2, axis=0)) + 1e-12
+        score = np.abs(layer.Wq * layer.scale[:, None]) * rms[None, :] + 1e-9 * np.abs(layer.Wq)
+        keep = np.argsort(-score, axis=1, kind="stable")[:, :fanin]
+        mask = np.zeros(layer.Wq.shape)
+        np.put_along_axis(mask, keep, 1.0, axis=1)
+        masks.append(mask)
+        acc = h @ (layer.Wq * mask).T
+        f = np.clip(acc * layer.scale + layer.bias, layer.clip_lo, layer.clip_hi)
+        h = np.clip(np.round((f - layer.act_lo) / layer.act_scale), 0, 2 ** params.abits - 1)
+    return masks
+
+
+def finetune(net, params, X, y=None, options=FinetuneOptions(), progress=None):
+    """(fine-tuned QuantParams, report dict) for FloatNetwork net, PTQ params and calibration rows X
+    (labels y optional). progress(epoch, epochs, loss, score) is called after each epoch."""
+    import torch
+
+    options.check(params)
+    if y is not None:
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise QuantlogicError(f"{len(y)} labels for {len(X)} calibration rows")
+        if y.min() < 0 or y.max() >= net.n_classes:
+            raise QuantlogicError(f"labels must be class indices 0..{net.n_classes - 1}")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the same sums in the same order: byte-identical results on any machine
+    try:
+        return _train(torch, net, params, np.asarray(X, dtype=np.float64), y, options, progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _score(params, X, target, teacher, temperature):
+    """(share of rows where the exact IntNetwork predicts target, minus its distillation loss): ordered
+    pairs, so the loss only breaks ties between equal scores."""
+    intnet, _ = build(params)
+    logits = intnet.forward_codes(intnet.encode(X))[1] * params.out_scale
+    return float(np.mean(np.argmax(logits, axis=1) == target)), -_distillation(logits, teacher, temperature)
+
+
+def _distillation(logits, teacher, T):
+    def log_softmax(z):
+        z = z / T - np.max(z / T, axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    p = np.exp(log_softmax(teacher))
+    return float(np.mean((p * (log_softmax(teacher) - log_softmax(logits))).sum(axis=1)) * T * T)
+
+
+def _train(torch, net, params, X, y, options, progress):
+    torch.manual_seed(options.seed)
+    teacher = net.forward(X)[1]
+    train_rows, held_rows = split_rows(len(X), options.holdout, options.seed)
+    target = y if y is not None else np.argmax(teacher, axis=1)
+    codes = np.stack([np.searchsorted(params.thresholds[i], X[:, i], side="right") for i in range(X.shape[1])], 1)
+    V = np.take_along_axis(params.levels.T, codes, axis=0)
+    masks = saliency_masks(params, V, options.fanin) if options.fanin else [None] * len(params.hidden)
+    start = params if options.fanin is None else _masked(params, masks)
+    model = _Model(torch, start, masks)
+    held = (X[held_rows], target[held_rows], teacher[held_rows], options.temperature)
+    best, best_score, best_epoch = start, _score(start, *held), 0
+    report = {"ptq_holdout_score": _score(params, *held)[0], "start_holdout_score": best_score[0]}
+    opt = torch.optim.Adam(model.parameters(), lr=options.lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, options.epochs)
+    Vt = torch.tensor(V, dtype=torch.float32)
+    teacher_t = torch.tensor(teacher, dtype=torch.float32)
+    labels_t = None if y is None else torch.tensor(y, dtype=torch.long)
+    gen = torch.Generator().manual_seed(options.seed)
+    train_t = torch.tensor(train_rows, dtype=torch.long)
+    T = options.temperature
+    for epoch in range(1, options.epochs + 1):
+        total = 0.0
+        for chunk in train_t[torch.randperm(len(train_t), generator=gen)].split(options.batch):
+            logits = model(Vt[chunk])
+            loss = torch.nn.functional.kl_div(torch.log_softmax(logits / T, 1), torch.softmax(teacher_t[chunk] / T, 1),
+                                              reduction="batchmean") * T * T
+            if labels_t is not None:
+                loss = loss + torch.nn.functional.cross_entropy(logits, labels_t[chunk])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(chunk)
+        schedule.step()
+        current = model.params(params)
+        score = _score(current, *held)
+        if score > best_score:
+            best, best_score, best_epoch = current, score, epoch
+        if progress:
+            progress(epoch, options.epochs, total / len(train_rows), score[0])
+        if epoch - best_epoch >= options.patience:
+            break
+    report.update(best_epoch=best_epoch, epochs_run=epoch, holdout_score=best_score[0], holdout_rows=len(held_rows),
+                  score_kind="accuracy" if y is not None else "agreement with the float model")
+    return best, report
+
+
+def _masked(params, masks):
+    return replace(params, hidden=[replace(layer, Wq=(layer.Wq * m).astype(np.int64)) for layer, m in
+                                   zip(params.hidden, masks)])
+
+
+def _ste_round(torch, x):
+    return x + (torch.round(x) - x).detach()
+
+
+class _Model:
+    """The IntNetwork's forward on integer level inputs, differentiable by straight-through rounding."""
+
+    def __init__(self, torch, params, masks):
+        self.torch, self.wbits, self.abits = torch, params.wbits, params.abits
+        t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)  # noqa: E731
+        self.layers = []
+        for layer, mask in zip(params.hidden, masks):
+            self.layers.append({
+                "W": t(layer.Wq * layer.scale[:, None]).requires_grad_(), "s": t(layer.scale).requires_grad_(),
+                "b": t(layer.bias).requires_grad_(), "mask": None if mask is None else t(mask),
+                "lo": t(layer.act_lo), "step": t(layer.act_scale).requires_grad_(),
+                "clip": (layer.clip_lo, layer.clip_hi)})
+        self.out = {"W": t(params.out_Wq * params.out_scale).requires_grad_(),
+                    "s": t([params.out_scale]).requires_grad_(), "b": t(params.out_bias).requires_grad_()}
+
+    def parameters(self):
+        return [layer[k] for layer in self.layers + [self.out] for k in ("W", "s", "b")] + \
+            [layer["step"] for layer in self.layers]
+
+    def _weights(self, W, s, mask=None):
+        torch = self.torch
+        s = torch.clamp(s, min=1e-8)
+        w = W / (s[:, None] if s.dim() else s)
+        if self.wbits == 1:
+            w = torch.clamp(w, -1, 1)
+            q = w + (torch.where(W >= 0, 1.0, -1.0) - w).detach()
+        else:
+            qmax = 2 ** (self.wbits - 1) - 1
+            q = _ste_round(torch, torch.clamp(w, -qmax, qmax))
+        return q if mask is None else q * mask
+
+    def __call__(self, h):
+        torch = self.torch
+        M = 2 ** self.abits - 1
+        for layer in self.layers:
+            q = self._weights(layer["W"], layer["s"], layer["mask"])
+            z = (h @ q.T) * torch.clamp(layer["s"], min=1e-8) + layer["b"]
+            f = torch.clamp(z, min=layer["clip"][0], max=layer["clip"][1])
+            h = torch.clamp(_ste_round(torch, (f - layer["lo"]) / torch.clamp(layer["step"], min=1e-8)), 0, M)
+        s = torch.clamp(self.out["s"], min=1e-8)
+        q = self._weights(self.out["W"], s[0])
+        return (h @ q.T) * s[0] + self.out["b"]
+
+    def params(self, template):
+        """The QuantParams the current weights give (integers rounded as the forward rounds them)."""
+        with self.torch.no_grad():
+            hidden = []
+            for layer, old in zip(self.layers, template.hidden):
+                q = self._weights(layer["W"], layer["s"], layer["mask"]).numpy().astype(np.int64)
+                scale = np.maximum(layer["s"].numpy().astype(np.float64), 1e-8)
+                step = np.maximum(layer["step"].numpy().astype(np.float64), 1e-8)
+                hidden.append(HiddenParams(q, scale, layer["b"].numpy().astype(np.float64), old.clip_lo,
+                                           old.clip_hi, old.act_lo, step))
+            s = float(max(self.out["s"].numpy()[0], 1e-8))
+            q = self._weights(self.out["W"], self.torch.tensor(s)).numpy().astype(np.int64)
+            return replace(template, hidden=hidden, out_Wq=q, out_scale=s,
+                           out_bias=self.out["b"].numpy().astype(np.float64))
