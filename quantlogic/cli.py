@@ -44,10 +44,50 @@ def quant_options(command):
                      help="mse: searched scales and bias correction; naive: max-abs/max-range."),
         click.option("--feature-names", type=click.Path(dir_okay=False), help="One name per line."),
         click.option("--trust-pickle", is_flag=True, help="Allow a pickled nn.Module (runs code from the file)."),
+        click.option("--finetune", is_flag=True, help="Train the PTQ result into the integer semantics "
+                     "(distillation from the float model on the calibration rows; labels optional)."),
+        click.option("--epochs", type=int, default=300, show_default=True, help="Fine-tuning epochs at most."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Fine-tuning seed."),
+        click.option("--fanin", type=int, help="With --finetune: at most this many inputs per hidden neuron."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def finetune_options(finetune, epochs, seed, fanin):
+    """FinetuneOptions when --finetune is given; --fanin and a changed --epochs/--seed need it."""
+    if not finetune:
+        if fanin is not None:
+            raise QuantlogicError("--fanin needs --finetune (pruned neurons are trained with their mask)")
+        return None
+    from .torchio.finetune import FinetuneOptions
+
+    if fanin is not None and fanin < 1:
+        raise QuantlogicError(f"--fanin must be at least 1, got {fanin}")
+    if epochs < 1:
+        raise QuantlogicError(f"--epochs must be at least 1, got {epochs}")
+    return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin)
+
+
+class EpochProgress:
+    """A bar on stderr over fine-tuning epochs with the loss and the held-out score."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, epoch, epochs, loss, score):
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=epochs, file=sys.stderr, leave=False, disable=None, desc="fine-tune",
+                            unit="epoch")
+        self.bar.set_postfix(loss=f"{loss:.4f}", held_out=f"{100 * score:.1f}%")
+        self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
 
 
 class StageProgress:
@@ -71,16 +111,23 @@ class StageProgress:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qnet file to write.")
 @click.option("--test", "test_data", type=click.Path(dir_okay=False), help="Held-out .npz (X, y) to report accuracy.")
 @quant_options
-def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_data, method, feature_names, trust_pickle):
+def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_data, method, feature_names, trust_pickle,
+             finetune, epochs, seed, fanin):
     """Quantize CHECKPOINT into an integer network (.qnet)."""
     if not calib:
         raise QuantlogicError("--calib is needed to quantize a checkpoint")
     from .pipeline import quantize_checkpoint
     from .report import quantize_summary
 
-    intnet, summary = quantize_checkpoint(checkpoint, calib, wbits=wbits, abits=abits, ibits=ibits, act=act,
-                                          trust_pickle=trust_pickle, labels=labels, method=method,
-                                          names_file=feature_names, test=test_data)
+    options = finetune_options(finetune, epochs, seed, fanin)
+    progress = EpochProgress()
+    try:
+        intnet, summary = quantize_checkpoint(checkpoint, calib, wbits=wbits, abits=abits, ibits=ibits, act=act,
+                                              trust_pickle=trust_pickle, labels=labels, method=method,
+                                              names_file=feature_names, test=test_data, finetune=options,
+                                              progress=progress)
+    finally:
+        progress.close()
     intnet.save(output)
     click.echo(quantize_summary(summary))
     click.echo(f"wrote {output}")
@@ -140,19 +187,22 @@ def inspect(model, neuron):
               help="Write a circuit whose proof is undecided, with the verdict 'tested on N vectors (not proved)'.")
 @quant_options
 def convert(source, output, no_simplify, allow_unproved, calib, wbits, abits, ibits, act, labels, method,
-            feature_names, trust_pickle):
+            feature_names, trust_pickle, finetune, epochs, seed, fanin):
     """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
     from .pipeline import convert as run_convert
     from .report import convert_summary, quantize_summary, simplify_summary
     from .simplify.pipeline import EFFORT, simplify_bundle
 
-    progress = StageProgress()
+    options = finetune_options(finetune, epochs, seed, fanin)
+    progress, epochs_bar = StageProgress(), EpochProgress()
     try:
         bundle, verdict, summary = run_convert(source, calib, progress=progress, allow_unproved=allow_unproved,
                                                wbits=wbits, abits=abits,
                                                ibits=ibits, act=act, trust_pickle=trust_pickle, labels=labels,
-                                               method=method, names_file=feature_names)
+                                               method=method, names_file=feature_names, finetune=options,
+                                               finetune_progress=epochs_bar)
     finally:
+        epochs_bar.close()
         progress.close()
     if summary:
         click.echo(quantize_summary(summary))

@@ -99,7 +99,7 @@ def accuracy_on(intnet, net, data, labels=None):
     return f, q
 
 
-def convert(source, calib=None, *, progress=None, allow_unproved=False, **quant_options):
+def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune_progress=None, **quant_options):
     """Quantize (unless source is a .qnet), lower and verify; return (Bundle, verdict, summary).
     Raises NotProvedError unless the circuit is proved, so no unproved bundle is written; with allow_unproved
     an undecided circuit is kept with the verdict tested (on N vectors, not proved)."""
@@ -110,6 +110,8 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, **quant_
 
     X = None
     if pathlib.Path(source).suffix.lower() == ".qnet":
+        if quant_options.get("finetune") is not None:
+            raise QuantlogicError("--finetune needs a checkpoint with float weights, not a .qnet")
         intnet, summary = load_qnet(source), {}
         if calib:
             X, _ = load_dataset(calib)
@@ -117,7 +119,7 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, **quant_
         if not calib:
             raise QuantlogicError("--calib is needed to quantize a checkpoint")
         X, y = load_dataset(calib, quant_options.pop("labels", None))
-        intnet, summary = quantize_rows(source, X, y, **quant_options)
+        intnet, summary = quantize_rows(source, X, y, progress=finetune_progress, **quant_options)
     low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage)))
     verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage)))
     verdict = accept(verdict, allow_unproved)
