@@ -113,3 +113,95 @@ def test_single_gate_mutations_are_judged_by_their_function(converted, name, bit
     has_dead = len(bundle.aig.cone(bundle.aig.output_lits)) < bundle.aig.n_ands
     assert outcomes["disproved"] > 0 and (outcomes["proved"] > 0 or not has_dead), outcomes
     assert outcomes["undecided"] * 20 <= count, outcomes
+
+
+def test_outputs_are_read_by_pin_name(converted, tmp_path):
+    """Swapping the output pin names in a bundle changes what the circuit means; verify disproves it."""
+    from conftest import run_cli
+
+    bundle = converted["wine_bn", 2][0]
+    bundle.save(tmp_path / "good.qlc")
+    names = bundle.aig.output_names
+    try:
+        bundle.aig.output_names = names[::-1]
+        bundle.save(tmp_path / "swapped.qlc")
+    finally:
+        bundle.aig.output_names = names
+    code, out, _ = run_cli("verify", tmp_path / "good.qlc")
+    assert code == 0 and out.startswith("proved")
+    code, out, _ = run_cli("verify", tmp_path / "swapped.qlc")
+    assert code == 1 and out.startswith("disproved") and "counterexample: input codes" in out
+
+
+def test_a_recorded_verdict_counts_only_for_the_circuit_it_was_reached_on(converted, tmp_path):
+    from quantlogic.bundle import load
+    from quantlogic.errors import NotProvedError
+    from quantlogic.export.meta import metadata
+    from quantlogic.simplify.pipeline import EFFORT, simplify_bundle
+
+    bundle = converted["digits", 2][0]
+    bundle.save(tmp_path / "a.qlc")
+    good = load(tmp_path / "a.qlc")
+    assert good.recorded_verdict()[1] and good.verdict_line().startswith("proved")
+    live = good.aig.cone(good.aig.output_lits)
+    good.aig.fanin1[live[len(live) // 2] - 1 - good.aig.n_inputs] ^= 1  # altered after its proof
+    assert not good.recorded_verdict()[1]
+    assert good.verdict_line().startswith("not verified")
+    assert metadata(good)["verification"]["status"] == "not verified"
+    with pytest.raises(NotProvedError, match="circuit to simplify is disproved"):
+        simplify_bundle(good, EFFORT["low"])
+    twice = simplify_bundle(simplify_bundle(load(tmp_path / "a.qlc"), EFFORT["low"]), EFFORT["low"])
+    assert twice.recorded_verdict()[0].text == "proved (per-neuron + composition + equivalence)"
+
+
+def test_undecided_writes_nothing_unless_allowed(tmp_path, monkeypatch):
+    """An undecided proof is never called proved or FAILED: convert exits 3 and writes nothing, or with
+    --allow-unproved writes the bundle as tested; verify exits 3."""
+    from click.testing import CliRunner
+
+    import quantlogic.verify.network as network
+    from quantlogic.bundle import load
+    from quantlogic.cli import main
+    from quantlogic.verify.verdict import undecided
+
+    monkeypatch.setattr(network, "check_exhaustive", lambda net, aig: undecided("exhaustive", "planted budget"))
+    args = ["convert", str(model_path("iris")), "--calib", str(model_path("iris", "calib.npy")), "--wbits", "2",
+            "--abits", "2", "--ibits", "2", "-o"]
+    result = CliRunner().invoke(main, args + [str(tmp_path / "a.qlc")])
+    assert result.exit_code == 3 and "undecided (exhaustive): planted budget" in result.stderr
+    assert "FAILED" not in result.output and not (tmp_path / "a.qlc").exists()
+    result = CliRunner().invoke(main, args + [str(tmp_path / "b.qlc"), "--allow-unproved"])
+    assert result.exit_code == 0, result.output
+    assert load(tmp_path / "b.qlc").recorded_verdict()[0].text.startswith("tested on")
+    result = CliRunner().invoke(main, ["verify", str(tmp_path / "b.qlc")])
+    assert result.exit_code == 3 and result.output.startswith("undecided")
+
+
+@pytest.mark.parametrize("tensor", ["weight", "bias", "running_var", "negative_var"])
+def test_non_finite_tensors_are_refused(tmp_path, tensor):
+    import torch
+
+    from conftest import assert_clean_failure, run_cli
+
+    state = torch.load(model_path("wine_bn"), weights_only=True)
+    key = next(k for k in state if k.endswith(tensor.replace("negative_var", "running_var")))
+    state[key] = state[key].clone()
+    state[key][0] = -1.0 if tensor == "negative_var" else float("nan")
+    torch.save(state, tmp_path / "bad.pt")
+    code, out, err = run_cli("quantize", tmp_path / "bad.pt", "--calib", model_path("wine_bn", "calib.npy"), "-o",
+                             tmp_path / "x.qnet")
+    assert_clean_failure(code, out, err, "negative" if tensor == "negative_var" else "non-finite")
+    assert not (tmp_path / "x.qnet").exists()
+
+
+def test_the_quantile_level_neuron_of_the_report_proves():
+    """The 13-input neuron with quantile input levels that used to get a false FAILED."""
+    from quantlogic.lower.network import lower_network
+    from quantlogic.quant.intnet import IntNetwork
+
+    levels = np.array([[0, 2, 5, 7], [0, 1, 3, 7], [0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3], [0, 2, 5, 7], [0, 3, 5, 7],
+                       [0, 2, 4, 7], [0, 1, 2, 3], [0, 2, 4, 7], [0, 3, 5, 7], [0, 3, 5, 7], [0, 1, 2, 3]])
+    net = IntNetwork(2, 2, 3, np.tile([0.5, 1.5, 2.5], (13, 1)), levels,
+                     [(np.array([[0, -1, -1, -1, 1, 2, 2, 0, 3, -2, 2, 3, 3]]), np.array([[0, 27, 54]]))],
+                     np.array([[1], [-1]]), np.array([0, 0]))
+    assert verify_lowering(net, lower_network(net)).text == "proved (per-neuron + composition)"

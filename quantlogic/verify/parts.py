@@ -193,7 +193,7 @@ def check_neuron(aig, words, sum_inputs, weights, neuron, thresholds):
     acc_hi = sum(max(int(w) * v, 0) for w, v in zip(weights, vmax))
     # the word's value is acc - offset (proved above), so only sums in both ranges can occur
     sums = np.arange(max(acc_lo - neuron.offset, 0), min(acc_hi - neuron.offset, (1 << len(neuron.sum_word)) - 1) + 1)
-    cut, ok = _cut_for_word(neuron.sum_word, sums)
+    cut, ok = _cut_for_word(neuron.sum_word, sums, aig)
     sums = sums[ok]
     if not len(sums):
         return None
@@ -253,11 +253,13 @@ def _assign_word(cut, ok, word, values):
             cut[lit >> 1] = node_value
 
 
-def _cut_for_word(word, sums):
-    """Node values for each sum value, and which sums are consistent with the word's constant/shared bits."""
+def _cut_for_word(word, sums, aig=None):
+    """Node values for each sum value, and which sums are consistent with the word's constant/shared bits
+    (and, given the aig, with bits that are gates over the word's other bits)."""
     ok = np.ones(len(sums), dtype=bool)
     cut = {}
     _assign_word(cut, ok, word, sums)
+    _drop_impossible_rows(aig, cut, ok)
     return {node: v[ok] for node, v in cut.items()}, ok
 
 
