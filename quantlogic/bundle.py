@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 
+from .codes import index_bits, output_pin
 from .container import pack, require, unpack, write_atomic
 from .errors import QuantlogicError
 from .ir.aig import AIG
@@ -131,4 +132,7 @@ def load(path):
     expected_inputs = [f"x{i}_{j}" for i in range(net.n_features) for j in range(net.ibits)]
     if aig.input_names != expected_inputs:
         raise QuantlogicError(f"{path}: corrupt circuit bundle (input pins do not match the network)")
+    expected_outputs = [output_pin(j) for j in range(index_bits(net.n_classes))]
+    if sorted(aig.output_names) != sorted(expected_outputs) or len(set(aig.output_names)) != len(aig.output_names):
+        raise QuantlogicError(f"{path}: corrupt circuit bundle (output pins are not {', '.join(expected_outputs)})")
     return Bundle(net, aig, lowering, meta.get("info", {}))

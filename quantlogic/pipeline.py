@@ -6,6 +6,7 @@ import numpy as np
 from .data import load_dataset
 from .errors import QuantlogicError
 from .floatnet import fold
+from .names import check_names
 
 
 def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
@@ -33,7 +34,11 @@ def feature_names_for(checkpoint, names_file, n_features):
         if names_file:
             raise QuantlogicError(f"{path}: no such file")
         return []
-    names = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuantlogicError(f"{path}: cannot read feature names ({type(exc).__name__})") from None
+    names = check_names([line.strip() for line in text.splitlines() if line.strip()], "feature", path)
     if len(names) != n_features:
         raise QuantlogicError(f"{path}: {len(names)} feature names for a model with {n_features} inputs")
     return names

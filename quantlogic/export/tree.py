@@ -3,6 +3,7 @@ import json
 
 from ..errors import QuantlogicError
 from ..ir.tree import LEAF, Diagram
+from ..names import check_names
 
 MAX_RULE_LINES = 20_000
 FORMAT = "quantlogic-diagram"
@@ -71,11 +72,12 @@ def to_json(d):
 def from_json(text, where="diagram"):
     try:
         data = json.loads(text)
-        if data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise QuantlogicError(f"{where}: not a quantlogic diagram file")
         if data.get("version") != VERSION:
             raise QuantlogicError(f"{where}: diagram version {data.get('version')!r} is not supported")
-        d = Diagram(data["kind"], data["input_names"], data["input_thresholds"], data["n_codes"])
+        d = Diagram(data["kind"], check_names(data["input_names"], "input", where), data["input_thresholds"],
+                    data["n_codes"])
         for n, (f, cut, lo, hi, value) in enumerate(zip(data["feature"], data["cut"], data["lo"], data["hi"],
                                                         data["value"], strict=True)):
             if f != LEAF and not (0 <= lo < n and 0 <= hi < n and 0 <= f < len(d.input_names)):
@@ -84,9 +86,14 @@ def from_json(text, where="diagram"):
         d.root = int(data["root"])
         if not 0 <= d.root < d.n_nodes:
             raise ValueError("root out of range")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise QuantlogicError(f"{where}: corrupt diagram file ({exc})") from None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise QuantlogicError(f"{where}: corrupt diagram file ({type(exc).__name__})") from None
     return d
+
+
+def _quoted(name):
+    """A name as a JSON string: no quote, backslash or line break of it can end a comment or docstring."""
+    return json.dumps(str(name), ensure_ascii=True)
 
 
 def to_python(d, name="predict"):
@@ -94,7 +101,8 @@ def to_python(d, name="predict"):
     float features (or, for a neuron of a hidden layer, its input codes)."""
     lines = [f'"""Exact decision diagram exported by quantlogic ({d.kind}: {d.n_nodes} nodes).',
              "", f"{name}(x) takes a sequence of {len(d.input_names)} values: "
-             + ", ".join(d.input_names[:8]) + (", ..." if len(d.input_names) > 8 else "") + '."""', ""]
+             + ", ".join(map(_quoted, d.input_names[:8])) + (", ..." if len(d.input_names) > 8 else "") + '."""',
+             ""]
     for n in range(d.n_nodes):
         lines.append(f"def _n{n}(x):")
         if d.feature[n] == LEAF:
@@ -105,7 +113,7 @@ def to_python(d, name="predict"):
                 test = f"x[{f}] >= {d.cut[n]}"
             else:
                 test = f"x[{f}] >= {d.input_thresholds[f][d.cut[n] - 1]!r}"
-            lines.append(f"    if {test}:  # {d.input_names[f]}")
+            lines.append(f"    if {test}:  # {_quoted(d.input_names[f])}")
             lines.append(f"        return _n{d.hi[n]}(x)")
             lines.append(f"    return _n{d.lo[n]}(x)")
         lines.append("")

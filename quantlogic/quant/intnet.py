@@ -11,6 +11,7 @@ import numpy as np
 
 from ..container import pack, require, unpack
 from ..errors import QuantlogicError
+from ..names import check_names
 
 KIND = "quantlogic-qnet"
 VERSION = 1
@@ -113,7 +114,7 @@ def from_parts(meta, arrays, path):
             hidden=[(arrays[f"hidden{k}_W"].astype(np.int64), arrays[f"hidden{k}_T"].astype(np.int64))
                     for k in range(n_hidden)],
             out_W=arrays["out_W"].astype(np.int64), out_B=arrays["out_B"].astype(np.int64),
-            feature_names=list(meta.get("feature_names", [])), meta=dict(meta.get("info", {})))
+            feature_names=check_names(meta.get("feature_names", []), "feature", path), meta=dict(meta.get("info", {})))
     except (KeyError, TypeError, ValueError) as exc:
         raise QuantlogicError(f"{path}: corrupt network description ({exc})") from None
     validate(net, path)

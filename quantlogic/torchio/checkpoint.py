@@ -4,6 +4,7 @@ Formats: state_dict files (.pt/.pth, loaded with weights_only=True), TorchScript
 torch.export programs (.pt2) and .safetensors. A pickled nn.Module is refused unless trust_pickle.
 """
 import hashlib
+import json
 import pathlib
 import re
 import zipfile
@@ -32,7 +33,7 @@ def load_checkpoint(path, act="relu", trust_pickle=False):
     if suffix == ".safetensors":
         return _layers_from_state_dict(_read_safetensors(path), act, path), None
     if suffix == ".pt2":
-        return _read_exported(path)
+        return _read_exported(path, trust_pickle)
     if _is_torchscript(path):
         return _read_torchscript(path)
     state = _torch_load(path, trust_pickle)
@@ -224,13 +225,43 @@ EXPORT_OPS = {
 }
 
 
-def _read_exported(path):
+def _refuse_pickles_in_export(path):
+    """torch.export.load unpickles the archive's sample inputs and any tensor marked use_pickle without
+    restriction. Refuse such a tensor, and sample inputs that torch's weights-only loader refuses (it allows
+    tensors and plain containers only, so what it accepts runs no code in the full loader either)."""
+    import io
+
+    import torch
+
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if name.endswith(("model_weights_config.json", "model_constants_config.json")):
+                try:
+                    config = json.loads(archive.read(info)).get("config", {})
+                    pickled = [key for key, entry in config.items() if entry.get("use_pickle")]
+                except (ValueError, AttributeError, TypeError):
+                    raise QuantlogicError(f"{path}: not a readable torch.export (.pt2) program ({name})") from None
+                if pickled:
+                    raise QuantlogicError(f"{path}: tensor {pickled[0]!r} of this .pt2 is pickled and runs code when "
+                                          "loaded; pass --trust-pickle only if you trust the file")
+            elif "/data/sample_inputs/" in name or name.endswith((".pkl", ".pickle")):
+                try:
+                    torch.load(io.BytesIO(archive.read(info)), map_location="cpu", weights_only=True)
+                except Exception:  # noqa: BLE001 - any refusal of the restricted loader
+                    raise QuantlogicError(f"{path}: {name} in this .pt2 holds pickled code, which runs when loaded; "
+                                          "pass --trust-pickle only if you trust the file") from None
+
+
+def _read_exported(path, trust_pickle=False):
     import logging
 
     import torch
 
     if not zipfile.is_zipfile(path):
         raise QuantlogicError(f"{path}: not a readable torch.export (.pt2) program (not a zip archive)")
+    if not trust_pickle:
+        _refuse_pickles_in_export(path)
     logging.getLogger("torch.export").setLevel(logging.CRITICAL)  # its own warning would repeat our error
     try:
         program = torch.export.load(str(path))

@@ -21,7 +21,7 @@ class FinetuneOptions:
     epochs: int = 300
     seed: int = 0
     lr: float = 5e-3
-    batch: int = 128
+    batch: int = 128  # rows per step at most
     temperature: float = 2.0
     holdout: float = 0.2  # share of the calibration rows that picks the epoch
     patience: int = 80  # epochs without a better held-out score before stopping
@@ -122,9 +122,10 @@ def _train(torch, net, params, X, y, options, progress):
     gen = torch.Generator().manual_seed(options.seed)
     train_t = torch.tensor(train_rows, dtype=torch.long)
     T = options.temperature
+    batch = max(8, min(options.batch, len(train_rows) // 8))  # small calibration sets still take several steps
     for epoch in range(1, options.epochs + 1):
         total = 0.0
-        for chunk in train_t[torch.randperm(len(train_t), generator=gen)].split(options.batch):
+        for chunk in train_t[torch.randperm(len(train_t), generator=gen)].split(batch):
             logits = model(Vt[chunk])
             loss = torch.nn.functional.kl_div(torch.log_softmax(logits / T, 1), torch.softmax(teacher_t[chunk] / T, 1),
                                               reduction="batchmean") * T * T

@@ -1,0 +1,128 @@
+"""Hostile files: no code runs from a checkpoint without --trust-pickle, names cannot become code, and a
+malformed file gets one clean line. A successful attack would create a marker file."""
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import assert_clean_failure, model_path, run_cli
+
+
+class _Attack:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.fixture
+def exported(tmp_path):
+    import torch
+
+    m = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    torch.export.save(torch.export.export(m, (torch.randn(2, 4),)), tmp_path / "m.pt2")
+    np.save(tmp_path / "calib.npy", np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32))
+    return tmp_path / "m.pt2"
+
+
+def _rewrite(src, dst, change):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item, change(item.filename, zin.read(item.filename)))
+
+
+def test_pt2_sample_inputs_pickle_runs_no_code(exported, tmp_path):
+    import torch
+
+    marker = tmp_path / "pwned"
+    payload = tmp_path / "payload.pt"
+    torch.save(_Attack(marker), payload, _use_new_zipfile_serialization=True)
+    _rewrite(exported, tmp_path / "evil.pt2",
+             lambda name, data: payload.read_bytes() if "/data/sample_inputs/" in name else data)
+    code, out, err = run_cli("quantize", tmp_path / "evil.pt2", "--calib", tmp_path / "calib.npy", "-o",
+                             tmp_path / "x.qnet")
+    assert_clean_failure(code, out, err, "pickled code")
+    assert not marker.exists() and not (tmp_path / "x.qnet").exists()
+    run_cli("quantize", tmp_path / "evil.pt2", "--calib", tmp_path / "calib.npy", "-o", tmp_path / "y.qnet",
+            "--trust-pickle")
+    assert marker.exists()  # the payload is live: only the user's explicit trust lets it run
+
+
+def test_pt2_pickled_weight_is_refused(exported, tmp_path):
+    def change(name, data):
+        if name.endswith("model_weights_config.json"):
+            config = json.loads(data)
+            next(iter(config["config"].values()))["use_pickle"] = True
+            return json.dumps(config).encode()
+        return data
+
+    _rewrite(exported, tmp_path / "evil.pt2", change)
+    code, out, err = run_cli("quantize", tmp_path / "evil.pt2", "--calib", tmp_path / "calib.npy", "-o",
+                             tmp_path / "x.qnet")
+    assert_clean_failure(code, out, err, "is pickled")
+    assert not (tmp_path / "x.qnet").exists()
+
+
+def test_the_plain_pt2_still_reads(exported, tmp_path):
+    code, out, err = run_cli("quantize", exported, "--calib", tmp_path / "calib.npy", "-o", tmp_path / "x.qnet")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("name", ['a"""', "b\nimport os", "c\\", "x" * 65, "é", "  spaced"])
+def test_feature_names_that_could_become_code_are_refused(tmp_path, name):
+    names = (model_path("iris", "feature_names.txt").read_text().split("\n")[:3]) + [name]
+    (tmp_path / "names.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+    code, out, err = run_cli("quantize", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o",
+                             tmp_path / "x.qnet", "--feature-names", tmp_path / "names.txt")
+    if name == "  spaced":  # surrounding spaces are trimmed, not refused
+        assert code == 0, err
+        return
+    assert_clean_failure(code, out, err, "not allowed" if name not in ("b\nimport os",) else "names")
+    assert not (tmp_path / "x.qnet").exists()
+
+
+def test_binary_feature_names_file_is_one_line(tmp_path):
+    (tmp_path / "names.txt").write_bytes(b"\xff\xfe\x00bad")
+    code, out, err = run_cli("quantize", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o",
+                             tmp_path / "x.qnet", "--feature-names", tmp_path / "names.txt")
+    assert_clean_failure(code, out, err, "cannot read feature names")
+
+
+def test_names_in_a_bundle_or_qnet_are_checked(converted, tmp_path):
+    """A bundle whose feature or output pin names were edited to carry code is refused before export."""
+    bundle = converted["iris", 2][0]
+    bundle.save(tmp_path / "good.qlc")
+
+    def edit(key, value):
+        def change(name, data):
+            if name == "meta.json":
+                meta = json.loads(data)
+                if key == "feature":
+                    meta["net"]["feature_names"][0] = value
+                else:
+                    meta["outputs"][0] = value
+                return json.dumps(meta).encode()
+            return data
+        return change
+
+    cases = (("feature", 'x"""\n__import__("os")'), ("output", "y_0; initial $fopen(\"pwned\")"))
+    for key, value in cases:
+        _rewrite(tmp_path / "good.qlc", tmp_path / f"{key}.qlc", edit(key, value))
+        for fmt in ("v", "py"):
+            out_path = tmp_path / f"{key}.{fmt}"
+            args = ("export", tmp_path / f"{key}.qlc", "-o", out_path) if fmt == "v" else \
+                ("tree", tmp_path / f"{key}.qlc", "-o", out_path)
+            code, out, err = run_cli(*args)
+            assert_clean_failure(code, out, err, "not allowed" if key == "feature" else "output pins")
+            assert not out_path.exists()
+
+
+@pytest.mark.parametrize("top", ["[]", "null", "3", '"text"', '{"format": "quantlogic-diagram"}'])
+def test_tree_json_of_any_shape_is_one_line(tmp_path, top):
+    (tmp_path / "t.json").write_text(top)
+    np.save(tmp_path / "x.npy", np.zeros((2, 4)))
+    code, out, err = run_cli("predict", tmp_path / "t.json", tmp_path / "x.npy")
+    assert code != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1
