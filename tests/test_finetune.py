@@ -64,14 +64,12 @@ def test_fanin_limits_every_hidden_neuron():
 
 
 def test_finetune_is_deterministic_and_convert_proves_it(tmp_path):
-    args = ("--calib", model_path("iris", "calib.npy"), "--wbits", 2, "--abits", 2, "--ibits", 2, "--finetune",
-            "--epochs", 10)
-    for k in (1, 2):
-        code, out, err = run_cli("quantize", model_path("iris"), "-o", tmp_path / f"{k}.qnet", *args)
-        assert code == 0, err
-        assert "fine-tuned:" in out
-    assert (tmp_path / "1.qnet").read_bytes() == (tmp_path / "2.qnet").read_bytes()
-    code, out, err = run_cli("convert", model_path("iris"), "-o", tmp_path / "m.qlc", *args)
+    runs = [quantize_rows(model_path("iris"), calib("iris"), wbits=2, abits=2, ibits=2, finetune=options(epochs=10))
+            for _ in range(2)]
+    assert runs[0][0].to_bytes() == runs[1][0].to_bytes()
+    code, out, err = run_cli("convert", model_path("iris"), "-o", tmp_path / "m.qlc", "--calib",
+                             model_path("iris", "calib.npy"), "--wbits", 2, "--abits", 2, "--ibits", 2, "--finetune",
+                             "--epochs", 10)
     assert code == 0, err
     assert "verification: proved" in out and "fine-tuned:" in out
 
