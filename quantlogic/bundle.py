@@ -127,12 +127,27 @@ def load(path):
         aig = AIG.from_arrays(meta["inputs"], arrays["aig_fanin0"], arrays["aig_fanin1"], meta["outputs"],
                               arrays["aig_outputs"])
         lowering = _lowering_from(aig, arrays, net) if meta.get("has_lowering") else None
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
-        raise QuantlogicError(f"{path}: corrupt circuit bundle ({exc})") from None
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, OverflowError) as exc:
+        raise QuantlogicError(f"{path}: corrupt circuit bundle ({type(exc).__name__}: {exc})") from None
     expected_inputs = [f"x{i}_{j}" for i in range(net.n_features) for j in range(net.ibits)]
     if aig.input_names != expected_inputs:
         raise QuantlogicError(f"{path}: corrupt circuit bundle (input pins do not match the network)")
     expected_outputs = [output_pin(j) for j in range(index_bits(net.n_classes))]
     if sorted(aig.output_names) != sorted(expected_outputs) or len(set(aig.output_names)) != len(aig.output_names):
         raise QuantlogicError(f"{path}: corrupt circuit bundle (output pins are not {', '.join(expected_outputs)})")
-    return Bundle(net, aig, lowering, meta.get("info", {}))
+    return Bundle(net, aig, lowering, _checked_info(meta.get("info", {}), path))
+
+
+def _checked_info(info, path):
+    """The bundle's description: layer AND counts, simplification steps, the verdict (read by from_dict)."""
+    ok = isinstance(info, dict)
+    if ok:
+        layers, steps = info.get("layer_ands", {}), info.get("simplify", [])
+        ok = isinstance(layers, dict) and all(isinstance(v, int) for v in layers.values())
+        ok = ok and isinstance(steps, list) and all(
+            isinstance(st, dict) and isinstance(st.get("pass"), str)
+            and all(isinstance(st.get(k, 0), int) for k in ("ands_before", "ands_after")) for st in steps)
+        ok = ok and (info.get("verdict") is None or isinstance(info["verdict"], dict))
+    if not ok:
+        raise QuantlogicError(f"{path}: corrupt circuit bundle (its description is malformed)")
+    return dict(info)

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import tempfile
 import zipfile
 import zlib
@@ -60,24 +61,72 @@ def _add(archive, name, data):
     archive.writestr(info, data)
 
 
+MAX_MEMBERS = 4096
+MAX_MEMBER_BYTES = 1 << 30  # uncompressed size of one member
+MAX_TOTAL_BYTES = 4 << 30  # uncompressed size of all members
+MAX_META_BYTES = 16 << 20
+MAX_RATIO = 200  # uncompressed / compressed of a member over BOMB_SIZE: a zip bomb, not an array
+BOMB_SIZE = 32 << 20
+MEMBER_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\.npy\Z")
+
+
+def _check_members(archive, path, kind):
+    """Refuse members a container never holds, before any is read: odd names, encryption, compression
+    other than stored or deflated, sizes beyond the limits."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise QuantlogicError(f"{path}: not a valid {kind} file ({len(infos)} members, limit {MAX_MEMBERS})")
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name != "meta.json" and not MEMBER_NAME.match(name):
+            raise QuantlogicError(f"{path}: not a valid {kind} file (unexpected member {name[:60]!r})")
+        if info.flag_bits & 0x1:
+            raise QuantlogicError(f"{path}: not a valid {kind} file (member {name} is encrypted)")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise QuantlogicError(f"{path}: not a valid {kind} file (member {name} uses compression method "
+                                  f"{info.compress_type})")
+        limit = MAX_META_BYTES if name == "meta.json" else MAX_MEMBER_BYTES
+        bomb = info.file_size > BOMB_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        if info.file_size > limit or bomb:
+            raise QuantlogicError(f"{path}: not a valid {kind} file (member {name} declares {info.file_size} bytes)")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise QuantlogicError(f"{path}: not a valid {kind} file ({total} bytes uncompressed, limit {MAX_TOTAL_BYTES})")
+
+
+def _read_array(data, name, path, kind):
+    array = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+    if array.dtype.kind not in "biuf":
+        raise QuantlogicError(f"{path}: not a valid {kind} file (array {name} has dtype {array.dtype})")
+    return array
+
+
 def unpack(path, kind, version):
-    """Return (meta, arrays) of a container file, checking its kind and version."""
+    """Return (meta, arrays) of a container file, checking its members, kind and version."""
     path = pathlib.Path(path)
     if not path.is_file():
         raise QuantlogicError(f"{path}: no such file")
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_members(archive, path, kind)
             meta = json.loads(archive.read("meta.json"))
-            arrays = {name[:-4]: np.lib.format.read_array(io.BytesIO(archive.read(name)), allow_pickle=False)
+            arrays = {name[:-4]: _read_array(archive.read(name), name, path, kind)
                       for name in archive.namelist() if name.endswith(".npy")}
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error) as exc:
-        raise QuantlogicError(f"{path}: not a valid {kind} file ({exc})") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error, RuntimeError,
+            NotImplementedError, RecursionError, TypeError, MemoryError) as exc:
+        raise QuantlogicError(f"{path}: not a valid {kind} file ({type(exc).__name__}: {_short(exc)})") from None
     if not isinstance(meta, dict) or meta.get("format") != kind:
         raise QuantlogicError(f"{path}: not a {kind} file")
     if meta.get("version") != version:
         raise QuantlogicError(f"{path}: {kind} version {meta.get('version')!r} is not supported "
                               f"(this quantlogic reads version {version})")
     return meta, arrays
+
+
+def _short(exc):
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return text[:120]
 
 
 def require(arrays, names, path, kind):

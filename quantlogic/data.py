@@ -6,6 +6,8 @@ import numpy as np
 
 from .errors import QuantlogicError
 
+MAX_VALUE = 1e15  # |feature| beyond this loses all precision in the float64 arithmetic of quantization
+
 
 def load_dataset(path, labels_path=None):
     """Return (X float64 of shape (N, F), y int64 of shape (N,) or None)."""
@@ -51,11 +53,13 @@ def _checked_features(X, path):
         X = X[None, :]
     if X.ndim != 2 or X.shape[0] == 0:
         raise QuantlogicError(f"{path}: features must be a non-empty 2-D array (rows are samples), got shape {X.shape}")
-    if not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
-        raise QuantlogicError(f"{path}: features must be numeric, got {X.dtype}")
+    if X.dtype.kind not in "biuf":
+        raise QuantlogicError(f"{path}: features must be real numbers, got {X.dtype}")
     X = X.astype(np.float64)
     if not np.all(np.isfinite(X)):
         raise QuantlogicError(f"{path}: features contain NaN or infinity")
+    if np.max(np.abs(X)) > MAX_VALUE:
+        raise QuantlogicError(f"{path}: features reach {np.max(np.abs(X)):.3g}, beyond +-{MAX_VALUE:.0e}")
     return X
 
 
@@ -63,6 +67,8 @@ def _checked_labels(y, n, path):
     if y is None:
         return None
     y = np.asarray(y).reshape(-1)
+    if y.dtype.kind not in "biuf":
+        raise QuantlogicError(f"{path}: labels must be integers, got {y.dtype}")
     if len(y) != n:
         raise QuantlogicError(f"{path}: {len(y)} labels for {n} samples")
     if not np.all(np.equal(np.mod(y, 1), 0)):

@@ -126,3 +126,126 @@ def test_tree_json_of_any_shape_is_one_line(tmp_path, top):
     np.save(tmp_path / "x.npy", np.zeros((2, 4)))
     code, out, err = run_cli("predict", tmp_path / "t.json", tmp_path / "x.npy")
     assert code != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+# ---- fuzzing the readers: any exception but the tool's own error is a failure ----
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=int(__import__("os").environ.get("QL_FUZZ_EXAMPLES", "120")), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+                    max_leaves=12)
+
+
+@pytest.fixture(scope="module")
+def valid_files(tmp_path_factory, converted):
+    from quantlogic.lower.to_tree import network_diagram
+    from quantlogic.export.tree import to_json
+
+    folder = tmp_path_factory.mktemp("valid")
+    bundle = converted["iris", 2][0]
+    bundle.save(folder / "m.qlc")
+    bundle.net.save(folder / "m.qnet")
+    (folder / "t.json").write_text(to_json(network_diagram(bundle.net, 28, 100_000)))
+    return {kind: (folder / f"m.{kind}").read_bytes() for kind in ("qlc", "qnet")} | \
+        {"json": (folder / "t.json").read_bytes()}
+
+
+def _open_quietly(path):
+    from quantlogic.artifacts import open_artifact
+    from quantlogic.errors import QuantlogicError
+
+    try:
+        artifact = open_artifact(path)
+        artifact.describe()
+    except QuantlogicError:
+        pass
+
+
+def _zip_members(data):
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def _zip_of(members):
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@FUZZ
+@given(kind=st.sampled_from(["qlc", "qnet", "json"]), edits=st.lists(st.tuples(st.integers(0, 10 ** 9),
+                                                                             st.integers(0, 255)), max_size=6),
+       cut=st.none() | st.integers(0, 10 ** 9))
+def test_fuzz_bytes(valid_files, tmp_path_factory, kind, edits, cut):
+    data = bytearray(valid_files[kind])
+    for position, value in edits:
+        data[position % len(data)] = value
+    if cut is not None:
+        data = data[: cut % (len(data) + 1)]
+    path = tmp_path_factory.mktemp("fuzz") / f"x.{kind}"
+    path.write_bytes(bytes(data))
+    _open_quietly(path)
+
+
+@FUZZ
+@given(kind=st.sampled_from(["qlc", "qnet"]), path_choice=st.integers(0, 10 ** 6), value=JSON)
+def test_fuzz_meta(valid_files, tmp_path_factory, kind, path_choice, value):
+    """One field of meta.json (at any depth) replaced by random JSON."""
+    members = _zip_members(valid_files[kind])
+    meta = json.loads(members["meta.json"])
+    slots = []
+
+    def walk(node):
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in items:
+            slots.append((node, key))
+            walk(child)
+
+    walk(meta)
+    node, key = slots[path_choice % len(slots)]
+    node[key] = value
+    members["meta.json"] = json.dumps(meta).encode()
+    path = tmp_path_factory.mktemp("fuzz") / f"x.{kind}"
+    path.write_bytes(_zip_of(members))
+    _open_quietly(path)
+
+
+@FUZZ
+@given(kind=st.sampled_from(["qlc", "qnet"]), index=st.integers(0, 100),
+       shape=st.lists(st.integers(0, 3), max_size=3), dtype=st.sampled_from(["int64", "float64", "bool", "int8"]),
+       fill=st.sampled_from([0, 1, -1, 2 ** 60, 0.5]))
+def test_fuzz_arrays(valid_files, tmp_path_factory, kind, index, shape, dtype, fill):
+    """One array replaced by an array of another shape, dtype or range."""
+    import io
+
+    members = _zip_members(valid_files[kind])
+    names = sorted(n for n in members if n.endswith(".npy"))
+    buffer = io.BytesIO()
+    np.save(buffer, np.full(shape, fill).astype(dtype) if dtype != "bool" else np.zeros(shape, dtype=bool))
+    members[names[index % len(names)]] = buffer.getvalue()
+    path = tmp_path_factory.mktemp("fuzz") / f"x.{kind}"
+    path.write_bytes(_zip_of(members))
+    _open_quietly(path)
+
+
+def test_declared_sizes_are_bounded_before_work(valid_files, tmp_path):
+    members = _zip_members(valid_files["qnet"])
+    meta = json.loads(members["meta.json"])
+    meta["n_hidden"] = 10 ** 8
+    members["meta.json"] = json.dumps(meta).encode()
+    (tmp_path / "big.qnet").write_bytes(_zip_of(members))
+    code, out, err = run_cli("inspect", tmp_path / "big.qnet")
+    assert_clean_failure(code, out, err, "hidden layers declared")
+    members = _zip_members(valid_files["qnet"])
+    members["junk.npy"] = b"\0" * (64 << 20)  # 64 MB of zeros deflate to a few KB: refused unread
+    (tmp_path / "bomb.qnet").write_bytes(_zip_of(members))
+    code, out, err = run_cli("inspect", tmp_path / "bomb.qnet")
+    assert_clean_failure(code, out, err, "declares")

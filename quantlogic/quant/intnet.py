@@ -14,6 +14,7 @@ from ..errors import QuantlogicError
 from ..names import check_names
 
 KIND = "quantlogic-qnet"
+MAX_HIDDEN = 256
 VERSION = 1
 
 
@@ -104,6 +105,9 @@ def from_parts(meta, arrays, path):
     """Build and validate an IntNetwork from container contents."""
     try:
         n_hidden = int(meta["n_hidden"])
+        if not 0 <= n_hidden <= min(MAX_HIDDEN, len(arrays)):
+            raise QuantlogicError(f"{path}: corrupt network description ({n_hidden} hidden layers declared, "
+                                  f"{len(arrays)} arrays present, limit {MAX_HIDDEN})")
         names = ["thresholds", "levels", "out_W", "out_B"]
         names += [f"hidden{k}_{p}" for k in range(n_hidden) for p in "WT"]
         require(arrays, names, path, KIND)
@@ -114,11 +118,19 @@ def from_parts(meta, arrays, path):
             hidden=[(arrays[f"hidden{k}_W"].astype(np.int64), arrays[f"hidden{k}_T"].astype(np.int64))
                     for k in range(n_hidden)],
             out_W=arrays["out_W"].astype(np.int64), out_B=arrays["out_B"].astype(np.int64),
-            feature_names=check_names(meta.get("feature_names", []), "feature", path), meta=dict(meta.get("info", {})))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise QuantlogicError(f"{path}: corrupt network description ({exc})") from None
+            feature_names=check_names(meta.get("feature_names", []), "feature", path),
+            meta=_checked_info(meta.get("info", {}), path))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+        raise QuantlogicError(f"{path}: corrupt network description ({type(exc).__name__}: {exc})") from None
     validate(net, path)
     return net
+
+
+def _checked_info(info, path):
+    """The network's description (source file, quantization summary): a dict whose source fields are text."""
+    if not isinstance(info, dict) or any(not isinstance(info.get(k, ""), str) for k in ("source", "source_sha256")):
+        raise QuantlogicError(f"{path}: corrupt network description (info)")
+    return dict(info)
 
 
 def _check_integers(arrays, names, path):
@@ -139,6 +151,12 @@ def load(path):
 def validate(net, where="network"):
     """Raise QuantlogicError unless shapes, ranges and orderings are consistent."""
     problems = []
+    for name, bits in (("ibits", net.ibits), ("abits", net.abits), ("wbits", net.wbits)):
+        if not 1 <= bits <= 8:
+            raise QuantlogicError(f"{where}: invalid integer network: {name}={bits} is not 1 to 8")
+    arrays = [net.thresholds, net.levels, net.out_W, net.out_B] + [a for layer in net.hidden for a in layer]
+    if any(a.ndim == 0 or a.size == 0 for a in arrays):
+        raise QuantlogicError(f"{where}: invalid integer network: an array is empty or 0-dimensional")
     K = 2 ** net.ibits - 1
     M = 2 ** net.abits - 1
     if net.thresholds.ndim != 2 or net.thresholds.shape[1] != K:

@@ -55,6 +55,10 @@ def from_dict(data):
     """A Verdict read back from a file's metadata (None when absent or not understood)."""
     if not isinstance(data, dict) or data.get("status") not in STATUSES:
         return None
-    return Verdict(data["status"], str(data.get("method", "")), str(data.get("reason", "")),
-                   int(data.get("vectors", 0) or 0), data.get("counterexample"),
-                   [str(d) for d in data.get("details", []) if isinstance(d, str)][:20])
+    details = data.get("details", [])
+    try:
+        return Verdict(data["status"], str(data.get("method", ""))[:200], str(data.get("reason", ""))[:2000],
+                       int(data.get("vectors", 0) or 0), None,
+                       [d for d in details if isinstance(d, str)][:20] if isinstance(details, list) else [])
+    except (TypeError, ValueError, OverflowError):
+        return None
