@@ -1,7 +1,7 @@
 """Hostile files: no code runs from a checkpoint without --trust-pickle, names cannot become code, and a
 malformed file gets one clean line. A successful attack would create a marker file."""
 import json
-import pickle
+import os
 import zipfile
 
 import numpy as np
@@ -132,7 +132,8 @@ def test_tree_json_of_any_shape_is_one_line(tmp_path, top):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-FUZZ = settings(max_examples=int(__import__("os").environ.get("QL_FUZZ_EXAMPLES", "120")), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FUZZ = settings(max_examples=int(os.environ.get("QL_FUZZ_EXAMPLES", "120")), deadline=None,
+                suppress_health_check=list(HealthCheck), derandomize=True)
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats() | st.text(max_size=8),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
                     max_leaves=12)

@@ -126,7 +126,7 @@ def _against_reference(net, aig, codes, gap, progress=None):
 
 def _twin_hints(a, b):
     """Node i of a claimed equal to node i of b when both have the same nodes and pins (b is then most
-    likely a altered in a few gates): the equivalence check proves each claim before it merges there."""
+    likely a with a few gates altered): the equivalence check proves each claim before it merges there."""
     if a.n_nodes != b.n_nodes or a.input_names != b.input_names:
         return None
     return {node: 2 * node for node in range(a.n_nodes)}
@@ -181,7 +181,7 @@ def _codes_of_bits(net, bits):
 def verify_bundle(bundle, X=None, progress=None):
     """Re-prove a bundle's circuit against its IntNetwork: exhaustively when small, by its lowering records,
     or (a simplified circuit) by proving a fresh lowering and then its equivalence to the stored circuit."""
-    from ..lower.network import Lowering, lower_network
+    from ..lower.network import Lowering
     from .cec import equivalent, equivalent_through
 
     net, aig = bundle.net, bundle.aig
@@ -196,10 +196,10 @@ def verify_bundle(bundle, X=None, progress=None):
     bad = check_vectors(net, aig, codes)
     if bad is not None:
         return confirmed_counterexample(net, aig, bad, "equivalence", len(codes))
-    reference = lower_network(net)
-    base = verify_lowering(net, reference, X, progress)
-    if not base.ok:
-        return base
+    reference, gap = proved_reference(net, progress)
+    if gap is not None:
+        return undecided(PER_NEURON, f"a fresh lowering of the network did not prove: {gap.text}", len(codes))
+    base = _per_neuron_verdict(reference, len(codes))
     steps = _replayed_steps(reference.aig, bundle)
     same = equivalent(reference.aig, aig) if steps is None else equivalent_through(reference.aig, aig, steps)
     return combine(net, aig, base, same)
