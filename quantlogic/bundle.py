@@ -133,7 +133,9 @@ def load(path):
     if aig.input_names != expected_inputs:
         raise QuantlogicError(f"{path}: corrupt circuit bundle (input pins do not match the network)")
     expected_outputs = [output_pin(j) for j in range(index_bits(net.n_classes))]
-    if sorted(aig.output_names) != sorted(expected_outputs) or len(set(aig.output_names)) != len(aig.output_names):
+    names = aig.output_names
+    if not all(isinstance(n, str) for n in names) or sorted(names) != sorted(expected_outputs) \
+            or len(set(names)) != len(names):
         raise QuantlogicError(f"{path}: corrupt circuit bundle (output pins are not {', '.join(expected_outputs)})")
     return Bundle(net, aig, lowering, _checked_info(meta.get("info", {}), path))
 
