@@ -250,3 +250,17 @@ def test_declared_sizes_are_bounded_before_work(valid_files, tmp_path):
     (tmp_path / "bomb.qnet").write_bytes(_zip_of(members))
     code, out, err = run_cli("inspect", tmp_path / "bomb.qnet")
     assert_clean_failure(code, out, err, "declares")
+
+
+def test_tree_of_a_wide_eight_bit_neuron_is_refused_before_the_work(tmp_path):
+    """An 8-bit neuron with many inputs: the partial sums are bounded before they are enumerated."""
+    from quantlogic.quant.intnet import IntNetwork
+
+    rng = np.random.default_rng(0)
+    F = 24
+    W = rng.integers(-127, 128, size=(1, F))
+    net = IntNetwork(8, 1, 8, np.sort(rng.normal(size=(F, 255)), axis=1), np.tile(np.arange(256), (F, 1)),
+                     [(W, np.array([[0]]))], np.array([[1], [-1]]), np.array([0, 0]))
+    net.save(tmp_path / "wide.qnet")
+    code, out, err = run_cli("tree", tmp_path / "wide.qnet", "--neuron", "0.0", "--max-nodes", 1000)
+    assert_clean_failure(code, out, err, "--max-nodes")

@@ -42,6 +42,9 @@ def parse_neuron(net, neuron):
     return layer, j
 
 
+SUM_PAIRS = 10_000_000  # (input value, partial sum) pairs enumerated at most before the node budget is known
+
+
 def threshold_diagram(weights, values, thresholds, diagram, max_nodes=MAX_NODES):
     """Diagram of #{k : sum_i weights[i] * values[i][code_i] >= thresholds[k]} into `diagram`."""
     span = [int(weights[i]) * (max(values[i]) - min(values[i])) for i in range(len(weights))]
@@ -49,6 +52,10 @@ def threshold_diagram(weights, values, thresholds, diagram, max_nodes=MAX_NODES)
     contributions = [[int(weights[i]) * v for v in values[i]] for i in order]
     reachable = [np.array([0], dtype=np.int64)]  # reachable[d]: sums of the inputs order[n - d:]
     for contrib in reversed(contributions):
+        if len(contrib) * len(reachable[-1]) > max(SUM_PAIRS, 10 * max_nodes):
+            raise QuantlogicError(f"the neuron's partial sums take {len(reachable[-1]):,} values after "
+                                  f"{len(reachable) - 1} of its inputs: its diagram would outgrow the budget of "
+                                  f"{max_nodes:,} nodes (raise it with --max-nodes)")
         reachable.append(np.unique(np.add.outer(np.array(contrib), reachable[-1]).ravel()))
     reachable.reverse()  # reachable[d]: sums of inputs order[d:]
     memo = {}

@@ -7,9 +7,8 @@ from ..ir.aig import AIG
 from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator, all_input_words
 from ..kernels.strash import HashedCopy, cone_array
+from .network import EXHAUSTIVE_LIMIT
 from .verdict import disproved, proved, undecided
-
-EXHAUSTIVE_LIMIT = 22
 
 SIM_WORDS = 64
 EXHAUSTIVE_FIRST = 20  # up to this many inputs, simulating every pattern is quicker than any proof

@@ -16,8 +16,6 @@ def extract(aig, lits, stops):
     for node in sorted(stops):
         mapped[node] = out.add_input(f"s{node}")
     for node in aig.cone(lits, stop=stops):
-        if node < base:
-            return None
         k = node - base
         a, b = aig.fanin0[k], aig.fanin1[k]
         if a >> 1 not in mapped or b >> 1 not in mapped:
