@@ -46,7 +46,7 @@ DIFFERENTIAL = settings(max_examples=EXAMPLES // 2, deadline=None, suppress_heal
 
 
 @DIFFERENTIAL
-@given(int_networks(max_input_bits=22, max_width=12))
+@given(int_networks(max_input_bits=20, max_width=12))
 def test_random_small_networks_prove_exhaustively(net):
     prove_and_simplify(net)
 
