@@ -264,3 +264,9 @@ def test_tree_of_a_wide_eight_bit_neuron_is_refused_before_the_work(tmp_path):
     net.save(tmp_path / "wide.qnet")
     code, out, err = run_cli("tree", tmp_path / "wide.qnet", "--neuron", "0.0", "--max-nodes", 1000)
     assert_clean_failure(code, out, err, "--max-nodes")
+
+
+def test_verify_data_of_the_wrong_width_is_refused(converted, tmp_path):
+    converted["iris", 2][0].save(tmp_path / "iris.qlc")
+    code, out, err = run_cli("verify", tmp_path / "iris.qlc", "--data", model_path("wine_bn", "test.npz"))
+    assert_clean_failure(code, out, err, "the network takes 4 features")
