@@ -35,6 +35,9 @@ def check(net):
         assert_circuit_is_network(net, low.aig)
         if verdict.status != "proved":
             failures.append(verdict.text)
+            path = f"/tmp/differential_{len(failures)}.qnet"
+            net.save(path)
+            print(f"not proved ({path}): {verdict.text}", flush=True)
     except AssertionError as exc:
         counts["failed"] += 1
         failures.append(str(exc)[:200])
