@@ -63,10 +63,6 @@ def finetune_options(finetune, epochs, seed, fanin):
         return None
     from .torchio.finetune import FinetuneOptions
 
-    if fanin is not None and fanin < 1:
-        raise QuantlogicError(f"--fanin must be at least 1, got {fanin}")
-    if epochs < 1:
-        raise QuantlogicError(f"--epochs must be at least 1, got {epochs}")
     return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..codes import encode_column
 from ..container import pack, require, unpack
 from ..errors import QuantlogicError
 from ..names import check_names
@@ -54,7 +55,7 @@ class IntNetwork:
             raise QuantlogicError(f"the network takes {self.n_features} features, the data has shape {X.shape}")
         codes = np.empty(X.shape, dtype=np.int64)
         for i in range(self.n_features):
-            codes[:, i] = np.searchsorted(self.thresholds[i], X[:, i], side="right")
+            codes[:, i] = encode_column(X[:, i], self.thresholds[i])
         return codes
 
     def forward_codes(self, codes):

@@ -27,13 +27,16 @@ class FinetuneOptions:
     patience: int = 80  # epochs without a better held-out score before stopping
     fanin: int = None  # at most this many inputs per hidden neuron
 
-    def check(self, params):
+    def __post_init__(self):
         if self.epochs < 1:
             raise QuantlogicError(f"--epochs must be at least 1, got {self.epochs}")
+        if self.fanin is not None and self.fanin < 1:
+            raise QuantlogicError(f"--fanin must be at least 1, got {self.fanin}")
+
+    def check(self, params):
+        """Refuse a fan-in the network's layers cannot have (before training starts)."""
         if self.fanin is not None:
             widths = [layer.Wq.shape[1] for layer in params.hidden]
-            if self.fanin < 1:
-                raise QuantlogicError(f"--fanin must be at least 1, got {self.fanin}")
             if not widths:
                 raise QuantlogicError("--fanin needs a hidden layer to prune")
             if self.fanin > min(widths):
@@ -106,8 +109,7 @@ def _train(torch, net, params, X, y, options, progress):
     teacher = net.forward(X)[1]
     train_rows, held_rows = split_rows(len(X), options.holdout, options.seed)
     target = y if y is not None else np.argmax(teacher, axis=1)
-    codes = np.stack([np.searchsorted(params.thresholds[i], X[:, i], side="right") for i in range(X.shape[1])], 1)
-    V = np.take_along_axis(params.levels.T, codes, axis=0)
+    V = np.take_along_axis(params.levels.T, build(params)[0].encode(X), axis=0)  # the first layer's integer inputs
     masks = saliency_masks(params, V, options.fanin) if options.fanin else [None] * len(params.hidden)
     start = params if options.fanin is None else _masked(params, masks)
     model = _Model(torch, start, masks)

@@ -4,7 +4,7 @@ proved part by part. Every verdict is proved, disproved with a counterexample th
 undecided naming what ran out."""
 import numpy as np
 
-from ..codes import bits_to_ints, circuit_classes, pin_layout
+from ..codes import bits_to_ints, circuit_classes, encode_column, pin_layout
 from ..kernels.simulate import Simulator, all_input_words
 from .parts import prove_by_parts
 from .verdict import Verdict, disproved, proved, undecided
@@ -63,7 +63,7 @@ def feature_values(net, codes):
     for i, c in enumerate(codes):
         t = net.thresholds[i]
         x = float(t[0] - max(1.0, abs(t[0]))) if c == 0 else float(t[c - 1])
-        values.append(x if int(np.searchsorted(t, x, side="right")) == c else None)
+        values.append(x if int(encode_column(x, t)) == c else None)
     return values
 
 
