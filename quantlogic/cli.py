@@ -1,4 +1,5 @@
 """Command line: parses arguments and dispatches; the work lives in the stage modules."""
+import signal
 import sys
 
 import click
@@ -13,6 +14,7 @@ class Group(click.Group):
     """Turns a QuantlogicError into one line on stderr and exit status 2."""
 
     def invoke(self, ctx):
+        signal.signal(signal.SIGTERM, _terminated)
         try:
             return super().invoke(ctx)
         except QuantlogicError as exc:
@@ -21,6 +23,16 @@ class Group(click.Group):
         except MemoryError:
             click.echo("error: out of memory; try a smaller model or fewer bits", err=True)
             sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing written", err=True)
+            sys.exit(130)
+        finally:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _terminated(signum, frame):
+    """SIGTERM unwinds like an interrupt, so a file being written is removed, not left half-done."""
+    raise KeyboardInterrupt
 
 
 @click.group(cls=Group)

@@ -14,6 +14,7 @@ import zlib
 
 import numpy as np
 
+from .arrays import check_zip_sizes, read_npy
 from .errors import QuantlogicError
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -62,44 +63,26 @@ def _add(archive, name, data):
 
 
 MAX_MEMBERS = 4096
-MAX_MEMBER_BYTES = 1 << 30  # uncompressed size of one member
-MAX_TOTAL_BYTES = 4 << 30  # uncompressed size of all members
 MAX_META_BYTES = 16 << 20
-MAX_RATIO = 200  # uncompressed / compressed of a member over BOMB_SIZE: a zip bomb, not an array
-BOMB_SIZE = 32 << 20
 MEMBER_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\.npy\Z")
 
 
 def _check_members(archive, path, kind):
-    """Refuse members a container never holds, before any is read: odd names, encryption, compression
-    other than stored or deflated, sizes beyond the limits."""
+    """Refuse members a container never holds, before any is read: odd names, too many, encryption,
+    compression other than stored or deflated, sizes beyond the limits."""
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
         raise QuantlogicError(f"{path}: not a valid {kind} file ({len(infos)} members, limit {MAX_MEMBERS})")
-    total = 0
     for info in infos:
         name = info.filename
         if name != "meta.json" and not MEMBER_NAME.match(name):
             raise QuantlogicError(f"{path}: not a valid {kind} file (unexpected member {name[:60]!r})")
-        if info.flag_bits & 0x1:
-            raise QuantlogicError(f"{path}: not a valid {kind} file (member {name} is encrypted)")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise QuantlogicError(f"{path}: not a valid {kind} file (member {name} uses compression method "
-                                  f"{info.compress_type})")
-        limit = MAX_META_BYTES if name == "meta.json" else MAX_MEMBER_BYTES
-        bomb = info.file_size > BOMB_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1)
-        if info.file_size > limit or bomb:
+        if name == "meta.json" and info.file_size > MAX_META_BYTES:
             raise QuantlogicError(f"{path}: not a valid {kind} file (member {name} declares {info.file_size} bytes)")
-        total += info.file_size
-    if total > MAX_TOTAL_BYTES:
-        raise QuantlogicError(f"{path}: not a valid {kind} file ({total} bytes uncompressed, limit {MAX_TOTAL_BYTES})")
-
-
-def _read_array(data, name, path, kind):
-    array = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
-    if array.dtype.kind not in "biuf":
-        raise QuantlogicError(f"{path}: not a valid {kind} file (array {name} has dtype {array.dtype})")
-    return array
+    try:
+        check_zip_sizes(infos, path)
+    except QuantlogicError as exc:
+        raise QuantlogicError(f"{path}: not a valid {kind} file ({str(exc).removeprefix(f'{path}: ')})") from None
 
 
 def unpack(path, kind, version):
@@ -111,7 +94,7 @@ def unpack(path, kind, version):
         with zipfile.ZipFile(path) as archive:
             _check_members(archive, path, kind)
             meta = json.loads(archive.read("meta.json"))
-            arrays = {name[:-4]: _read_array(archive.read(name), name, path, kind)
+            arrays = {name[:-4]: read_npy(archive.read(name), f"{path}: not a valid {kind} file: {name}")
                       for name in archive.namelist() if name.endswith(".npy")}
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error, RuntimeError,
             NotImplementedError, RecursionError, TypeError, MemoryError) as exc:

@@ -1,12 +1,16 @@
 """Feature and label files: .npy, .npz (arrays X and optionally y) and .csv (rows are samples)."""
 import pathlib
 import zipfile
+import zlib
 
 import numpy as np
 
+from .arrays import check_zip_sizes, read_npy
 from .errors import QuantlogicError
 
 MAX_VALUE = 1e15  # |feature| beyond this loses all precision in the float64 arithmetic of quantization
+MAX_LABEL = 2 ** 31
+MAX_TEXT_BYTES = 1 << 30
 
 
 def load_dataset(path, labels_path=None):
@@ -18,18 +22,14 @@ def load_dataset(path, labels_path=None):
     y = None
     try:
         if suffix == ".npy":
-            X = np.load(path, allow_pickle=False)
+            X = _read_npy_file(path)
         elif suffix == ".npz":
-            with np.load(path, allow_pickle=False) as archive:
-                if "X" not in archive:
-                    raise QuantlogicError(f"{path}: an .npz needs an array named X (found {sorted(archive.files)})")
-                X = archive["X"]
-                y = archive["y"] if "y" in archive else None
+            X, y = _read_npz(path)
         elif suffix == ".csv":
-            X = np.loadtxt(path, delimiter=",", ndmin=2)
+            X = np.loadtxt(_text(path), delimiter=",", ndmin=2)
         else:
             raise QuantlogicError(f"{path}: unknown data format {suffix!r} (use .npy, .npz or .csv)")
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, zlib.error, RuntimeError, NotImplementedError) as exc:
         raise QuantlogicError(f"{path}: cannot read data: {exc}") from None
     if labels_path is not None:
         y = load_labels(labels_path)
@@ -39,12 +39,46 @@ def load_dataset(path, labels_path=None):
 def load_labels(path):
     """Labels from .npy or .csv/.txt (one integer per line)."""
     path = pathlib.Path(path)
+    if not path.is_file():
+        raise QuantlogicError(f"{path}: no such file")
     try:
         if path.suffix.lower() == ".npy":
-            return np.load(path, allow_pickle=False)
-        return np.loadtxt(path, delimiter=",", ndmin=1)
+            return _read_npy_file(path)
+        return np.loadtxt(_text(path), delimiter=",", ndmin=1)
     except (ValueError, OSError) as exc:
         raise QuantlogicError(f"{path}: cannot read labels: {exc}") from None
+
+
+def _read_npy_file(path):
+    _check_size(path)
+    return read_npy(path.read_bytes(), str(path))
+
+
+def _read_npz(path):
+    """(X, y or None) of an .npz holding arrays X and optionally y."""
+    with zipfile.ZipFile(path) as archive:
+        check_zip_sizes(archive.infolist(), path)
+        names = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+        if "X" not in names:
+            raise QuantlogicError(f"{path}: an .npz needs an array named X (found {sorted(names)[:10]})")
+        X = read_npy(archive.read(names["X"]), f"{path}: X")
+        y = read_npy(archive.read(names["y"]), f"{path}: y") if "y" in names else None
+    return X, y
+
+
+def _text(path):
+    """The lines of a text data file, which must be UTF-8."""
+    _check_size(path)
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise QuantlogicError(f"{path}: not a text file (expected comma-separated numbers)") from None
+
+
+def _check_size(path):
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES * 4:
+        raise QuantlogicError(f"{path}: {size} bytes, beyond the {MAX_TEXT_BYTES * 4} bytes a data file may have")
 
 
 def _checked_features(X, path):
@@ -71,6 +105,8 @@ def _checked_labels(y, n, path):
         raise QuantlogicError(f"{path}: labels must be integers, got {y.dtype}")
     if len(y) != n:
         raise QuantlogicError(f"{path}: {len(y)} labels for {n} samples")
-    if not np.all(np.equal(np.mod(y, 1), 0)):
+    if not np.all(np.isfinite(y)) or not np.all(np.equal(np.mod(y, 1), 0)):
         raise QuantlogicError(f"{path}: labels must be integers")
+    if len(y) and np.max(np.abs(y.astype(np.float64))) >= MAX_LABEL:
+        raise QuantlogicError(f"{path}: labels reach {np.max(np.abs(y.astype(np.float64))):.3g}, beyond 2^31")
     return y.astype(np.int64)

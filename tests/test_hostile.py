@@ -270,3 +270,266 @@ def test_verify_data_of_the_wrong_width_is_refused(converted, tmp_path):
     converted["iris", 2][0].save(tmp_path / "iris.qlc")
     code, out, err = run_cli("verify", tmp_path / "iris.qlc", "--data", model_path("wine_bn", "test.npz"))
     assert_clean_failure(code, out, err, "the network takes 4 features")
+
+
+# ---- names on the way out: every exporter escapes or refuses what a name could do ----
+HOSTILE_VERILOG = ['p;initial$fopen("pwned.txt","w");//', "n3", "wire", "x0_0"]
+
+
+def _named_circuit(input_names, output_names):
+    from quantlogic.ir.aig import AIG
+
+    aig = AIG()
+    lits = [aig.add_input(name) for name in input_names]
+    for k, name in enumerate(output_names):
+        aig.add_output(name, aig.and_(lits[k % len(lits)], lits[(k + 1) % len(lits)] ^ 1))
+    return aig
+
+
+def test_verilog_names_are_escaped_and_run_nothing(tmp_path):
+    """iverilog simulates the exported module on every input (ports by position) and gets the circuit's
+    outputs; the name that would open a file opens nothing; yosys reads it too."""
+    import shutil
+    import subprocess
+
+    from quantlogic.export.netlist import to_verilog
+    from quantlogic.kernels.simulate import Simulator
+
+    aig = _named_circuit(HOSTILE_VERILOG, ["n4", "y;$finish;"])
+    bench = """module tb; reg [3:0] x; wire [1:0] y; integer k;
+  quantlogic dut(x[0], x[1], x[2], x[3], y[0], y[1]);
+  initial begin for (k = 0; k < 16; k = k + 1) begin x = k; #1 $display("%b", y); end end
+endmodule
+"""
+    (tmp_path / "net.v").write_text(to_verilog(aig))
+    (tmp_path / "tb.v").write_text(bench)
+    assert shutil.which("iverilog") and shutil.which("yosys"), ".ci/run installs iverilog and yosys"
+    compiled = subprocess.run(["iverilog", "-g2005", "-o", "sim.vvp", "tb.v", "net.v"], cwd=tmp_path,
+                              capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stderr
+    run = subprocess.run(["vvp", "-n", "sim.vvp"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    got = [int(line, 2) for line in run.stdout.split() if set(line) <= {"0", "1"}]
+    bits = (np.arange(16)[:, None] >> np.arange(4)) & 1
+    want = Simulator(aig).bits(bits.astype(np.uint8)) @ np.array([1, 2])
+    assert got == want.tolist()
+    assert not (tmp_path / "pwned.txt").exists()
+    synth = subprocess.run(["yosys", "-p", "read_verilog net.v; synth -top quantlogic"], cwd=tmp_path,
+                           capture_output=True, text=True)
+    assert synth.returncode == 0, synth.stdout[-2000:]
+
+
+def test_blif_gate_names_never_collide_with_pins(tmp_path):
+    import shutil
+    import subprocess
+
+    from quantlogic.export.aiger import to_aig
+    from quantlogic.export.netlist import from_blif, to_blif
+
+    aig = _named_circuit(["n3", "n4", "a[0]"], ["n5", "n6"])
+    text = to_blif(aig)
+    (tmp_path / "net.blif").write_text(text)
+    (tmp_path / "net.aig").write_bytes(to_aig(aig))
+    abc = shutil.which("berkeley-abc") or shutil.which("yosys-abc")
+    cec = subprocess.run([abc, "-c", "cec net.aig net.blif"], cwd=tmp_path, capture_output=True, text=True)
+    assert "Networks are equivalent" in cec.stdout, cec.stdout
+    assert from_blif(text).input_names == ["n3", "n4", "a[0]"]
+
+
+@pytest.mark.parametrize("writer, name", [("to_blif", "a#b"), ("to_blif", ".names"), ("to_blif", "a b"),
+                                          ("to_verilog", "a b"), ("to_verilog", "a\nb"), ("to_dot", "a\nb"),
+                                          ("to_aag", "a\nb"), ("to_aig", "a\rb")])
+def test_names_a_format_cannot_carry_are_refused(writer, name):
+    from quantlogic.errors import QuantlogicError
+    from quantlogic.export import aiger, netlist
+
+    module = aiger if writer.startswith("to_a") else netlist
+    with pytest.raises(QuantlogicError, match="cannot be written to"):
+        getattr(module, writer)(_named_circuit(["a", name], ["y"]))
+
+
+def test_dot_labels_are_quoted():
+    from quantlogic.export.netlist import to_dot
+
+    text = to_dot(_named_circuit(['a"];evil[label="x', "b\\"], ["n1"]))
+    assert '"a\\"];evil[label=\\"x"' in text and '"b\\\\"' in text and '"out n1"' in text
+
+
+def test_sigterm_unwinds_and_leaves_no_file(tmp_path, monkeypatch):
+    """A terminated command removes what it was writing: the signal unwinds through write_atomic."""
+    import signal
+
+    import click
+    from click.testing import CliRunner
+
+    from quantlogic import container
+    from quantlogic.cli import Group
+
+    real_fdopen = container.os.fdopen
+
+    def slow_fdopen(fd, mode):
+        handle = real_fdopen(fd, mode)
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives between the temporary file and the rename
+        return handle
+
+    @click.group(cls=Group)
+    def cli():
+        pass
+
+    @cli.command()
+    def write():
+        container.write_atomic(tmp_path / "out.qlc", b"data")
+
+    monkeypatch.setattr(container.os, "fdopen", slow_fdopen)
+    result = CliRunner().invoke(cli, ["write"])
+    assert result.exit_code == 130 and "interrupted" in result.output
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+# ---- checkpoints: tensors that are not dense real numbers, and two networks in one file ----
+def _odd_tensors():
+    import torch
+
+    weight = torch.randn(8, 4)
+    return {
+        "complex": (weight.to(torch.complex64), "is complex"),
+        "sparse": (weight.to_sparse(), "is sparse"),
+        "quantized": (torch.quantize_per_tensor(weight, 0.1, 0, torch.qint8), "is quantized"),
+        "meta": (torch.empty(8, 4, device="meta"), "meta tensor"),
+        "empty": (torch.empty(0, 4), "is empty"),
+        "string": ("weights", "not a real numeric tensor"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["complex", "sparse", "quantized", "meta", "empty", "string"])
+def test_checkpoint_tensors_that_are_not_dense_real_numbers(tmp_path, kind):
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tensor, message = _odd_tensors()[kind]
+        torch.save({"0.weight": tensor, "2.weight": torch.randn(3, 8)}, tmp_path / "m.pt")
+    np.save(tmp_path / "c.npy", np.random.default_rng(0).random((20, 4)))
+    code, out, err = run_cli("quantize", tmp_path / "m.pt", "--calib", tmp_path / "c.npy", "-o", tmp_path / "m.qnet")
+    assert_clean_failure(code, out, err, message)
+    assert not (tmp_path / "m.qnet").exists()
+
+
+def test_two_networks_in_one_state_dict_are_refused(tmp_path):
+    import torch
+
+    from quantlogic.errors import QuantlogicError
+    from quantlogic.torchio.checkpoint import load_checkpoint
+
+    W = torch.randn
+    torch.save({"a.fc1.weight": W(8, 4), "a.fc2.weight": W(4, 8), "b.fc1.weight": W(8, 4), "b.fc2.weight": W(3, 8)},
+               tmp_path / "two.pt")
+    with pytest.raises(QuantlogicError, match="two networks"):
+        load_checkpoint(tmp_path / "two.pt")
+    torch.save({"features.0.weight": W(8, 4), "features.2.weight": W(6, 8), "classifier.0.weight": W(3, 6)},
+               tmp_path / "nested.pt")
+    layers, _ = load_checkpoint(tmp_path / "nested.pt")
+    assert [layer.kind for layer in layers] == ["linear", "act", "linear", "act", "linear"]
+    assert [layer.params["weight"].shape for layer in layers if layer.kind == "linear"] == [(8, 4), (6, 8), (3, 6)]
+
+
+def test_sums_beyond_int64_are_refused(converted):
+    from quantlogic.errors import QuantlogicError
+    from quantlogic.quant.intnet import IntNetwork, validate
+
+    net = converted["iris", 2][0].net
+    W, T = net.hidden[0]
+    huge = IntNetwork(net.ibits, net.abits, net.wbits, net.thresholds, net.levels * 2 ** 35,
+                      [(np.full_like(W, 2 ** 39), T)] + net.hidden[1:], net.out_W, net.out_B)
+    with pytest.raises(QuantlogicError, match="beyond 64-bit integers"):
+        validate(huge)
+    validate(IntNetwork(net.ibits, net.abits, net.wbits, net.thresholds, net.levels,
+                        [(np.full_like(W, 2 ** 39), T)] + net.hidden[1:], net.out_W, net.out_B))
+
+
+# ---- data files ----
+def test_npy_declaring_more_than_it_holds_is_refused(tmp_path):
+    import io
+
+    from quantlogic.data import load_dataset
+    from quantlogic.errors import QuantlogicError
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros((3, 4)))
+    data = buffer.getvalue().replace(b"(3, 4), }", b"(10**12, 4),}".replace(b"10**12", b"999999999999"), 1)
+    header_length = int.from_bytes(data[8:10], "little")
+    data = data[:8] + header_length.to_bytes(2, "little") + data[10:]
+    (tmp_path / "x.npy").write_bytes(data)
+    with pytest.raises(QuantlogicError, match="declares shape"):
+        load_dataset(tmp_path / "x.npy")
+
+
+@FUZZ
+@given(kind=st.sampled_from(["npy", "npz", "csv", "labels"]),
+       edits=st.lists(st.tuples(st.integers(0, 10 ** 9), st.integers(0, 255)), max_size=6),
+       cut=st.none() | st.integers(0, 10 ** 9))
+def test_fuzz_data_files(tmp_path_factory, kind, edits, cut):
+    import io
+
+    from quantlogic.data import load_dataset, load_labels
+    from quantlogic.errors import QuantlogicError
+
+    X = np.arange(12, dtype=np.float64).reshape(4, 3) / 7
+    buffer = io.BytesIO()
+    if kind == "npz":
+        np.savez_compressed(buffer, X=X, y=np.arange(4))
+    elif kind == "npy":
+        np.save(buffer, X)
+    else:
+        buffer.write("\n".join(",".join(f"{v:.3f}" for v in row) for row in X).encode())
+    data = bytearray(buffer.getvalue())
+    for position, value in edits:
+        data[position % len(data)] = value
+    if cut is not None:
+        data = data[: cut % (len(data) + 1)]
+    path = tmp_path_factory.mktemp("fuzz") / f"x.{'csv' if kind == 'labels' else kind}"
+    path.write_bytes(bytes(data))
+    try:
+        load_labels(path) if kind == "labels" else load_dataset(path)
+    except QuantlogicError:
+        pass
+
+
+@FUZZ
+@given(kind=st.sampled_from(["pt", "safetensors", "torchscript"]),
+       edits=st.lists(st.tuples(st.integers(0, 10 ** 9), st.integers(0, 255)), min_size=1, max_size=4),
+       cut=st.none() | st.integers(0, 10 ** 9))
+def test_fuzz_checkpoints(valid_checkpoints, tmp_path_factory, kind, edits, cut):
+    from quantlogic.errors import QuantlogicError
+    from quantlogic.torchio.checkpoint import load_checkpoint
+
+    data = bytearray(valid_checkpoints[kind])
+    for position, value in edits:
+        data[position % len(data)] = value
+    if cut is not None:
+        data = data[: cut % (len(data) + 1)]
+    suffix = {"torchscript": "pt"}.get(kind, kind)
+    path = tmp_path_factory.mktemp("fuzz") / f"m.{suffix}"
+    path.write_bytes(bytes(data))
+    try:
+        load_checkpoint(path)
+    except QuantlogicError:
+        pass
+
+
+@pytest.fixture(scope="module")
+def valid_checkpoints(tmp_path_factory):
+    import torch
+    from safetensors.torch import save_file
+
+    folder = tmp_path_factory.mktemp("checkpoints")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Linear(6, 3))
+    model.eval()
+    torch.save(model.state_dict(), folder / "m.pt")
+    save_file({k: v.contiguous() for k, v in model.state_dict().items() if v.dtype.is_floating_point},
+              folder / "m.safetensors")
+    torch.jit.save(torch.jit.script(model), folder / "s.pt")
+    return {"pt": (folder / "m.pt").read_bytes(), "safetensors": (folder / "m.safetensors").read_bytes(),
+            "torchscript": (folder / "s.pt").read_bytes()}

@@ -1,6 +1,7 @@
 """AIGER 1.9 combinational circuits: binary (.aig) and ASCII (.aag), with symbol tables, and readers."""
 from ..errors import QuantlogicError
 from ..ir.aig import AIG
+from .escape import aiger_symbol
 
 
 def _header(kind, aig):
@@ -8,8 +9,8 @@ def _header(kind, aig):
 
 
 def _symbols(aig, comment):
-    lines = [f"i{k} {name}" for k, name in enumerate(aig.input_names)]
-    lines += [f"o{k} {name}" for k, name in enumerate(aig.output_names)]
+    lines = [f"i{k} {aiger_symbol(name)}" for k, name in enumerate(aig.input_names)]
+    lines += [f"o{k} {aiger_symbol(name)}" for k, name in enumerate(aig.output_names)]
     return "\n".join(lines) + ("\n" if lines else "") + "c\n" + comment + "\n"
 
 

@@ -1,24 +1,39 @@
 """BLIF and structural Verilog (assign statements only, readable by ABC, Yosys and iverilog), and a BLIF reader."""
+import re
+
 from ..errors import QuantlogicError
 from ..ir.aig import AIG
+from .escape import blif_name, dot_string, verilog_name
 
 
-def _node_names(aig):
-    names = {k + 1: name for k, name in enumerate(aig.input_names)}
+def _gate_prefix(aig):
+    """A prefix p such that no pin is named p<number>, so gate names never collide with pins."""
+    prefix = "n"
+    while any(re.fullmatch(re.escape(prefix) + r"\d+", name) for name in aig.input_names + aig.output_names):
+        prefix += "_"
+    return prefix
+
+
+def _node_names(aig, spell):
+    """Node number -> signal name (inputs by name, gates numbered), each spelt for the format."""
+    names = {k + 1: spell(name) for k, name in enumerate(aig.input_names)}
     base = 1 + aig.n_inputs
+    prefix = _gate_prefix(aig)
     for k in range(aig.n_ands):
-        names[base + k] = f"n{base + k}"
+        names[base + k] = f"{prefix}{base + k}"
     return names
 
 
 def to_blif(aig, model="quantlogic"):
-    names = _node_names(aig)
-    lines = [f".model {model}", ".inputs " + " ".join(aig.input_names), ".outputs " + " ".join(aig.output_names)]
+    names = _node_names(aig, blif_name)
+    outputs = [blif_name(name) for name in aig.output_names]
+    lines = [f".model {model}", ".inputs " + " ".join(names[k + 1] for k in range(aig.n_inputs)),
+             ".outputs " + " ".join(outputs)]
     base = 1 + aig.n_inputs
     for k, (a, b) in enumerate(zip(aig.fanin0, aig.fanin1)):
         lines.append(f".names {names[a >> 1]} {names[b >> 1]} {names[base + k]}")
         lines.append(f"{1 - (a & 1)}{1 - (b & 1)} 1")
-    for name, lit in zip(aig.output_names, aig.output_lits):
+    for name, lit in zip(outputs, aig.output_lits):
         if lit >> 1 == 0:
             lines.append(f".names {name}" + ("\n1" if lit & 1 else ""))
         else:
@@ -71,24 +86,25 @@ def _cover(aig, ins, cube):
 
 
 def to_verilog(aig, module="quantlogic"):
-    names = _node_names(aig)
+    names = _node_names(aig, verilog_name)
+    inputs = [names[k + 1] for k in range(aig.n_inputs)]
+    outputs = [verilog_name(name) for name in aig.output_names]
 
     def ref(lit):
         if lit >> 1 == 0:
             return "1'b1" if lit & 1 else "1'b0"
         return ("~" if lit & 1 else "") + names[lit >> 1]
 
-    ports = aig.input_names + aig.output_names
-    lines = [f"module {module} ({', '.join(ports)});"]
-    if aig.input_names:
-        lines.append("  input " + ", ".join(aig.input_names) + ";")
-    lines.append("  output " + ", ".join(aig.output_names) + ";")
+    lines = [f"module {module} ({', '.join(inputs + outputs)});"]
+    if inputs:
+        lines.append("  input " + ", ".join(inputs) + ";")
+    lines.append("  output " + ", ".join(outputs) + ";")
     base = 1 + aig.n_inputs
     if aig.n_ands:
         lines.append("  wire " + ", ".join(names[base + k] for k in range(aig.n_ands)) + ";")
     for k, (a, b) in enumerate(zip(aig.fanin0, aig.fanin1)):
         lines.append(f"  assign {names[base + k]} = {ref(a)} & {ref(b)};")
-    for name, lit in zip(aig.output_names, aig.output_lits):
+    for name, lit in zip(outputs, aig.output_lits):
         lines.append(f"  assign {name} = {ref(lit)};")
     lines.append("endmodule")
     return "\n".join(lines) + "\n"
@@ -100,7 +116,7 @@ def to_dot(aig, max_nodes=3000):
                               "(export .aig, .blif or .v instead)")
     lines = ["digraph aig {", "  rankdir=BT;"]
     for k, name in enumerate(aig.input_names):
-        lines.append(f'  n{k + 1} [shape=box,label="{name}"];')
+        lines.append(f"  n{k + 1} [shape=box,label={dot_string(name)}];")
     base = 1 + aig.n_inputs
     uses_const = any(lit >> 1 == 0 for lit in aig.output_lits)
     if uses_const:
@@ -110,7 +126,7 @@ def to_dot(aig, max_nodes=3000):
         for lit in (a, b):
             lines.append(f"  n{lit >> 1} -> n{base + k}" + (" [style=dashed];" if lit & 1 else ";"))
     for name, lit in zip(aig.output_names, aig.output_lits):
-        lines.append(f'  "{name}" [shape=box];')
-        lines.append(f'  n{lit >> 1} -> "{name}"' + (" [style=dashed];" if lit & 1 else ";"))
+        lines.append(f"  {dot_string('out ' + name)} [shape=box,label={dot_string(name)}];")
+        lines.append(f"  n{lit >> 1} -> {dot_string('out ' + name)}" + (" [style=dashed];" if lit & 1 else ";"))
     lines.append("}")
     return "\n".join(lines) + "\n"

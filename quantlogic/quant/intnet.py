@@ -178,5 +178,24 @@ def validate(net, where="network"):
         problems.append(f"output layer: weight {net.out_W.shape} / bias {net.out_B.shape} do not fit {width} inputs")
     elif net.out_W.shape[0] < 2:
         problems.append("output layer needs at least 2 classes")
+    if not problems:
+        problems += _accumulator_overflows(net)
     if problems:
         raise QuantlogicError(f"{where}: invalid integer network: {'; '.join(problems)}")
+
+
+MAX_ACCUMULATOR = 2.0 ** 62  # every weighted sum is computed in int64
+
+
+def _accumulator_overflows(net):
+    """The layers whose largest possible |weighted sum| (plus bias) does not fit int64 arithmetic."""
+    problems = []
+    largest_input = float(np.max(net.levels))
+    layers = [(W, 0) for W, _ in net.hidden] + [(net.out_W, np.max(np.abs(net.out_B.astype(np.float64))))]
+    for k, (W, bias) in enumerate(layers):
+        bound = largest_input * np.max(np.abs(W.astype(np.float64)).sum(axis=1)) + bias
+        if bound >= MAX_ACCUMULATOR:
+            name = f"hidden layer {k}" if k < len(net.hidden) else "output layer"
+            problems.append(f"{name}: weighted sums can reach {bound:.3g}, beyond 64-bit integers")
+        largest_input = 2.0 ** net.abits - 1
+    return problems

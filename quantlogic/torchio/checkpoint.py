@@ -7,6 +7,7 @@ import hashlib
 import json
 import pathlib
 import re
+import warnings
 import zipfile
 
 import numpy as np
@@ -54,7 +55,9 @@ def _torch_load(path, trust_pickle):
     import torch
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=not trust_pickle)
+        with warnings.catch_warnings():  # torch's deprecation notes (quantized tensors) are not for our users
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=not trust_pickle)
     except pickle.UnpicklingError as exc:
         if "weights_only" in str(exc) or "Weights only load failed" in str(exc):
             raise QuantlogicError(
@@ -75,7 +78,7 @@ def _is_torchscript(path):
     try:
         with zipfile.ZipFile(path) as archive:
             return any(re.search(r"(^|/)code/", name) for name in archive.namelist())
-    except (zipfile.BadZipFile, OSError):
+    except Exception:  # noqa: BLE001 - a damaged zip fails in many ways; torch.load then names the problem
         return False
 
 
@@ -89,42 +92,74 @@ def _read_safetensors(path):
         raise QuantlogicError(f"{path}: not a readable .safetensors file ({_first_line(exc)})") from None
 
 
-def _to_numpy(value):
+def _to_numpy(value, where="a parameter"):
+    """A real float64 array of a dense tensor (torch or numpy); anything else is refused by name."""
     if hasattr(value, "detach"):
+        import torch
+
+        problem = ("is sparse" if value.layout != torch.strided else
+                   "is quantized" if value.is_quantized else
+                   "holds no data (a meta tensor)" if value.device.type == "meta" else
+                   "is complex" if value.is_complex() else None)
+        if problem:
+            raise QuantlogicError(f"{where} {problem}; only dense real tensors are supported")
         value = value.detach().cpu().double().numpy()
-    return np.asarray(value, dtype=np.float64)
+    array = np.asarray(value) if isinstance(value, np.ndarray) else None
+    if array is None or array.dtype.kind not in "biuf":
+        kind = array.dtype if array is not None else type(value).__name__
+        raise QuantlogicError(f"{where} is not a real numeric tensor ({kind})")
+    if array.size == 0:
+        raise QuantlogicError(f"{where} is empty (shape {array.shape})")
+    return array.astype(np.float64)
 
 
 def _layers_from_state_dict(state, act, path):
-    """Group keys by module prefix; the activation goes where module indices leave a gap, or after each
-    hidden Linear (and its BatchNorm) when the names carry no index."""
+    """Group keys by module prefix; the activation goes where module indices leave a gap or the parent
+    module changes, or after each hidden Linear (and its BatchNorm) when the names carry no index."""
     modules = {}
     for key, value in state.items():
         if not isinstance(key, str) or "." not in key:
             raise QuantlogicError(f"{path}: unexpected key {key!r}; expected keys like '0.weight' or 'fc1.bias'")
         prefix, name = key.rsplit(".", 1)
         modules.setdefault(prefix, {})[name] = value
+    _refuse_two_networks(modules, path)
     layers, positions = [], []
     if all(prefix.rsplit(".", 1)[-1].isdigit() for prefix in modules):  # formats like safetensors sort keys
-        modules = dict(sorted(modules.items(), key=lambda item: int(item[0].rsplit(".", 1)[-1])))
+        parents = list(dict.fromkeys(prefix.rpartition(".")[0] for prefix in modules))
+        modules = dict(sorted(modules.items(), key=lambda item: (parents.index(item[0].rpartition(".")[0]),
+                                                                  int(item[0].rpartition(".")[2]))))
     for prefix, params in modules.items():
         if "running_mean" in params:
             _require(params, ("running_mean", "running_var"), prefix, path)
             kind = "batchnorm"
-        elif "weight" in params and np.ndim(_to_numpy(params["weight"])) == 2:
+        elif "weight" in params and np.ndim(_to_numpy(params["weight"], f"{path}: tensor {prefix}.weight")) == 2:
             kind = "linear"
         else:
             raise QuantlogicError(f"{path}: module {prefix!r} has keys {sorted(params)}, which is neither a Linear "
                                   "(2-D weight) nor a BatchNorm1d (running_mean, running_var)")
-        arrays = {k: _to_numpy(v) for k, v in params.items() if k != "num_batches_tracked"}
+        arrays = {k: _to_numpy(v, f"{path}: tensor {prefix}.{k}") for k, v in params.items()
+                  if k != "num_batches_tracked"}
         if kind == "linear":
             _check_linear(arrays, prefix, path)
         else:
             _check_batchnorm(arrays, prefix, path)
         layers.append(Layer(kind, arrays, f"{prefix} ({'Linear' if kind == 'linear' else 'BatchNorm1d'})"))
-        last = prefix.rsplit(".", 1)[-1]
-        positions.append(int(last) if last.isdigit() else None)
+        parent, _, last = prefix.rpartition(".")
+        positions.append((parent, int(last)) if last.isdigit() else None)
     return _insert_activations(layers, positions, activation(act))
+
+
+def _refuse_two_networks(modules, path):
+    """Modules under two parents with the same layer names (a.fc1 and b.fc1) are two networks, not one
+    (numbered names, as in features.0 and classifier.0 of nested Sequentials, are one network)."""
+    seen = {}
+    for prefix in modules:
+        parent, _, leaf = prefix.rpartition(".")
+        other = seen.setdefault(leaf, parent) if not leaf.isdigit() else parent
+        if other != parent:
+            raise QuantlogicError(f"{path}: holds modules {other + '.' if other else ''}{leaf} and "
+                                  f"{parent + '.' if parent else ''}{leaf}: two networks in one file? Save the one "
+                                  "to convert on its own")
 
 
 def _insert_activations(layers, positions, act_layer):
@@ -139,7 +174,8 @@ def _insert_activations(layers, positions, act_layer):
             continue
         nxt = i + 1
         if indexed:
-            gap = positions[nxt] > positions[i] + 1
+            (parent, index), (next_parent, next_index) = positions[i], positions[nxt]
+            gap = next_parent != parent or next_index > index + 1
         else:  # after a Linear, unless a BatchNorm follows it directly
             gap = layer.kind == "batchnorm" or layers[nxt].kind != "batchnorm"
         if gap:
@@ -169,15 +205,16 @@ def _check_batchnorm(arrays, prefix, path):
 def _layer_from_module(name, module, class_name):
     kind = MODULE_KINDS.get(class_name)
     if kind == "linear":
-        params = {"weight": _to_numpy(module.weight)}
+        params = {"weight": _to_numpy(module.weight, f"{name}.weight")}
         if module.bias is not None:
-            params["bias"] = _to_numpy(module.bias)
+            params["bias"] = _to_numpy(module.bias, f"{name}.bias")
         return Layer("linear", params, f"{name} (Linear)")
     if kind == "batchnorm":
-        params = {"running_mean": _to_numpy(module.running_mean), "running_var": _to_numpy(module.running_var),
+        params = {"running_mean": _to_numpy(module.running_mean, f"{name}.running_mean"),
+                  "running_var": _to_numpy(module.running_var, f"{name}.running_var"),
                   "eps": float(module.eps)}
         if module.weight is not None:
-            params.update(weight=_to_numpy(module.weight), bias=_to_numpy(module.bias))
+            params.update(weight=_to_numpy(module.weight, f"{name}.weight"), bias=_to_numpy(module.bias, f"{name}.bias"))
         return Layer("batchnorm", params, f"{name} (BatchNorm1d)")
     if kind == "hardtanh":
         return activation("hardtanh", module.min_val, module.max_val)
@@ -279,7 +316,7 @@ def _read_exported(path, trust_pickle=False):
         if kind is None:
             raise QuantlogicError(f"{path}: unsupported operation {op} at node {position} ({node.name})")
         args = [lookup.get(a.name) if hasattr(a, "name") else a for a in node.args]
-        tensor = lambda i: _to_numpy(params[args[i]])  # noqa: E731
+        tensor = lambda i: _to_numpy(params[args[i]], f"{path}: tensor {args[i]}")  # noqa: E731
         if kind == "linear":
             p = {"weight": tensor(1)}
             if len(args) > 2 and args[2] is not None:
