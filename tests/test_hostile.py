@@ -498,7 +498,7 @@ def test_fuzz_data_files(tmp_path_factory, kind, edits, cut):
 
 
 @FUZZ
-@given(kind=st.sampled_from(["pt", "safetensors", "torchscript"]),
+@given(kind=st.sampled_from(["pt", "safetensors", "torchscript", "pt2"]),
        edits=st.lists(st.tuples(st.integers(0, 10 ** 9), st.integers(0, 255)), min_size=1, max_size=4),
        cut=st.none() | st.integers(0, 10 ** 9))
 def test_fuzz_checkpoints(valid_checkpoints, tmp_path_factory, kind, edits, cut):
@@ -531,5 +531,6 @@ def valid_checkpoints(tmp_path_factory):
     save_file({k: v.contiguous() for k, v in model.state_dict().items() if v.dtype.is_floating_point},
               folder / "m.safetensors")
     torch.jit.save(torch.jit.script(model), folder / "s.pt")
+    torch.export.save(torch.export.export(model, (torch.zeros(2, 4),)), folder / "m.pt2")
     return {"pt": (folder / "m.pt").read_bytes(), "safetensors": (folder / "m.safetensors").read_bytes(),
-            "torchscript": (folder / "s.pt").read_bytes()}
+            "torchscript": (folder / "s.pt").read_bytes(), "pt2": (folder / "m.pt2").read_bytes()}

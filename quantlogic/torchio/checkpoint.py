@@ -12,6 +12,7 @@ import zipfile
 
 import numpy as np
 
+from ..arrays import check_zip_sizes
 from ..errors import QuantlogicError
 from ..floatnet import Layer, activation
 
@@ -266,28 +267,38 @@ def _refuse_pickles_in_export(path):
     """torch.export.load unpickles the archive's sample inputs and any tensor marked use_pickle without
     restriction. Refuse such a tensor, and sample inputs that torch's weights-only loader refuses (it allows
     tensors and plain containers only, so what it accepts runs no code in the full loader either)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_zip_sizes(archive.infolist(), path)
+            for info in archive.infolist():
+                _refuse_pickled_member(path, archive, info)
+    except QuantlogicError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged zip fails in many ways (CRC, zlib, names)
+        raise QuantlogicError(f"{path}: not a readable torch.export (.pt2) program ({_first_line(exc)})") from None
+
+
+def _refuse_pickled_member(path, archive, info):
     import io
 
     import torch
 
-    with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            name = info.filename
-            if name.endswith(("model_weights_config.json", "model_constants_config.json")):
-                try:
-                    config = json.loads(archive.read(info)).get("config", {})
-                    pickled = [key for key, entry in config.items() if entry.get("use_pickle")]
-                except (ValueError, AttributeError, TypeError):
-                    raise QuantlogicError(f"{path}: not a readable torch.export (.pt2) program ({name})") from None
-                if pickled:
-                    raise QuantlogicError(f"{path}: tensor {pickled[0]!r} of this .pt2 is pickled and runs code when "
-                                          "loaded; pass --trust-pickle only if you trust the file")
-            elif "/data/sample_inputs/" in name or name.endswith((".pkl", ".pickle")):
-                try:
-                    torch.load(io.BytesIO(archive.read(info)), map_location="cpu", weights_only=True)
-                except Exception:  # noqa: BLE001 - any refusal of the restricted loader
-                    raise QuantlogicError(f"{path}: {name} in this .pt2 holds pickled code, which runs when loaded; "
-                                          "pass --trust-pickle only if you trust the file") from None
+    name = info.filename
+    if name.endswith(("model_weights_config.json", "model_constants_config.json")):
+        try:
+            config = json.loads(archive.read(info)).get("config", {})
+            pickled = [key for key, entry in config.items() if entry.get("use_pickle")]
+        except (ValueError, AttributeError, TypeError):
+            raise QuantlogicError(f"{path}: not a readable torch.export (.pt2) program ({name})") from None
+        if pickled:
+            raise QuantlogicError(f"{path}: tensor {pickled[0]!r} of this .pt2 is pickled and runs code when "
+                                  "loaded; pass --trust-pickle only if you trust the file")
+    elif "/data/sample_inputs/" in name or name.endswith((".pkl", ".pickle")):
+        try:
+            torch.load(io.BytesIO(archive.read(info)), map_location="cpu", weights_only=True)
+        except Exception:  # noqa: BLE001 - any refusal of the restricted loader
+            raise QuantlogicError(f"{path}: {name} in this .pt2 holds pickled code, which runs when loaded; "
+                                  "pass --trust-pickle only if you trust the file") from None
 
 
 def _read_exported(path, trust_pickle=False):
