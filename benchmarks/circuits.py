@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from quantlogic.kernels.simulate import Simulator
-from quantlogic.pipeline import convert
+from quantlogic.app.convert import convert
 from common import MODELS, median_time
 
 
@@ -59,7 +59,7 @@ print(f"- gate evaluations/s (1 thread): {evals / t_one / 1e9:.1f} G per core")
 numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
 
 X = np.tile(np.load(MODELS / "digits" / "calib.npy").astype(np.float64), (50, 1))
-from quantlogic.artifacts import CircuitArtifact  # noqa: E402
+from quantlogic.app.artifacts import CircuitArtifact
 
 circuit = CircuitArtifact(bundle)
 circuit.predict(X[:100])

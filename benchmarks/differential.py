@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
 from conftest import int_networks  # noqa: E402
 from quantlogic.lower.network import lower_network  # noqa: E402
+from quantlogic.formats.qnet import save  # noqa: E402
 from quantlogic.verify.network import verify_lowering  # noqa: E402
 from test_verdicts import assert_circuit_is_network, prove_and_simplify  # noqa: E402
 
@@ -36,7 +37,7 @@ def check(net):
         if verdict.status != "proved":
             failures.append(verdict.text)
             path = f"/tmp/differential_{len(failures)}.qnet"
-            net.save(path)
+            save(net, path)
             print(f"not proved ({path}): {verdict.text}", flush=True)
     except AssertionError as exc:
         counts["failed"] += 1

@@ -7,10 +7,12 @@ import statistics
 import numpy as np
 
 from common import MODELS, timed
-from quantlogic.data import load_dataset
-from quantlogic.pipeline import convert, quantize_rows
-from quantlogic.simplify.pipeline import EFFORT, simplify_bundle
-from quantlogic.torchio.finetune import FinetuneOptions
+from quantlogic.model.data import load_dataset
+from quantlogic.app.convert import convert, quantize_rows
+from quantlogic.passes.registry import EFFORT
+from quantlogic.app.simplify import simplify_bundle
+from quantlogic.formats.qnet import save
+from quantlogic.train.finetune import FinetuneOptions
 
 
 def run(name, bits, fanin=None):
@@ -38,7 +40,7 @@ sizes = {}
 for fanin in (None, 6):
     net, s, _ = run("digits", 2, fanin)
     path = f"/tmp/digits_ft_{fanin}.qnet"
-    net.save(path)
+    save(net, path)
     bundle = simplify_bundle(convert(path)[0], EFFORT["default"])
     sizes[fanin] = (bundle.aig.n_ands, s["test_quantized_accuracy"], s["test_float_accuracy"])
 dense, pruned = sizes[None], sizes[6]

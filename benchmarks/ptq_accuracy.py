@@ -2,7 +2,7 @@
 Prints a Markdown table for models/README.md. Run: python benchmarks/ptq_accuracy.py"""
 import time
 
-from quantlogic.pipeline import accuracy_on, load_float_network, quantize_checkpoint
+from quantlogic.app.convert import accuracy_on, load_float_network, quantize_checkpoint
 from common import MODELS
 
 

@@ -13,12 +13,12 @@ import time
 import numpy as np
 import torch
 
-from quantlogic.export.aiger import to_aig
+from quantlogic.formats.aiger import to_aig
 from quantlogic.kernels.truth_table import neuron_truth_table
 from quantlogic.lower.network import lower_network
-from quantlogic.pipeline import quantize_checkpoint
-from quantlogic.simplify.abc import ALIASES, find_abc
-from quantlogic.simplify.pipeline import EFFORT, run_passes
+from quantlogic.app.convert import quantize_checkpoint
+from quantlogic.passes.abc import ALIASES, find_abc
+from quantlogic.passes.registry import EFFORT, run_passes
 from common import MODELS, median_time
 
 
@@ -100,8 +100,8 @@ print(f"- ours (arithmetic or table per neuron, default pipeline): {ours.n_ands}
       f"+ espresso: {route.n_ands}, then ABC dc2: {route_abc}; ratio ours / route {ours.n_ands / route_abc:.3f}")
 
 # 4. time: simplify vs convert on digits, at three bit widths
-from quantlogic.pipeline import convert  # noqa: E402
-from quantlogic.simplify.pipeline import simplify_bundle  # noqa: E402
+from quantlogic.app.convert import convert
+from quantlogic.app.simplify import simplify_bundle
 
 args = (MODELS / "digits" / "model.pt", MODELS / "digits" / "calib.npy")
 print("\n## Time (digits, medians of 5; simplify includes its equivalence proof)\n")

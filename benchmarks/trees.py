@@ -7,7 +7,7 @@ import numpy as np
 
 from quantlogic.ir.tree import Diagram
 from quantlogic.lower.to_tree import network_diagram, neuron_diagram, threshold_diagram
-from quantlogic.pipeline import quantize_checkpoint
+from quantlogic.app.convert import quantize_checkpoint
 from quantlogic.errors import QuantlogicError
 from common import MODELS, timed
 

@@ -73,7 +73,7 @@ def finetune_options(finetune, epochs, seed, fanin):
         if fanin is not None:
             raise QuantlogicError("--fanin needs --finetune (pruned neurons are trained with their mask)")
         return None
-    from .torchio.finetune import FinetuneOptions
+    from .train.finetune import FinetuneOptions
 
     return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin)
 
@@ -124,8 +124,9 @@ def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_d
     """Quantize CHECKPOINT into an integer network (.qnet)."""
     if not calib:
         raise QuantlogicError("--calib is needed to quantize a checkpoint")
-    from .pipeline import quantize_checkpoint
-    from .report import quantize_summary
+    from .app.convert import quantize_checkpoint
+    from .formats import qnet
+    from .report.summaries import quantize_summary
 
     options = finetune_options(finetune, epochs, seed, fanin)
     progress = EpochProgress()
@@ -136,7 +137,7 @@ def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_d
                                               progress=progress)
     finally:
         progress.close()
-    intnet.save(output)
+    qnet.save(intnet, output)
     click.echo(quantize_summary(summary))
     click.echo(f"wrote {output}")
 
@@ -149,9 +150,9 @@ def predict(model, data, output):
     """Predict classes of the rows in DATA with MODEL (.qnet, .qlc, or a diagram .json)."""
     import numpy as np
 
-    from .artifacts import open_artifact
-    from .container import write_atomic
-    from .data import load_dataset
+    from .app.artifacts import open_artifact
+    from .formats.container import write_atomic
+    from .model.data import load_dataset
 
     X, _ = load_dataset(data)
     predictions = open_artifact(model).predict(X)
@@ -170,13 +171,13 @@ def predict(model, data, output):
 @click.option("--neuron", help="One hidden neuron, LAYER.INDEX: its inputs, SOP when small, and gates.")
 def inspect(model, neuron):
     """Describe MODEL: layers, shapes, bits, thresholds (and gates for a circuit)."""
-    from .artifacts import CircuitArtifact, QnetArtifact, open_artifact
+    from .app.artifacts import CircuitArtifact, QnetArtifact, open_artifact
 
     artifact = open_artifact(model)
     if neuron is None:
         click.echo(artifact.describe())
         return
-    from .report import describe_neuron
+    from .report.summaries import describe_neuron
 
     if isinstance(artifact, CircuitArtifact):
         click.echo(describe_neuron(artifact.bundle.net, neuron, artifact.bundle))
@@ -197,9 +198,10 @@ def inspect(model, neuron):
 def convert(source, output, no_simplify, allow_unproved, calib, wbits, abits, ibits, act, labels, method,
             feature_names, trust_pickle, finetune, epochs, seed, fanin):
     """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
-    from .pipeline import convert as run_convert
-    from .report import convert_summary, quantize_summary, simplify_summary
-    from .simplify.pipeline import EFFORT, simplify_bundle
+    from .app.convert import convert as run_convert
+    from .report.summaries import convert_summary, quantize_summary, simplify_summary
+    from .passes.registry import EFFORT
+    from .app.simplify import simplify_bundle
 
     options = finetune_options(finetune, epochs, seed, fanin)
     progress, epochs_bar = StageProgress(), EpochProgress()
@@ -237,9 +239,10 @@ def convert(source, output, no_simplify, allow_unproved, calib, wbits, abits, ib
 @click.option("--abc", "abc_script", help='Run an ABC script after the passes, e.g. "dc2" or "resyn2".')
 def simplify(bundle_path, output, passes, effort, abc_script):
     """Simplify the circuit of BUNDLE; the result is proved equivalent before it is written."""
-    from .bundle import load
-    from .report import simplify_summary
-    from .simplify.pipeline import EFFORT, parse_passes, simplify_bundle
+    from .formats.bundle import load
+    from .report.summaries import simplify_summary
+    from .passes.registry import EFFORT, parse_passes
+    from .app.simplify import simplify_bundle
 
     if passes and effort:
         raise QuantlogicError("give --passes or --effort, not both")
@@ -258,11 +261,11 @@ def verify(bundle_path, data, verbose):
     """Re-prove the circuit of BUNDLE (.qlc) against its stored IntNetwork.
 
     Exit status: 0 proved, 1 disproved (with a counterexample), 3 undecided, 2 bad input."""
-    from .bundle import load
-    from .data import load_dataset
-    from .report import verdict_lines
+    from .formats.bundle import load
+    from .model.data import load_dataset
+    from .report.summaries import verdict_lines
     from .verify.network import verify_bundle
-    from .verify.verdict import EXIT_CODES
+    from .verdict import EXIT_CODES
 
     bundle = load(bundle_path)
     X = load_dataset(data)[0] if data else None
@@ -277,10 +280,10 @@ def verify(bundle_path, data, verbose):
 @click.option("--format", "fmt", help="aig, aag, blif, v, dot or json (default: from the extension).")
 def export(bundle_path, output, fmt):
     """Write the circuit of BUNDLE (.qlc) as AIGER, BLIF, Verilog, DOT or JSON metadata."""
-    from .bundle import load
-    from .container import write_atomic
-    from .export.formats import export as export_to
-    from .export.formats import format_for
+    from .formats.bundle import load
+    from .formats.container import write_atomic
+    from .formats.exporters import export as export_to
+    from .formats.exporters import format_for
 
     fmt = format_for(output, fmt)
     write_atomic(output, export_to(load(bundle_path), fmt))
@@ -297,11 +300,11 @@ def export(bundle_path, output, fmt):
               "(default 28).")
 def tree(model, neuron, output, max_nodes, max_input_bits):
     """An exact decision diagram of MODEL (.qnet, .qlc), or of one of its neurons; prints rules without -o."""
-    from .artifacts import load_network
-    from .container import write_atomic
-    from .export.tree import to_text
-    from .report import describe_diagram
-    from .trees import build, render
+    from .app.artifacts import load_network
+    from .formats.container import write_atomic
+    from .formats.diagram import to_text
+    from .report.summaries import describe_diagram
+    from .app.trees import build, render
 
     net = load_network(model)
     diagram, verdict, seconds = build(net, neuron, max_nodes, max_input_bits)

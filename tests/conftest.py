@@ -35,7 +35,7 @@ def assert_clean_failure(code, out, err, *words):
 @pytest.fixture(scope="session")
 def quantized_models():
     """IntNetwork and FakeQuant of every bundled model at 3 bits (computed once)."""
-    from quantlogic.pipeline import quantize_checkpoint
+    from quantlogic.app.convert import quantize_checkpoint
 
     return {name: quantize_checkpoint(model_path(name), model_path(name, "calib.npy"), wbits=3, abits=3, ibits=3)
             for name in MODEL_NAMES}
@@ -140,7 +140,7 @@ class ConvertedModels:
         self._cache = {}
 
     def __getitem__(self, key):
-        from quantlogic.pipeline import convert
+        from quantlogic.app.convert import convert
 
         if key not in self._cache:
             name, bits = key

@@ -4,8 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import random_aigs
-from quantlogic.codes import bits_to_ints
-from quantlogic.export import aiger, netlist
+from quantlogic.quant.codes import bits_to_ints
+from quantlogic.formats import aiger, netlist
 from quantlogic.ir.aig import AIG, FALSE, TRUE, neg
 from quantlogic.kernels.simulate import Simulator, pack_bits, unpack_words
 from quantlogic.lower.arith import argmax, at_least, compress, dot_diagram, thermometer_to_binary

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from conftest import assert_clean_failure, model_path, run_cli
-from quantlogic.quant.intnet import load
+from quantlogic.formats.qnet import load
 
 nn = torch.nn
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import MODEL_NAMES, assert_clean_failure, load_test_split, model_path, run_cli
-from quantlogic.bundle import load
-from quantlogic.pipeline import convert
+from quantlogic.formats.bundle import load
+from quantlogic.app.convert import convert
 from quantlogic.verify.network import verify_bundle, verify_lowering
 
 
@@ -24,7 +24,7 @@ def test_circuit_proved_and_predicts_like_intnet(bundles, tmp_path, name, bits):
     if bundle.aig.n_inputs <= 22:
         assert verdict.method == "exhaustive"
     bundle.save(tmp_path / "m.qlc")
-    from quantlogic.artifacts import open_artifact
+    from quantlogic.app.artifacts import open_artifact
 
     X, _ = load_test_split(name)
     assert np.array_equal(open_artifact(tmp_path / "m.qlc").predict(X), bundle.net.predict(X))
@@ -43,7 +43,7 @@ def test_bundle_roundtrip_is_lossless(bundles, tmp_path):
 def test_planted_bug_is_disproved_with_a_confirmed_counterexample(bundles, name, bits):
     """Flipping one AND input in the output cone: a verdict that is not proved is a disproof whose input
     codes make the circuit differ from the IntNetwork; a proved one agrees with it on random codes."""
-    from quantlogic.codes import circuit_classes
+    from quantlogic.quant.codes import circuit_classes
     from quantlogic.verify.network import sample_codes
 
     bundle = bundles[name, bits][0]
@@ -126,7 +126,7 @@ def test_failed_proof_writes_nothing(tmp_path, monkeypatch):
     import quantlogic.verify.network as verify_module
     from quantlogic.errors import QuantlogicError
 
-    from quantlogic.verify.verdict import disproved
+    from quantlogic.verdict import disproved
 
     monkeypatch.setattr(verify_module, "check_exhaustive", lambda net, aig: disproved("exhaustive", "planted"))
     with pytest.raises(QuantlogicError, match="disproved .exhaustive.: planted; nothing written"):

@@ -25,7 +25,7 @@ def _sha256(arrays, names):
 
 def digests(bundle):
     """{'qnet', 'lowered', 'simplified'}: sha256 of the IntNetwork's arrays and names and of both circuits."""
-    from quantlogic.simplify.pipeline import EFFORT, run_passes
+    from quantlogic.passes.registry import EFFORT, run_passes
 
     meta, arrays = bundle.net.parts()
     simplified, _ = run_passes(bundle.aig, EFFORT["default"])

@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 
 from conftest import assert_clean_failure, model_path, run_cli
-from quantlogic.pipeline import load_float_network, quantize_rows
+from quantlogic.app.convert import load_float_network, quantize_rows
+from quantlogic.formats.qnet import to_bytes
 
 FAST = dict(epochs=25, patience=25)
 
 
 def options(**kw):
-    from quantlogic.torchio.finetune import FinetuneOptions
+    from quantlogic.train.finetune import FinetuneOptions
 
     return FinetuneOptions(**{**FAST, **kw})
 
@@ -69,7 +70,7 @@ def test_fanin_limits_every_hidden_neuron():
 def test_finetune_is_deterministic_and_convert_proves_it(tmp_path):
     runs = [quantize_rows(model_path("iris"), calib("iris"), wbits=2, abits=2, ibits=2, finetune=options(epochs=10))
             for _ in range(2)]
-    assert runs[0][0].to_bytes() == runs[1][0].to_bytes()
+    assert to_bytes(runs[0][0]) == to_bytes(runs[1][0])
     code, out, err = run_cli("convert", model_path("iris"), "-o", tmp_path / "m.qlc", "--calib",
                              model_path("iris", "calib.npy"), "--wbits", 2, "--abits", 2, "--ibits", 2, "--finetune",
                              "--epochs", 10)

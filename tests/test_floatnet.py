@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from quantlogic.errors import QuantlogicError
-from quantlogic.floatnet import Layer, activation, fold
-from quantlogic.torchio.checkpoint import _layers_from_module
+from quantlogic.model.floatnet import Layer, activation, fold
+from quantlogic.model.checkpoint import _layers_from_module
 
 nn = torch.nn
 

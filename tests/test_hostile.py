@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import assert_clean_failure, model_path, run_cli
+from quantlogic.formats.qnet import save as qnet_save
 
 
 class _Attack:
@@ -142,19 +143,19 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) |
 @pytest.fixture(scope="module")
 def valid_files(tmp_path_factory, converted):
     from quantlogic.lower.to_tree import network_diagram
-    from quantlogic.export.tree import to_json
+    from quantlogic.formats.diagram import to_json
 
     folder = tmp_path_factory.mktemp("valid")
     bundle = converted["iris", 2][0]
     bundle.save(folder / "m.qlc")
-    bundle.net.save(folder / "m.qnet")
+    qnet_save(bundle.net, folder / "m.qnet")
     (folder / "t.json").write_text(to_json(network_diagram(bundle.net, 28, 100_000)))
     return {kind: (folder / f"m.{kind}").read_bytes() for kind in ("qlc", "qnet")} | \
         {"json": (folder / "t.json").read_bytes()}
 
 
 def _open_quietly(path):
-    from quantlogic.artifacts import open_artifact
+    from quantlogic.app.artifacts import open_artifact
     from quantlogic.errors import QuantlogicError
 
     try:
@@ -261,7 +262,7 @@ def test_tree_of_a_wide_eight_bit_neuron_is_refused_before_the_work(tmp_path):
     W = rng.integers(-127, 128, size=(1, F))
     net = IntNetwork(8, 1, 8, np.sort(rng.normal(size=(F, 255)), axis=1), np.tile(np.arange(256), (F, 1)),
                      [(W, np.array([[0]]))], np.array([[1], [-1]]), np.array([0, 0]))
-    net.save(tmp_path / "wide.qnet")
+    qnet_save(net, tmp_path / "wide.qnet")
     code, out, err = run_cli("tree", tmp_path / "wide.qnet", "--neuron", "0.0", "--max-nodes", 1000)
     assert_clean_failure(code, out, err, "--max-nodes")
 
@@ -292,7 +293,7 @@ def test_verilog_names_are_escaped_and_run_nothing(tmp_path):
     import shutil
     import subprocess
 
-    from quantlogic.export.netlist import to_verilog
+    from quantlogic.formats.netlist import to_verilog
     from quantlogic.kernels.simulate import Simulator
 
     aig = _named_circuit(HOSTILE_VERILOG, ["n4", "y;$finish;"])
@@ -322,8 +323,8 @@ def test_blif_gate_names_never_collide_with_pins(tmp_path):
     import shutil
     import subprocess
 
-    from quantlogic.export.aiger import to_aig
-    from quantlogic.export.netlist import from_blif, to_blif
+    from quantlogic.formats.aiger import to_aig
+    from quantlogic.formats.netlist import from_blif, to_blif
 
     aig = _named_circuit(["n3", "n4", "a[0]"], ["n5", "n6"])
     text = to_blif(aig)
@@ -340,7 +341,7 @@ def test_blif_gate_names_never_collide_with_pins(tmp_path):
                                           ("to_aag", "a\nb"), ("to_aig", "a\rb")])
 def test_names_a_format_cannot_carry_are_refused(writer, name):
     from quantlogic.errors import QuantlogicError
-    from quantlogic.export import aiger, netlist
+    from quantlogic.formats import aiger, netlist
 
     module = aiger if writer.startswith("to_a") else netlist
     with pytest.raises(QuantlogicError, match="cannot be written to"):
@@ -348,7 +349,7 @@ def test_names_a_format_cannot_carry_are_refused(writer, name):
 
 
 def test_dot_labels_are_quoted():
-    from quantlogic.export.netlist import to_dot
+    from quantlogic.formats.netlist import to_dot
 
     text = to_dot(_named_circuit(['a"];evil[label="x', "b\\"], ["n1"]))
     assert '"a\\"];evil[label=\\"x"' in text and '"b\\\\"' in text and '"out n1"' in text
@@ -361,7 +362,7 @@ def test_sigterm_unwinds_and_leaves_no_file(tmp_path, monkeypatch):
     import click
     from click.testing import CliRunner
 
-    from quantlogic import container
+    from quantlogic.formats import container
     from quantlogic.cli import Group
 
     real_fdopen = container.os.fdopen
@@ -421,7 +422,7 @@ def test_two_networks_in_one_state_dict_are_refused(tmp_path):
     import torch
 
     from quantlogic.errors import QuantlogicError
-    from quantlogic.torchio.checkpoint import load_checkpoint
+    from quantlogic.model.checkpoint import load_checkpoint
 
     W = torch.randn
     torch.save({"a.fc1.weight": W(8, 4), "a.fc2.weight": W(4, 8), "b.fc1.weight": W(8, 4), "b.fc2.weight": W(3, 8)},
@@ -453,7 +454,7 @@ def test_sums_beyond_int64_are_refused(converted):
 def test_npy_declaring_more_than_it_holds_is_refused(tmp_path):
     import io
 
-    from quantlogic.data import load_dataset
+    from quantlogic.model.data import load_dataset
     from quantlogic.errors import QuantlogicError
 
     buffer = io.BytesIO()
@@ -473,7 +474,7 @@ def test_npy_declaring_more_than_it_holds_is_refused(tmp_path):
 def test_fuzz_data_files(tmp_path_factory, kind, edits, cut):
     import io
 
-    from quantlogic.data import load_dataset, load_labels
+    from quantlogic.model.data import load_dataset, load_labels
     from quantlogic.errors import QuantlogicError
 
     X = np.arange(12, dtype=np.float64).reshape(4, 3) / 7
@@ -503,7 +504,7 @@ def test_fuzz_data_files(tmp_path_factory, kind, edits, cut):
        cut=st.none() | st.integers(0, 10 ** 9))
 def test_fuzz_checkpoints(valid_checkpoints, tmp_path_factory, kind, edits, cut):
     from quantlogic.errors import QuantlogicError
-    from quantlogic.torchio.checkpoint import load_checkpoint
+    from quantlogic.model.checkpoint import load_checkpoint
 
     data = bytearray(valid_checkpoints[kind])
     for position, value in edits:

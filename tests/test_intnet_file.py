@@ -7,14 +7,14 @@ import pytest
 
 from conftest import assert_clean_failure, model_path, run_cli
 from quantlogic.errors import QuantlogicError
-from quantlogic.quant.intnet import load
+from quantlogic.formats.qnet import load, save
 
 
 def test_roundtrip_is_lossless_and_deterministic(quantized_models, tmp_path):
     intnet, _ = quantized_models["digits"]
-    intnet.save(tmp_path / "a.qnet")
+    save(intnet, tmp_path / "a.qnet")
     again = load(tmp_path / "a.qnet")
-    again.save(tmp_path / "b.qnet")
+    save(again, tmp_path / "b.qnet")
     assert (tmp_path / "a.qnet").read_bytes() == (tmp_path / "b.qnet").read_bytes()
     X = np.load(model_path("digits", "calib.npy"))
     assert np.array_equal(again.predict(X), intnet.predict(X))
@@ -41,7 +41,7 @@ def _rewrite_meta(src, dst, change):
 
 def test_unknown_version_and_corrupt_files(quantized_models, tmp_path):
     intnet, _ = quantized_models["iris"]
-    intnet.save(tmp_path / "good.qnet")
+    save(intnet, tmp_path / "good.qnet")
     _rewrite_meta(tmp_path / "good.qnet", tmp_path / "v99.qnet", lambda m: m.update(version=99))
     with pytest.raises(QuantlogicError, match="version 99 is not supported"):
         load(tmp_path / "v99.qnet")
@@ -56,7 +56,7 @@ def test_unknown_version_and_corrupt_files(quantized_models, tmp_path):
 
 def test_predict_cli_prints_and_writes(quantized_models, tmp_path):
     intnet, _ = quantized_models["iris"]
-    intnet.save(tmp_path / "iris.qnet")
+    save(intnet, tmp_path / "iris.qnet")
     code, out, err = run_cli("predict", tmp_path / "iris.qnet", model_path("iris", "test.npz"))
     assert code == 0, err
     with np.load(model_path("iris", "test.npz")) as data:
@@ -80,7 +80,7 @@ def test_help_and_version_do_not_import_torch():
 
 def test_unwritable_output_is_one_clear_error(quantized_models, tmp_path):
     intnet, _ = quantized_models["iris"]
-    intnet.save(tmp_path / "iris.qnet")
+    save(intnet, tmp_path / "iris.qnet")
     code, out, err = run_cli("convert", tmp_path / "iris.qnet", "-o", tmp_path / "missing" / "x.qlc")
     assert_clean_failure(code, out, err, "cannot write")
     assert list(tmp_path.iterdir()) == [tmp_path / "iris.qnet"]

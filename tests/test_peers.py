@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import load_test_split, model_path
-from quantlogic.export.formats import export
-from quantlogic.pipeline import convert
+from quantlogic.formats.exporters import export
+from quantlogic.app.convert import convert
 
 ABC = shutil.which("berkeley-abc") or shutil.which("yosys-abc")
 need = lambda tool, path: pytest.mark.skipif(path is None, reason=f"{tool} is not installed (.ci/run installs it)")  # noqa: E731
@@ -46,7 +46,7 @@ def test_abc_finds_a_planted_difference(exported, tmp_path):
     broken = bundle.aig.copy()
     live = broken.cone(broken.output_lits)
     broken.fanin1[live[-1] - 1 - broken.n_inputs] ^= 1
-    from quantlogic.export.aiger import to_aig
+    from quantlogic.formats.aiger import to_aig
 
     (tmp_path / "bad.aig").write_bytes(to_aig(broken))
     out = run([ABC, "-c", f"cec {folder / 'net.blif'} bad.aig"], tmp_path)

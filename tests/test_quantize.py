@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import MODEL_NAMES, load_test_split, model_path
-from quantlogic.pipeline import accuracy_on, load_float_network
+from quantlogic.app.convert import accuracy_on, load_float_network
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

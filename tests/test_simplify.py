@@ -7,9 +7,10 @@ from hypothesis import strategies as st
 from conftest import load_test_split, model_path, random_aigs
 from quantlogic.errors import QuantlogicError
 from quantlogic.kernels.simulate import Simulator
-from quantlogic.pipeline import convert
-from quantlogic.simplify import pipeline as simplify_pipeline
-from quantlogic.simplify.pipeline import EFFORT, PASSES, simplify_bundle
+from quantlogic.app.convert import convert
+from quantlogic.passes import registry as simplify_pipeline
+from quantlogic.passes.registry import EFFORT, PASSES
+from quantlogic.app.simplify import simplify_bundle
 from quantlogic.verify.cec import equivalent
 from quantlogic.verify.network import verify_bundle
 
@@ -46,9 +47,9 @@ def test_every_pass_preserves_the_function(aig):
 @settings(max_examples=40, deadline=None)
 @given(random_aigs(max_inputs=7, max_ands=60), st.booleans())
 def test_rewriting_that_keeps_levels_never_deepens(aig, zero_gain):
-    from quantlogic.simplify.rewrite import rewrite
+    from quantlogic.passes.rewrite import RewriteParams, rewrite
 
-    new, _ = rewrite(aig, {"keep_levels": True, "zero_gain": zero_gain})
+    new, _ = rewrite(aig, RewriteParams(keep_levels=True, zero_gain=zero_gain))
     assert np.array_equal(truth_table(new), truth_table(aig)) and new.depth() <= aig.depth()
 
 
@@ -57,7 +58,7 @@ def test_rewriting_that_keeps_levels_never_deepens(aig, zero_gain):
 def test_pair_proofs_agree_with_the_truth_table(aig, i, j):
     """prove_equal by exhaustive simulation and by SAT: the verdict is the truth, a witness really differs."""
     from quantlogic.kernels.cones import Cones
-    from quantlogic.simplify.fraig import DEFAULTS, prove_equal
+    from quantlogic.prove.pairs import PairLimits, prove_equal
 
     n = aig.n_inputs
     values = node_tables(aig)
@@ -66,7 +67,7 @@ def test_pair_proofs_agree_with_the_truth_table(aig, i, j):
     cones = Cones(n, aig.n_ands)
     cones.extend(aig.fanin0, aig.fanin1)
     for support in (0, 14):
-        verdict, witness = prove_equal(cones, a, b, {**DEFAULTS, "exhaustive_support": support})
+        verdict, witness = prove_equal(cones, a, b, PairLimits(exhaustive_support=support))
         assert verdict == bool(np.array_equal(column(a), column(b)))
         if not verdict:
             row = sum(1 << (node - 1) for node, value in witness.items() if value)
@@ -107,7 +108,7 @@ def test_default_pipeline_on_models(lowered, key):
     assert small.aig.n_ands < bundle.aig.n_ands and small.lowering is None
     assert small.meta["verdict"]["ok"]
     X, _ = load_test_split(key[0])
-    from quantlogic.artifacts import CircuitArtifact
+    from quantlogic.app.artifacts import CircuitArtifact
 
     assert np.array_equal(CircuitArtifact(small).predict(X), bundle.net.predict(X))
     if bundle.aig.n_inputs <= 22:
@@ -140,7 +141,7 @@ def test_a_pass_that_changes_the_function_is_caught(lowered, monkeypatch):
 def test_equivalence_hints_are_proved_not_trusted(lowered):
     """Passes leave hints (which node became which); the check proves each one, so lying hints neither
     prove a changed circuit nor fail an equal one."""
-    from quantlogic.simplify.pipeline import run_passes
+    from quantlogic.passes.registry import run_passes
 
     a = lowered["digits", 2].aig
     good, _ = run_passes(a, ["rewrite"])
@@ -162,7 +163,7 @@ def test_equivalence_hints_are_proved_not_trusted(lowered):
 
 def test_a_run_of_passes_falls_back_to_step_by_step_proofs(lowered, monkeypatch):
     """When the composed node map of a run of rewriting passes does not prove, each pass is proved alone."""
-    from quantlogic.simplify.pipeline import run_passes
+    from quantlogic.passes.registry import run_passes
     from quantlogic.verify import cec
 
     a = lowered["digits", 2].aig
@@ -176,7 +177,7 @@ def test_a_run_of_passes_falls_back_to_step_by_step_proofs(lowered, monkeypatch)
 
 
 def test_abc_backend(lowered, monkeypatch):
-    from quantlogic.simplify import abc
+    from quantlogic.passes import abc
 
     """ABC's restructured circuits are proved too: exhaustively (iris) and by FRAIG of the miter (digits)."""
     try:
@@ -223,7 +224,7 @@ def test_truth_table_size_guard():
 def test_table_and_arithmetic_lowering_agree(seed, n_features, bits):
     """Random small networks lowered with and without the truth-table path equal the IntNetwork."""
     from conftest import random_intnet
-    from quantlogic.codes import bits_to_ints, codes_to_bits
+    from quantlogic.quant.codes import bits_to_ints, codes_to_bits
     from quantlogic.lower.network import lower_network
 
     net = random_intnet(np.random.default_rng(seed), n_features, bits, [3], 2)
@@ -240,10 +241,10 @@ def test_convert_keeps_the_proved_circuit_when_simplification_cannot_be_proved(t
     the proved lowered circuit."""
     from click.testing import CliRunner
 
-    from quantlogic.bundle import load
+    from quantlogic.formats.bundle import load
     from quantlogic.cli import main
     from quantlogic.verify import cec
-    from quantlogic.verify.verdict import undecided
+    from quantlogic.verdict import undecided
 
     monkeypatch.setattr(cec, "equivalent", lambda a, b, seed=0, hints=None: undecided("equivalence", "planted"))
     result = CliRunner().invoke(main, ["convert", str(model_path("iris")), "--calib", str(model_path("iris", "calib.npy")),
@@ -283,18 +284,18 @@ def test_cut_truth_tables_equal_simulation(aig):
 def test_rewrite_rounds_equal_the_passes_one_by_one(aig):
     """rewrite-rounds (kept in arrays between rounds) ends where rewrite, rewrite-z, ... run as separate
     passes end, with a source map that composes theirs; the stopping rule (min_saving) is off here."""
-    from quantlogic.simplify.passes import compose
-    from quantlogic.simplify.rewrite import rewrite, rewrite_rounds
+    from quantlogic.passes.structural import compose
+    from quantlogic.passes.rewrite import RewriteParams, RoundsParams, rewrite, rewrite_rounds
 
-    rounds, stats = rewrite_rounds(aig, {"min_saving": 0})
+    rounds, stats = rewrite_rounds(aig, RoundsParams(min_saving=0))
     step, hints = aig, None
     for zero_gain in [False, True, False, True, False]:
-        new, _ = rewrite(step, {"zero_gain": zero_gain})
+        new, _ = rewrite(step, RewriteParams(zero_gain=zero_gain))
         if new is not step:
             hints = new.source_map if hints is None else compose(hints, new.source_map)
         step = new
     assert len(stats["rounds"]) == 5 or stats["rounds"][-1] == 0  # stops early only when no AND is left
-    assert len(rewrite_rounds(aig, {"min_saving": 1.0})[1]["rounds"]) in (3, len(stats["rounds"]))
+    assert len(rewrite_rounds(aig, RoundsParams(min_saving=1.0))[1]["rounds"]) in (3, len(stats["rounds"]))
     if rounds is aig:  # nothing smaller: the input comes back (the passes may only have restructured it)
         assert step.n_ands == aig.n_ands
     else:

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from conftest import assert_clean_failure, load_test_split, model_path, random_intnet, run_cli
 from quantlogic.errors import QuantlogicError
-from quantlogic.export.tree import from_json, to_json, to_python, to_text
+from quantlogic.formats.diagram import from_json, to_json, to_python, to_text
+from quantlogic.formats.qnet import save as qnet_save
 from quantlogic.ir.tree import Diagram
 from quantlogic.lower.to_tree import network_diagram, neuron_diagram, threshold_diagram
 from quantlogic.quant.intnet import IntNetwork
@@ -54,7 +55,7 @@ def test_network_diagram_equals_random_networks_exhaustively(seed, n_features, i
 @pytest.mark.parametrize("name", ["iris", "adder3"])
 def test_network_diagram_of_bundled_models_exhaustively(name):
     from quantlogic.quant.quantize import quantize
-    from quantlogic.pipeline import load_float_network
+    from quantlogic.app.convert import load_float_network
 
     X = np.load(model_path(name, "calib.npy")).astype(np.float64)
     net, _ = quantize(load_float_network(model_path(name)), X, 2, 2, 2)
@@ -104,7 +105,7 @@ def test_python_export_runs_on_its_own(quantized_models, tmp_path):
 
 def test_json_roundtrip_and_cli(quantized_models, tmp_path):
     net, _ = quantized_models["iris"]
-    net.save(tmp_path / "iris.qnet")
+    qnet_save(net, tmp_path / "iris.qnet")
     d = network_diagram(net)
     back = from_json(to_json(d))
     assert (back.feature, back.cut, back.lo, back.hi, back.value, back.root) == \
@@ -124,7 +125,7 @@ def test_json_roundtrip_and_cli(quantized_models, tmp_path):
 
 def test_refusals_are_clear(quantized_models, tmp_path):
     net, _ = quantized_models["digits"]
-    net.save(tmp_path / "digits.qnet")
+    qnet_save(net, tmp_path / "digits.qnet")
     code, out, err = run_cli("tree", tmp_path / "digits.qnet")
     assert_clean_failure(code, out, err, "limited to 28 input bits", "192")
     small, _ = quantized_models["iris"]

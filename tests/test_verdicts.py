@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from conftest import int_networks, model_path
-from quantlogic.codes import circuit_classes
+from quantlogic.quant.codes import circuit_classes
 from quantlogic.verify.network import sample_codes, verify_lowering
 
 EXAMPLES = int(os.environ.get("QL_DIFFERENTIAL_EXAMPLES", "200"))
@@ -26,9 +26,10 @@ def assert_circuit_is_network(net, aig):
 
 
 def prove_and_simplify(net):
-    from quantlogic.bundle import Bundle
+    from quantlogic.formats.bundle import Bundle
     from quantlogic.lower.network import lower_network
-    from quantlogic.simplify.pipeline import EFFORT, simplify_bundle
+    from quantlogic.passes.registry import EFFORT
+    from quantlogic.app.simplify import simplify_bundle
 
     low = lower_network(net)
     verdict = verify_lowering(net, low)
@@ -88,8 +89,9 @@ def test_single_gate_mutations_are_judged_by_their_function(converted, name, bit
     random codes do not expose) is allowed for at most one mutation in 20: see issue 11's notes."""
     from dataclasses import replace
 
-    from quantlogic.bundle import Bundle
-    from quantlogic.simplify.pipeline import EFFORT, simplify_bundle
+    from quantlogic.formats.bundle import Bundle
+    from quantlogic.passes.registry import EFFORT
+    from quantlogic.app.simplify import simplify_bundle
     from quantlogic.verify.network import verify_bundle
 
     bundle = converted[name, bits][0]
@@ -134,10 +136,11 @@ def test_outputs_are_read_by_pin_name(converted, tmp_path):
 
 
 def test_a_recorded_verdict_counts_only_for_the_circuit_it_was_reached_on(converted, tmp_path):
-    from quantlogic.bundle import load
+    from quantlogic.formats.bundle import load
     from quantlogic.errors import NotProvedError
-    from quantlogic.export.meta import metadata
-    from quantlogic.simplify.pipeline import EFFORT, simplify_bundle
+    from quantlogic.formats.meta import metadata
+    from quantlogic.passes.registry import EFFORT
+    from quantlogic.app.simplify import simplify_bundle
 
     bundle = converted["digits", 2][0]
     bundle.save(tmp_path / "a.qlc")
@@ -160,9 +163,9 @@ def test_undecided_writes_nothing_unless_allowed(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     import quantlogic.verify.network as network
-    from quantlogic.bundle import load
+    from quantlogic.formats.bundle import load
     from quantlogic.cli import main
-    from quantlogic.verify.verdict import undecided
+    from quantlogic.verdict import undecided
 
     monkeypatch.setattr(network, "check_exhaustive", lambda net, aig: undecided("exhaustive", "planted budget"))
     args = ["convert", str(model_path("iris")), "--calib", str(model_path("iris", "calib.npy")), "--wbits", "2",

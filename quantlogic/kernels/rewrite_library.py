@@ -172,10 +172,13 @@ def compute_programs():
 
 
 def _stored_path():
-    """Where the computed library is kept: beside numba's cache, named by a digest of this file."""
+    """Where the computed library is kept: the user's cache folder ($QUANTLOGIC_CACHE, else
+    $XDG_CACHE_HOME/quantlogic or ~/.cache/quantlogic), named by a digest of this file."""
     source = pathlib.Path(__file__)
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    return source.parent / "__pycache__" / f"rewrite_library.{digest}.npz"
+    folder = os.environ.get("QUANTLOGIC_CACHE") or pathlib.Path(
+        os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "quantlogic"
+    return pathlib.Path(folder) / f"rewrite_library.{digest}.npz"
 
 
 @lru_cache(maxsize=1)
@@ -192,7 +195,7 @@ def library_programs():
         pass
     arrays = compute_programs()
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob("rewrite_library.*.npz"):  # copies made by earlier versions of this file
             if old != path:
                 old.unlink()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import QuantlogicError
-from ..codes import encode_column
+from .codes import encode_column
 from .intnet import IntNetwork, threshold_codes, validate
 from .schemes import activation_range, check_bits, input_encoding, quantize_rows
 

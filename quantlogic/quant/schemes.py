@@ -1,7 +1,7 @@
 """Quantizers for inputs, weights and activations; each returns integers plus the float scale."""
 import numpy as np
 
-from ..codes import encode_column
+from .codes import encode_column
 
 CLIP_FRACTIONS = (0.0, 0.001, 0.005, 0.01, 0.02, 0.05)
 SCALE_GRID = np.linspace(1.0, 0.2, 81)  # candidate scales as a fraction of the max-abs scale

@@ -7,8 +7,11 @@ from ..ir.aig import AIG
 from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator, all_input_words
 from ..kernels.strash import HashedCopy, cone_array
-from .network import EXHAUSTIVE_LIMIT
-from .verdict import disproved, proved, undecided
+from ..passes.fraig import FraigParams, fraig
+from ..passes.structural import compose
+from ..prove.pairs import PairLimits, prove_equal
+from .limits import EXHAUSTIVE_LIMIT
+from ..verdict import disproved, proved, undecided
 
 SIM_WORDS = 64
 EXHAUSTIVE_FIRST = 20  # up to this many inputs, simulating every pattern is quicker than any proof
@@ -53,8 +56,6 @@ def _bits_of(aig, witness):
 def equivalent(a, b, seed=0, hints=None):
     """Verdict of a == b on every input (counterexample: input bits in a's input order). hints {node of
     a: literal of b}, claimed equal by whatever made b, are tried first; each is proved before use."""
-    from ..simplify.fraig import DEFAULTS, fraig, prove_equal
-
     if hints is not None and a.n_inputs > EXHAUSTIVE_FIRST:
         merges = _proved_by_hints(a, b, hints)
         if merges is not None:
@@ -82,15 +83,15 @@ def equivalent(a, b, seed=0, hints=None):
     if any(x != y for x, y in pairs):
         into = np.zeros(both.n_nodes, dtype=bool)
         into[cone_array(*both.arrays()[:2], both.n_inputs, outs_b)] = True
-        merged, _ = fraig(both, {"words": SIM_WORDS, "decision_limit": 1000, "into": into})
+        merged, _ = fraig(both, FraigParams(words=SIM_WORDS, into=into, limits=PairLimits(decision_limit=1000)))
         pairs = list(zip(merged.output_lits[0::2], merged.output_lits[1::2]))
-    params = {**DEFAULTS, "decision_limit": OUTPUT_DECISION_LIMIT, "max_cone": None}
+    limits = PairLimits(decision_limit=OUTPUT_DECISION_LIMIT, max_cone=None)
     cones = Cones(merged.n_inputs, merged.n_ands)
     cones.extend(merged.fanin0, merged.fanin1)
     for k, (x, y) in enumerate(pairs):
         if x == y:
             continue
-        equal, witness = prove_equal(cones, x, y, params)
+        equal, witness = prove_equal(cones, x, y, limits)
         if equal is False:
             return disproved("equivalence", f"output {a.output_names[k]} differs", _bits_of(merged, witness))
         if equal is None:
@@ -147,8 +148,6 @@ def _runs(steps):
 def _composed(run):
     """The hints of a run of steps, composed from its first input to its last output (None when a step
     has none)."""
-    from ..simplify.passes import compose
-
     hints = run[0][2]
     for step in run[1:]:
         hints = compose(hints, step[2])
@@ -163,15 +162,13 @@ def _proved_by_hints(a, b, hints, max_failures=8):
     """The number of merges when merging a into b along the hints (each merge proved by exhaustive
     simulation or SAT, on a window or the cone) leaves every output pair identical, else None (also once
     max_failures hints could not be proved: the hints are not to be relied on)."""
-    from ..simplify.fraig import DEFAULTS, prove_equal
-
-    params = {**DEFAULTS, "decision_limit": 20000, "max_cone": None, "window_sat": True}
+    limits = PairLimits(decision_limit=20000, max_cone=None, window_sat=True)
     cones = Cones(a.n_inputs, a.n_ands + b.n_ands)
     results = []
 
     def prove(both, x, y):
         cones.extend(both.fanin0[:both.n_ands], both.fanin1[:both.n_ands])
-        results.append(prove_equal(cones, x, y, params)[0] is True)
+        results.append(prove_equal(cones, x, y, limits)[0] is True)
         if len(results) - sum(results) > max_failures:
             raise _TooManyFailures
         return results[-1]

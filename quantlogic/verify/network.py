@@ -4,16 +4,16 @@ proved part by part. Every verdict is proved, disproved with a counterexample th
 undecided naming what ran out."""
 import numpy as np
 
-from ..codes import bits_to_ints, circuit_classes, encode_column, pin_layout
+from ..formats import qnet
 from ..kernels.simulate import Simulator, all_input_words
+from ..quant.codes import bits_to_ints, circuit_classes, encode_column, pin_layout
+from ..verdict import Verdict, disproved, proved, undecided
+from .limits import EXHAUSTIVE_LIMIT, RANDOM_VECTORS
 from .parts import prove_by_parts
-from .verdict import Verdict, disproved, proved, undecided
 
-EXHAUSTIVE_LIMIT = 22
-RANDOM_VECTORS = 1 << 14
 PER_NEURON = "per-neuron + composition"
 
-__all__ = ["Verdict", "verify_lowering", "verify_bundle", "check_exhaustive", "sample_codes", "EXHAUSTIVE_LIMIT"]
+__all__ = ["verify_lowering", "verify_bundle", "check_exhaustive", "sample_codes"]
 
 
 def codes_of_patterns(patterns, n_features, ibits):
@@ -142,7 +142,7 @@ def proved_reference(net, progress=None):
 
     from ..lower.network import lower_network
 
-    key = hashlib.sha256(net.to_bytes()).hexdigest()
+    key = hashlib.sha256(qnet.to_bytes(net)).hexdigest()
     if key not in _REFERENCES:
         reference = lower_network(net)
         _REFERENCES[key] = (reference, prove_by_parts(net, reference, progress))
@@ -208,7 +208,7 @@ def verify_bundle(bundle, X=None, progress=None):
 def _replayed_steps(reference, bundle):
     """The passes recorded in the bundle, replayed on the reference circuit: their steps [(input, output,
     source map)] when they end exactly at the bundle's circuit (passes are deterministic), else None."""
-    from ..simplify.pipeline import PASSES, run_passes
+    from ..passes.registry import PASSES, run_passes
 
     recorded = bundle.meta.get("simplify", [])
     names = [st.get("pass") for st in recorded if isinstance(st, dict) and st.get("pass") != "equivalence check"]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..codes import bits_to_ints, input_pin, output_pin
+from ..quant.codes import bits_to_ints, input_pin, output_pin
 from ..ir.aig import AIG, FALSE, TRUE, neg
 from ..lower.arith import entries_winner, tournament_pairs
 from ..lower.network import logit_sum, neuron_sum, neuron_table_inputs

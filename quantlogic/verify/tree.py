@@ -3,8 +3,8 @@ import itertools
 
 import numpy as np
 
-from .network import EXHAUSTIVE_LIMIT, RANDOM_VECTORS
-from .verdict import Verdict, disproved, proved
+from .limits import EXHAUSTIVE_LIMIT, RANDOM_VECTORS
+from ..verdict import Verdict, disproved, proved
 
 
 def _all_codes(n_codes):

@@ -5,12 +5,12 @@ import json
 
 import numpy as np
 
-from .codes import index_bits, output_pin
+from ..quant.codes import index_bits, output_pin
 from .container import pack, require, unpack, write_atomic
-from .errors import QuantlogicError
-from .ir.aig import AIG
-from .lower.network import Lowering, NeuronCircuit
-from .quant import intnet as intnet_io
+from ..errors import QuantlogicError
+from ..ir.aig import AIG
+from ..lower.network import Lowering, NeuronCircuit
+from . import qnet
 
 KIND = "quantlogic-circuit"
 VERSION = 1
@@ -56,7 +56,7 @@ class Bundle:
 
     def recorded_verdict(self):
         """(the stored Verdict or None, whether the file's digest matches the one it was reached on)."""
-        from .verify.verdict import from_dict
+        from ..verdict import from_dict
 
         data = self.meta.get("verdict")
         verdict = from_dict(data)
@@ -123,7 +123,7 @@ def load(path):
     meta, arrays = unpack(path, KIND, VERSION)
     require(arrays, ["aig_fanin0", "aig_fanin1", "aig_outputs"], path, KIND)
     try:
-        net = intnet_io.from_parts(meta["net"], {k[4:]: v for k, v in arrays.items() if k.startswith("net_")}, path)
+        net = qnet.from_parts(meta["net"], {k[4:]: v for k, v in arrays.items() if k.startswith("net_")}, path)
         aig = AIG.from_arrays(meta["inputs"], arrays["aig_fanin0"], arrays["aig_fanin1"], meta["outputs"],
                               arrays["aig_outputs"])
         lowering = _lowering_from(aig, arrays, net) if meta.get("has_lowering") else None

@@ -22,7 +22,7 @@ def find_abc():
 
 def run_abc(aig, script, timeout=120):
     """(new AIG, ABC's last statistics line) after `strash; SCRIPT` on aig; pin names are kept."""
-    from ..export.aiger import from_aig, to_aig
+    from ..formats.aiger import from_aig, to_aig
 
     if not re.fullmatch(r"[A-Za-z0-9_ ;&\-.]+", script):
         raise QuantlogicError(f"--abc script {script!r} has characters that are not ABC commands")

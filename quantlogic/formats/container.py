@@ -14,8 +14,8 @@ import zlib
 
 import numpy as np
 
-from .arrays import check_zip_sizes, read_npy
-from .errors import QuantlogicError
+from ..arrays import check_zip_sizes, read_npy
+from ..errors import QuantlogicError
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 

@@ -2,15 +2,15 @@
 import pathlib
 import time
 
-from .errors import QuantlogicError
+from ..errors import QuantlogicError
 
 TREE_FORMATS = ("txt", "json", "dot", "py", "qlc", "aig", "aag", "blif", "v")
 
 
 def build(net, neuron=None, max_nodes=None, max_input_bits=None):
     """(diagram, verdict, seconds)."""
-    from .lower import to_tree
-    from .verify.tree import verify_diagram
+    from ..lower import to_tree
+    from ..verify.tree import verify_diagram
 
     start = time.perf_counter()
     if neuron is not None:
@@ -27,7 +27,7 @@ def build(net, neuron=None, max_nodes=None, max_input_bits=None):
 
 def render(net, diagram, path):
     """File content for path, by its extension."""
-    from .export import tree as tree_export
+    from ..formats import diagram as tree_export
 
     fmt = pathlib.Path(path).suffix.lower().lstrip(".")
     if fmt not in TREE_FORMATS:
@@ -40,10 +40,10 @@ def render(net, diagram, path):
 
 
 def _as_circuit(net, diagram, fmt):
-    from .bundle import Bundle
-    from .export.formats import export
-    from .lower.tree_to_aig import diagram_to_aig
-    from .verify.network import verify_bundle
+    from ..formats.bundle import Bundle
+    from ..formats.exporters import export
+    from ..lower.tree_to_aig import diagram_to_aig
+    from ..verify.network import verify_bundle
 
     if diagram.kind != "network":
         raise QuantlogicError("only a whole-network diagram becomes a circuit bundle or netlist")

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..arrays import check_zip_sizes
 from ..errors import QuantlogicError
-from ..floatnet import Layer, activation
+from .floatnet import Layer, activation
 
 MODULE_KINDS = {
     "Linear": "linear", "BatchNorm1d": "batchnorm", "ReLU": "relu", "ReLU6": "relu6",

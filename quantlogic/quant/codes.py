@@ -2,7 +2,7 @@
 index (the I/O contract). A circuit is always read by pin name, never by pin position."""
 import numpy as np
 
-from .errors import QuantlogicError
+from ..errors import QuantlogicError
 
 
 def input_pin(feature, bit):
@@ -54,7 +54,7 @@ def pin_layout(aig, n_features, ibits, n_classes):
 
 def circuit_classes(aig, codes, ibits, n_classes):
     """Class indices the circuit gives for input codes (N, F), reading its pins by name."""
-    from .kernels.simulate import Simulator
+    from ..kernels.simulate import Simulator
 
     codes = np.asarray(codes, dtype=np.int64)
     inputs, outputs = pin_layout(aig, codes.shape[1], ibits, n_classes)

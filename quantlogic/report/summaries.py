@@ -115,11 +115,11 @@ def describe_neuron(net, neuron, bundle=None, table_limit=12, cube_limit=24):
     """A hidden neuron: its inputs and weights, thresholds, its minimized SOP per output bit when its used
     inputs have at most table_limit bits (an output bit with more than cube_limit cubes is only counted),
     and its gates in the bundle's circuit when it was lowered there."""
-    from .kernels.truth_table import neuron_truth_table
-    from .lower.network import neuron_table_inputs
-    from .lower.to_tree import layer_inputs, parse_neuron
-    from .lower.truth_table import value_table
-    from .pyeda_bridge import espresso_cover
+    from ..kernels.truth_table import neuron_truth_table
+    from ..lower.network import neuron_table_inputs
+    from ..lower.to_tree import layer_inputs, parse_neuron
+    from ..lower.truth_table import value_table
+    from ..pyeda_bridge import espresso_cover
 
     layer, j = parse_neuron(net, neuron)
     W, T = net.hidden[layer]

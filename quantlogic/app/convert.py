@@ -3,16 +3,16 @@ import pathlib
 
 import numpy as np
 
-from .data import load_dataset
-from .errors import QuantlogicError
-from .floatnet import fold
-from .names import check_names
+from ..model.data import load_dataset
+from ..errors import QuantlogicError
+from ..model.floatnet import fold
+from ..names import check_names
 
 
 def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
     """Read and fold a checkpoint; when the format can run (TorchScript, .pt2, pickled module) and X is
     given, check that the folded network computes what the original model computes."""
-    from .torchio.checkpoint import load_checkpoint
+    from ..model.checkpoint import load_checkpoint
 
     layers, runnable = load_checkpoint(checkpoint, act, trust_pickle)
     net = fold(layers)
@@ -56,15 +56,15 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
     names a held-out labelled file whose float and quantized accuracy go into the summary. finetune
     (FinetuneOptions) trains the PTQ result into the integer semantics (progress(epoch, epochs, loss,
     score) after each epoch)."""
-    from .quant.quantize import build, ptq_params
-    from .torchio.checkpoint import file_sha256
-    from .torchio.fakequant import fake_quant_forward
+    from ..quant.quantize import build, ptq_params
+    from ..model.checkpoint import file_sha256
+    from ..train.fakequant import fake_quant_forward
 
     net = load_float_network(checkpoint, act, trust_pickle, X)
     params = ptq_params(net, X, wbits, abits, ibits, method)
     tuned = None
     if finetune is not None:
-        from .torchio.finetune import finetune as run_finetune
+        from ..train.finetune import finetune as run_finetune
 
         ptq_net = build(params)[0]
         params, tuned = run_finetune(net, params, X, y, finetune, progress)
@@ -108,10 +108,10 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     """Quantize (unless source is a .qnet), lower and verify; return (Bundle, verdict, summary).
     Raises NotProvedError unless the circuit is proved, so no unproved bundle is written; with allow_unproved
     an undecided circuit is kept with the verdict tested (on N vectors, not proved)."""
-    from .bundle import Bundle
-    from .lower.network import lower_network
-    from .quant.intnet import load as load_qnet
-    from .verify.network import verify_lowering
+    from ..formats.bundle import Bundle
+    from ..lower.network import lower_network
+    from ..formats.qnet import load as load_qnet
+    from ..verify.network import verify_lowering
 
     X = None
     if pathlib.Path(source).suffix.lower() == ".qnet":
@@ -135,8 +135,8 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
 
 def accept(verdict, allow_unproved=False):
     """The verdict a bundle may be written with; raises NotProvedError for any other."""
-    from .errors import NotProvedError
-    from .verify.verdict import Verdict
+    from ..errors import NotProvedError
+    from ..verdict import Verdict
 
     if verdict.ok:
         return verdict

@@ -5,8 +5,8 @@ import zlib
 
 import numpy as np
 
-from .arrays import check_zip_sizes, read_npy
-from .errors import QuantlogicError
+from ..arrays import check_zip_sizes, read_npy
+from ..errors import QuantlogicError
 
 MAX_VALUE = 1e15  # |feature| beyond this loses all precision in the float64 arithmetic of quantization
 MAX_LABEL = 2 ** 31

@@ -1,7 +1,7 @@
 """Open any file quantlogic writes, by its extension, as an object with predict(X) and describe()."""
 import pathlib
 
-from .errors import QuantlogicError
+from ..errors import QuantlogicError
 
 
 class QnetArtifact:
@@ -12,7 +12,7 @@ class QnetArtifact:
         return self.intnet.predict(X)
 
     def describe(self):
-        from .report import describe_intnet
+        from ..report.summaries import describe_intnet
 
         return describe_intnet(self.intnet)
 
@@ -24,14 +24,14 @@ class CircuitArtifact:
         self.bundle = bundle
 
     def predict(self, X):
-        from .codes import bits_to_ints, codes_to_bits
-        from .kernels.simulate import Simulator
+        from ..quant.codes import bits_to_ints, codes_to_bits
+        from ..kernels.simulate import Simulator
 
         codes = self.bundle.net.encode(X)
         return bits_to_ints(Simulator(self.bundle.aig).bits(codes_to_bits(codes, self.bundle.net.ibits)))
 
     def describe(self):
-        from .report import describe_circuit
+        from ..report.summaries import describe_circuit
 
         return describe_circuit(self.bundle)
 
@@ -56,7 +56,7 @@ class DiagramArtifact:
         return d.evaluate(codes)
 
     def describe(self):
-        from .report import describe_diagram
+        from ..report.summaries import describe_diagram
 
         return describe_diagram(self.diagram)
 
@@ -64,15 +64,15 @@ class DiagramArtifact:
 def open_artifact(path):
     suffix = pathlib.Path(path).suffix.lower()
     if suffix == ".qnet":
-        from .quant.intnet import load
+        from ..formats.qnet import load
 
         return QnetArtifact(load(path))
     if suffix == ".qlc":
-        from .bundle import load
+        from ..formats.bundle import load
 
         return CircuitArtifact(load(path))
     if suffix == ".json":
-        from .export.tree import from_json
+        from ..formats.diagram import from_json
 
         try:
             text = pathlib.Path(path).read_text()
@@ -86,11 +86,11 @@ def load_network(path):
     """The IntNetwork of a .qnet or a .qlc file."""
     suffix = pathlib.Path(path).suffix.lower()
     if suffix == ".qnet":
-        from .quant.intnet import load
+        from ..formats.qnet import load
 
         return load(path)
     if suffix == ".qlc":
-        from .bundle import load
+        from ..formats.bundle import load
 
         return load(path).net
     raise QuantlogicError(f"{path}: expected a .qnet or .qlc file")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import QuantlogicError
+from ..errors import QuantlogicError
 
 ACTIVATIONS = {  # name -> (lo, hi) of clip(z, lo, hi)
     "relu": (0.0, np.inf),

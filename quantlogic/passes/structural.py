@@ -39,13 +39,13 @@ def rebuild(aig):
     return mapped_aig(aig, new0, new1, outs, node_map[:aig.n_nodes])
 
 
-def sweep(aig, params=None):
+def sweep(aig):
     """Remove AND nodes outside every output's cone (and re-strash)."""
     new = rebuild(aig)
     return new, {"pass": "sweep", "ands_before": aig.n_ands, "ands_after": new.n_ands}
 
 
-def balance(aig, params=None):
+def balance(aig):
     """Rebuild each multi-input AND (a tree of uncomplemented, single-fanout ANDs) as a tree of minimum
     depth, pairing the shallowest operands first."""
     base = 1 + aig.n_inputs

@@ -1,1 +1,0 @@
-"""Exporters: each turns a circuit into the text or bytes of one file format."""

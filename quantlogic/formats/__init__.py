@@ -1,0 +1,1 @@
+"""Files: the container, .qnet and .qlc, and every export and import format."""

@@ -1,0 +1,1 @@
+"""Simplification passes on AIGs, their registry and the ABC bridge."""

@@ -1,0 +1,53 @@
+"""Named passes, effort levels, and running a list of passes with the record of what each changed.
+
+A pass is a function aig -> (aig, stats dict with "pass", "ands_before", "ands_after"). When it does not
+improve the circuit it returns the very AIG it was given; otherwise a new AIG whose source_map gives, for
+each node of the input, its literal in the result (or -1), which the equivalence check uses as hints. A
+pass in LOCAL computes each node's new form from nearby nodes only, so runs of them are proved at once."""
+import time
+
+from ..errors import QuantlogicError
+from .fraig import fraig
+from .rewrite import RewriteParams, rewrite, rewrite_rounds
+from .structural import balance, sweep
+
+PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite,
+          "rewrite-z": lambda aig: rewrite(aig, RewriteParams(zero_gain=True)),
+          "rewrite-rounds": rewrite_rounds}
+LOCAL = {"sweep", "balance", "rewrite", "rewrite-z", "rewrite-rounds"}  # each node's new form is a function of nearby nodes
+EFFORT = {"low": ["sweep", "fraig"],
+          "default": ["sweep", "fraig", "rewrite-rounds"],
+          "high": ["sweep", "fraig"] + ["rewrite", "rewrite-z"] * 4 + ["rewrite", "fraig", "rewrite"]}
+
+
+def parse_passes(text):
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in names if p not in PASSES]
+    if unknown or not names:
+        raise QuantlogicError(f"unknown pass {', '.join(unknown) or '(none)'}; choose from {', '.join(PASSES)}")
+    return names
+
+
+def run_passes(aig, names, abc_script=None, steps=None):
+    """(simplified AIG, list of per-pass stats). steps, when a list, receives (input, output, the pass's
+    source map, whether the pass is LOCAL) of every pass that changed the circuit."""
+    stats = []
+    for name in names:
+        start = time.perf_counter()
+        new, st = PASSES[name](aig)
+        st["seconds"] = round(time.perf_counter() - start, 3)
+        stats.append(st)
+        if new is not aig and steps is not None:
+            steps.append((aig, new, new.source_map, name in LOCAL))
+        aig = new
+    if abc_script:
+        from .abc import run_abc
+
+        start = time.perf_counter()
+        before = aig
+        aig, line = run_abc(aig, abc_script)
+        if steps is not None:
+            steps.append((before, aig, None, False))
+        stats.append({"pass": f"abc {abc_script}", "ands_before": before.n_ands, "ands_after": aig.n_ands,
+                      "abc": line, "seconds": round(time.perf_counter() - start, 3)})
+    return aig, stats

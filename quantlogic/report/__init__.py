@@ -1,0 +1,1 @@
+"""Text summaries a user reads: quantize, convert, inspect, verdicts."""

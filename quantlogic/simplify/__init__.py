@@ -1,1 +1,0 @@
-"""Simplification passes on AIGs; each is (aig, params) -> (aig, stats)."""

@@ -1,1 +1,0 @@
-"""The only place torch is imported: reading checkpoints and running fake-quantized torch models."""
