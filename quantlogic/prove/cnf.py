@@ -1,5 +1,6 @@
-"""Tseitin encoding of AIG cones and a miter check with picosat."""
-from ..pyeda_bridge import satisfy
+"""Tseitin encoding of AIG cones in Python and a miter check on the CDCL kernel (kernels/sat.py), for
+proofs whose cones are assembled from several circuits (the argmax matches of verify/parts.py)."""
+from ..kernels.sat import SAT, UNSAT, solve
 
 
 class CNF:
@@ -53,7 +54,13 @@ class CNF:
         self.clauses += [[-out, a, b], [-out, -a, -b], [out, -a, b], [out, a, -b]]
         return out
 
-    def differ(self, xs, ys, decision_limit=None):
-        """Whether some pair can differ: {var: bool} of a witness, None when they never differ, or UNKNOWN."""
+    def differ(self, xs, ys, decision_limit=-1):
+        """Whether some pair of SAT literals can differ: (True, {var: bool} of a witness), (False, None)
+        when they never differ, or (None, None) when decision_limit decisions did not decide it."""
         diffs = [self.xor(x, y) for x, y in zip(xs, ys, strict=True)]
-        return satisfy(self.n_vars, self.clauses + [diffs], decision_limit)
+        status, value = solve(self.n_vars, self.clauses + [diffs], decision_limit)
+        if status == UNSAT:
+            return False, None
+        if status != SAT:
+            return None, None
+        return True, {v: bool(value[v]) for v in range(1, self.n_vars + 1)}
