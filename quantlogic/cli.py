@@ -199,9 +199,8 @@ def convert(source, output, no_simplify, allow_unproved, calib, wbits, abits, ib
             feature_names, trust_pickle, finetune, epochs, seed, fanin):
     """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
     from .app.convert import convert as run_convert
+    from .app.convert import simplify_converted
     from .report.summaries import convert_summary, quantize_summary, simplify_summary
-    from .passes.registry import EFFORT
-    from .app.simplify import simplify_bundle
 
     options = finetune_options(finetune, epochs, seed, fanin)
     progress, epochs_bar = StageProgress(), EpochProgress()
@@ -218,11 +217,8 @@ def convert(source, output, no_simplify, allow_unproved, calib, wbits, abits, ib
         click.echo(quantize_summary(summary))
     click.echo(convert_summary(bundle, verdict))
     if not no_simplify and verdict.ok:
-        try:
-            bundle = simplify_bundle(bundle, EFFORT["default"])
-            click.echo(simplify_summary(bundle))
-        except QuantlogicError as exc:  # the lowered circuit is proved; keep it rather than fail
-            click.echo(f"warning: simplification skipped, writing the circuit as lowered: {exc}", err=True)
+        bundle, warning = simplify_converted(bundle)
+        click.echo(f"warning: {warning}" if warning else simplify_summary(bundle), err=bool(warning))
     bundle.save(output)
     click.echo(f"wrote {output}")
 

@@ -182,18 +182,21 @@ def _zip_of(members):
     return buffer.getvalue()
 
 
+def _mutated(data, edits, cut):
+    """data with bytes overwritten at (position, value) edits (positions wrap), then cut short at cut."""
+    data = bytearray(data)
+    for position, value in edits:
+        data[position % len(data)] = value
+    return bytes(data if cut is None else data[: cut % (len(data) + 1)])
+
+
 @FUZZ
 @given(kind=st.sampled_from(["qlc", "qnet", "json"]), edits=st.lists(st.tuples(st.integers(0, 10 ** 9),
                                                                              st.integers(0, 255)), max_size=6),
        cut=st.none() | st.integers(0, 10 ** 9))
 def test_fuzz_bytes(valid_files, tmp_path_factory, kind, edits, cut):
-    data = bytearray(valid_files[kind])
-    for position, value in edits:
-        data[position % len(data)] = value
-    if cut is not None:
-        data = data[: cut % (len(data) + 1)]
     path = tmp_path_factory.mktemp("fuzz") / f"x.{kind}"
-    path.write_bytes(bytes(data))
+    path.write_bytes(_mutated(valid_files[kind], edits, cut))
     _open_quietly(path)
 
 
@@ -485,13 +488,8 @@ def test_fuzz_data_files(tmp_path_factory, kind, edits, cut):
         np.save(buffer, X)
     else:
         buffer.write("\n".join(",".join(f"{v:.3f}" for v in row) for row in X).encode())
-    data = bytearray(buffer.getvalue())
-    for position, value in edits:
-        data[position % len(data)] = value
-    if cut is not None:
-        data = data[: cut % (len(data) + 1)]
     path = tmp_path_factory.mktemp("fuzz") / f"x.{'csv' if kind == 'labels' else kind}"
-    path.write_bytes(bytes(data))
+    path.write_bytes(_mutated(buffer.getvalue(), edits, cut))
     try:
         load_labels(path) if kind == "labels" else load_dataset(path)
     except QuantlogicError:
@@ -506,14 +504,10 @@ def test_fuzz_checkpoints(valid_checkpoints, tmp_path_factory, kind, edits, cut)
     from quantlogic.errors import QuantlogicError
     from quantlogic.model.checkpoint import load_checkpoint
 
-    data = bytearray(valid_checkpoints[kind])
-    for position, value in edits:
-        data[position % len(data)] = value
-    if cut is not None:
-        data = data[: cut % (len(data) + 1)]
+    data = _mutated(valid_checkpoints[kind], edits, cut)
     suffix = {"torchscript": "pt"}.get(kind, kind)
     path = tmp_path_factory.mktemp("fuzz") / f"m.{suffix}"
-    path.write_bytes(bytes(data))
+    path.write_bytes(data)
     try:
         load_checkpoint(path)
     except QuantlogicError:

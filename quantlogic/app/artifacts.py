@@ -46,13 +46,14 @@ class DiagramArtifact:
     def predict(self, X):
         import numpy as np
 
+        from ..quant.codes import encode_column
+
         d = self.diagram
         if d.kind != "network":
             raise QuantlogicError(f"{self.path}: a neuron's diagram does not predict classes")
         if X.shape[1] != len(d.input_names):
             raise QuantlogicError(f"the diagram takes {len(d.input_names)} features, the data has shape {X.shape}")
-        codes = np.stack([np.searchsorted(d.input_thresholds[i], X[:, i], side="right")
-                          for i in range(X.shape[1])], axis=1)
+        codes = np.stack([encode_column(X[:, i], d.input_thresholds[i]) for i in range(X.shape[1])], axis=1)
         return d.evaluate(codes)
 
     def describe(self):

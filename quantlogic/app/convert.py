@@ -144,3 +144,17 @@ def accept(verdict, allow_unproved=False):
         return Verdict("tested", verdict.method, verdict.reason, verdict.vectors, details=verdict.details)
     hint = " (--allow-unproved writes it as tested, not proved)" if verdict.status == "undecided" else ""
     raise NotProvedError(f"the circuit is {verdict.text}; nothing written{hint}", verdict)
+
+
+def simplify_converted(bundle):
+    """(bundle, warning): the converted bundle simplified by the default passes and proved equal, or, when
+    simplification stops with an error, the lowered (proved) bundle and the reason it is kept as lowered."""
+    from ..passes.registry import EFFORT
+    from .simplify import simplify_bundle
+
+    try:
+        return simplify_bundle(bundle, EFFORT["default"]), None
+    except QuantlogicError as exc:
+        return bundle, f"simplification skipped, writing the circuit as lowered: {exc}"
+    except MemoryError:
+        return bundle, "simplification ran out of memory, writing the circuit as lowered"

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from ..quant.codes import index_bits, output_pin
+from ..quant.codes import index_bits, input_pin, output_pin
 from .container import pack, require, unpack, write_atomic
 from ..errors import QuantlogicError
 from ..ir.aig import AIG
@@ -129,7 +129,7 @@ def load(path):
         lowering = _lowering_from(aig, arrays, net) if meta.get("has_lowering") else None
     except (KeyError, ValueError, TypeError, IndexError, AttributeError, OverflowError) as exc:
         raise QuantlogicError(f"{path}: corrupt circuit bundle ({type(exc).__name__}: {exc})") from None
-    expected_inputs = [f"x{i}_{j}" for i in range(net.n_features) for j in range(net.ibits)]
+    expected_inputs = [input_pin(i, j) for i in range(net.n_features) for j in range(net.ibits)]
     if aig.input_names != expected_inputs:
         raise QuantlogicError(f"{path}: corrupt circuit bundle (input pins do not match the network)")
     expected_outputs = [output_pin(j) for j in range(index_bits(net.n_classes))]

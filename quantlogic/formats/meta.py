@@ -1,14 +1,16 @@
 """JSON metadata of the I/O contract: how to drive the circuit's pins from outside, with no quantlogic code."""
 import json
 
+from ..quant.codes import index_bits, input_pin, output_pin
+
 
 def metadata(bundle):
     net, aig = bundle.net, bundle.aig
-    index_bits = max(1, (net.n_classes - 1).bit_length())
+    n_bits = index_bits(net.n_classes)
     features = []
     for i, name in enumerate(net.names()):
         features.append({
-            "index": i, "name": name, "pins": [f"x{i}_{j}" for j in range(net.ibits)],
+            "index": i, "name": name, "pins": [input_pin(i, j) for j in range(net.ibits)],
             "thresholds": [float(t) for t in net.thresholds[i]],
             "levels": [int(v) for v in net.levels[i]],
         })
@@ -19,7 +21,7 @@ def metadata(bundle):
                      "bit 0 least significant"),
         "features": features,
         "output": {"kind": "argmax", "classes": net.n_classes, "tie_break": "smallest index",
-                   "pins": [f"y_{j}" for j in range(index_bits)],
+                   "pins": [output_pin(j) for j in range(n_bits)],
                    "encoding": "the predicted class index in binary, pin y_j is bit j, bit 0 least significant"},
         "bits": {"weights": net.wbits, "activations": net.abits, "inputs": net.ibits},
         "widths": net.widths,

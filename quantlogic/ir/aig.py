@@ -21,8 +21,8 @@ class AIG:
         self.output_lits = []
         self.output_names = []
         self._hashed = {}  # (fanin0, fanin1) -> literal; None until first needed (see _strash)
-        # made by a pass: {node of the AIG it came from: literal here claimed equal}, hints that the
-        # equivalence check proves (None: no hints)
+        # made by a pass: int64 per node of the AIG it came from, its literal here claimed equal or -1;
+        # hints that the equivalence check proves (None: no hints)
         self.source_map = None
 
     # construction

@@ -2,6 +2,7 @@
 import numba
 import numpy as np
 
+from . import _checks
 from .config import LEAF, NJIT
 from .rewrite_library import FULL
 from .strash import _resolve
@@ -185,11 +186,4 @@ def all_cuts(fanin0, fanin1, n_inputs):
     """The cuts the rewriting sees of every node of an AIG given as AND fan-in arrays (topological):
     (leaves (node, cut, 4), size (node, cut), truth table (node, cut; leaf x is variable x), count per
     node; entries past these are unspecified); the trivial cut (the node itself) is not listed."""
-    fanin0 = np.ascontiguousarray(fanin0, dtype=np.int64)
-    fanin1 = np.ascontiguousarray(fanin1, dtype=np.int64)
-    base = 1 + n_inputs
-    nodes = np.arange(base, base + len(fanin0))
-    if len(fanin1) != len(fanin0) or np.any(fanin0 >> 1 >= nodes) or np.any(fanin1 >> 1 >= nodes) or \
-            np.any(fanin0 < 0) or np.any(fanin1 < 0):
-        raise ValueError("fan-ins must be literals of earlier nodes, in equal-length arrays")
-    return _all_cuts(fanin0, fanin1, n_inputs)
+    return _all_cuts(*_checks.fanins(fanin0, fanin1, n_inputs), n_inputs)

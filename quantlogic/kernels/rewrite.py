@@ -5,6 +5,7 @@ frees."""
 import numba
 import numpy as np
 
+from . import _checks
 from .config import LEAF, NJIT
 from .cuts import _node_cuts, cut_storage
 from .rewrite_library import MAX_STEPS, library_programs
@@ -216,14 +217,8 @@ def rewrite_in_place(fanin0, fanin1, n_inputs, outputs, zero_gain=False, keep_le
     resolved; number of rewrites). zero_gain also takes replacements that save nothing; keep_levels
     refuses replacements that would make a node deeper; shallow prefers the shallower structure among
     equal savings and refuses zero-gain replacements that would make a node deeper."""
-    fanin0 = np.ascontiguousarray(fanin0, dtype=np.int64)
-    fanin1 = np.ascontiguousarray(fanin1, dtype=np.int64)
-    outputs = np.ascontiguousarray(outputs, dtype=np.int64)
+    fanin0, fanin1 = _checks.fanins(fanin0, fanin1, n_inputs)
     n_nodes = 1 + n_inputs + len(fanin0)
-    if len(fanin1) != len(fanin0) or (len(fanin0) and (fanin0.min() < 0 or fanin1.min() < 0)):
-        raise ValueError("fan-in arrays must have equal lengths and non-negative literals")
-    largest = max([int(a.max()) for a in (fanin0, fanin1, outputs) if len(a)], default=0)
-    if largest >= 2 * n_nodes:
-        raise ValueError(f"a literal refers beyond the {n_nodes} nodes")
+    outputs = _checks.literals(outputs, n_nodes, "output")
     return _rewrite(fanin0, fanin1, n_inputs, outputs, *library_programs(), bool(zero_gain), bool(keep_levels),
                     bool(shallow), 2 * n_nodes + 64)

@@ -113,9 +113,18 @@ def enumeration_word(t, w):
     return word
 
 
-@numba.njit(**NJIT)
+MAX_ENUMERATED_INPUTS = 30  # 2^24 words per input
+
+
 def all_input_words(n_inputs):
     """Input words (n_inputs, max(1, 2^(n_inputs - 6))) enumerating every pattern of n_inputs bits."""
+    if not 0 <= int(n_inputs) <= MAX_ENUMERATED_INPUTS:
+        raise ValueError(f"enumerating every pattern of {n_inputs} inputs is beyond {MAX_ENUMERATED_INPUTS}")
+    return _all_input_words(int(n_inputs))
+
+
+@numba.njit(**NJIT)
+def _all_input_words(n_inputs):
     n_words = max(1, 1 << max(0, n_inputs - 6))
     words = np.empty((n_inputs, n_words), dtype=np.uint64)
     for t in range(n_inputs):
@@ -203,6 +212,3 @@ def unpack_words(words, n):
     raw = np.ascontiguousarray(words.astype("<u8")).view(np.uint8)
     return np.unpackbits(raw, axis=1, bitorder="little")[:, :n].T.astype(bool)
 
-
-def simulate_bits(aig, input_bits, outputs=None):
-    return Simulator(aig, outputs).bits(input_bits)

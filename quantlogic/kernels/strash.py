@@ -2,6 +2,7 @@
 import numba
 import numpy as np
 
+from . import _checks
 from .config import NJIT
 
 
@@ -116,23 +117,20 @@ def rebuild_arrays(fanin0, fanin1, n_inputs, outputs, repl=None):
     them), and the rebuilt nodes keep that order."""
     n = 1 + n_inputs + len(fanin0)
     replaced = repl is not None
-    if repl is None:
-        repl = np.full(n, -1, dtype=np.int64)
-    if len(repl) != n:
-        raise ValueError(f"repl has {len(repl)} entries for {n} nodes")
-    return _rebuild(fanin0, fanin1, n_inputs, np.asarray(outputs, dtype=np.int64), repl, replaced)
+    repl = np.full(n, -1, dtype=np.int64) if repl is None else _checks.node_map(repl, n)
+    if not replaced:
+        fanin0, fanin1 = _checks.fanins(fanin0, fanin1, n_inputs)
+    else:  # replaced nodes may have been rewritten in place out of topological order
+        fanin0, fanin1 = (_checks.literals(f, n, "fan-in") for f in (fanin0, fanin1))
+    return _rebuild(fanin0, fanin1, n_inputs, _checks.literals(outputs, n, "output"), repl, replaced)
 
 
 def cone_array(fanin0, fanin1, n_inputs, lits):
     """Ascending int64 array of the AND nodes in the fan-in of lits, of an AIG given as fan-in arrays."""
-    repl = np.full(1 + n_inputs + len(fanin0), -1, dtype=np.int64)
-    return np.sort(live_nodes(fanin0, fanin1, n_inputs, np.asarray(lits, dtype=np.int64), repl))
-
-
-def cone_nodes(aig, lits):
-    """AIG.cone(lits) (ascending AND nodes in the fan-in of lits), computed in numba."""
-    fanin0, fanin1, _ = aig.arrays()
-    return cone_array(fanin0, fanin1, aig.n_inputs, lits).tolist()
+    fanin0, fanin1 = _checks.fanins(fanin0, fanin1, n_inputs)
+    n = 1 + n_inputs + len(fanin0)
+    repl = np.full(n, -1, dtype=np.int64)
+    return np.sort(live_nodes(fanin0, fanin1, n_inputs, _checks.literals(lits, n), repl))
 
 
 @numba.njit(inline="always", **NJIT)

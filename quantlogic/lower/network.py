@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..errors import QuantlogicError
 from ..ir.aig import AIG, FALSE
+from ..quant.codes import input_pin, output_pin
 from .arith import (
     add_constant,
     argmax,
@@ -57,7 +58,7 @@ def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_alway
     smaller of the two circuits is kept (table_always: the table circuit whenever it fits)."""
     _check_size(net)
     aig = AIG()
-    code_words = [[aig.add_input(f"x{i}_{j}") for j in range(net.ibits)] for i in range(net.n_features)]
+    code_words = [[aig.add_input(input_pin(i, j)) for j in range(net.ibits)] for i in range(net.n_features)]
     identity = list(range(2 ** net.ibits))
     level_words = [word if list(levels) == identity else level_word(aig, word, levels)
                    for word, levels in zip(code_words, net.levels.tolist())]
@@ -80,7 +81,7 @@ def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_alway
     _lower_output(low, words, net)
     low.layer_ands["output"] = aig.n_ands - sum(low.layer_ands.values())
     for j, lit in enumerate(low.class_word):
-        aig.add_output(f"y_{j}", lit)
+        aig.add_output(output_pin(j), lit)
     return low
 
 

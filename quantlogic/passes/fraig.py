@@ -12,7 +12,7 @@ from ..kernels.cones import Cones
 from ..kernels.simulate import node_words, pack_bits, truth_hashes
 from ..kernels.strash import rebuild_arrays
 from ..prove.pairs import PairLimits, prove_equal
-from .structural import compose_arrays, mapped_aig
+from .structural import compose, mapped_aig
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,6 @@ def fraig(aig, params=FraigParams()):
     hashed, outs = copy.copy, np.asarray(aig.output_lits, dtype=np.int64)
     new0, new1, outs, node_map = rebuild_arrays(hashed.fanin0[:hashed.n_ands], hashed.fanin1[:hashed.n_ands],
                                                 aig.n_inputs, copy.mapping[outs >> 1] ^ (outs & 1))
-    swept = mapped_aig(aig, new0, new1, outs, compose_arrays(copy.mapping, node_map))
+    swept = mapped_aig(aig, new0, new1, outs, compose(copy.mapping, node_map))
     stats["ands_after"] = swept.n_ands
     return swept, stats

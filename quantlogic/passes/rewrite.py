@@ -7,7 +7,7 @@ import numpy as np
 
 from ..kernels.rewrite import rewrite_in_place
 from ..kernels.strash import rebuild_arrays
-from .structural import compose_arrays, mapped_aig
+from .structural import compose, mapped_aig
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def rewrite_rounds(aig, params=RoundsParams()):
         new0, new1, outs, step_map, count = _round(fanin0, fanin1, aig.n_inputs, outputs, zero_gain, params)
         if _pays(len(fanin0), len(new0), zero_gain):
             fanin0, fanin1, outputs, rewritten = new0, new1, outs, rewritten + count
-            node_map = compose_arrays(node_map, step_map)
+            node_map = compose(node_map, step_map)
         sizes.append(len(fanin0))
         if not sizes[-1] or (k >= 2 and not zero_gain and sizes[-3] - sizes[-1] < params.min_saving * sizes[-3]):
             break

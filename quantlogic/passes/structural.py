@@ -2,24 +2,14 @@
 import numpy as np
 
 from ..ir.aig import AIG
-from ..kernels.strash import cone_nodes, rebuild_arrays
+from ..kernels.strash import cone_array, rebuild_arrays
 
 
 def compose(first, second):
-    """Source map through two steps: {node: literal} then {node of the middle AIG: literal}."""
+    """Node map through two steps given as int64 arrays: first[node] = literal in the middle AIG, second[node
+    of the middle] = literal in the last; -1 where a node has none (None when either is None)."""
     if first is None or second is None:
         return None
-    out = {}
-    for node, lit in first.items():
-        mid = second.get(lit >> 1)
-        if mid is not None:
-            out[node] = mid ^ (lit & 1)
-    return out
-
-
-def compose_arrays(first, second):
-    """Node map through two steps given as int64 arrays: first[node] = literal in the middle AIG, second[node
-    of the middle] = literal in the last; -1 where a node has none."""
     mapped = second[np.maximum(first, 0) >> 1]
     return np.where((first >= 0) & (mapped >= 0), mapped ^ (first & 1), -1)
 
@@ -28,8 +18,7 @@ def mapped_aig(aig, fanin0, fanin1, outputs, node_map):
     """An AIG over aig's pins from AND fan-in arrays and output literals, whose source_map is node_map
     (int64 per node of aig: its literal here, or -1)."""
     new = AIG.from_arrays(aig.input_names, fanin0, fanin1, aig.output_names, outputs)
-    live = np.flatnonzero(node_map >= 0)
-    new.source_map = dict(zip(live.tolist(), node_map[live].tolist()))
+    new.source_map = np.asarray(node_map, dtype=np.int64)
     return new
 
 
@@ -70,7 +59,7 @@ def balance(aig):
                 out.append(mapping[child] ^ (lit & 1))
         return out
 
-    for node in cone_nodes(aig, aig.output_lits):
+    for node in cone_array(*aig.arrays()[:2], aig.n_inputs, aig.output_lits).tolist():
         operands = sorted(leaves(node), key=lambda lit: (level(lit), lit))
         while len(operands) > 1:
             a, b = operands.pop(0), operands.pop(0)
@@ -81,6 +70,7 @@ def balance(aig):
         mapping[node] = operands[0]
     for name, out in zip(aig.output_names, aig.output_lits):
         new.add_output(name, mapping[out >> 1] ^ (out & 1))
-    new.source_map = mapping
+    new.source_map = np.full(aig.n_nodes, -1, dtype=np.int64)
+    new.source_map[list(mapping)] = list(mapping.values())
     return new, {"pass": "balance", "ands_before": aig.n_ands, "ands_after": new.n_ands,
                  "levels_before": aig.depth(), "levels_after": new.depth()}

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..kernels.sat import UNKNOWN as SAT_UNKNOWN
+from ..kernels.sat import UNKNOWN
 
-UNKNOWN = "unknown"  # a comparison the limits did not decide
+UNDECIDED = "undecided"  # a comparison the limits did not decide
 WINDOWS = ((8, 0), (10, 3), (1 << 30, 0))  # (levels from the roots, levels of shared nodes) of each try
 
 
@@ -46,13 +46,13 @@ def prove_equal(cones, a, b, limits=PairLimits()):
         result = _differ(cones, a, b, leaves, ands, limits)
         if result is None:
             return True, None
-        if result is not UNKNOWN and (not len(leaves) or leaves[-1] <= cones.n_inputs):  # reaches the inputs: exact
+        if result is not UNDECIDED and (not len(leaves) or leaves[-1] <= cones.n_inputs):  # reaches the inputs: exact
             return False, _witness(result, leaves)
     cone = cones.cone([a, b], limits.max_cone)
     if cone is None:
         return None, None
     result = _differ(cones, a, b, *cone, limits)
-    if result is UNKNOWN:
+    if result is UNDECIDED:
         return None, None
     return (True, None) if result is None else (False, _witness(result, cone[0]))
 
@@ -70,9 +70,9 @@ def _exhaustive(leaves, ands, limits):
 
 def _differ(cones, a, b, leaves, ands, limits):
     """An assignment of the leaves (a bool each) where a and b differ with the leaves free, None when
-    they cannot, or UNKNOWN; exhaustive over the leaves when there are few, else SAT."""
+    they cannot, or UNDECIDED; exhaustive over the leaves when there are few, else SAT."""
     if _exhaustive(leaves, ands, limits):
         index = cones.first_difference(a, b, leaves, ands)
         return None if index < 0 else (index >> np.arange(len(leaves))) & 1 > 0
     status, assignment = cones.sat_difference(a, b, leaves, ands, limits.decision_limit)
-    return UNKNOWN if status == SAT_UNKNOWN else assignment
+    return UNDECIDED if status == UNKNOWN else assignment

@@ -20,7 +20,8 @@ OUTPUT_DECISION_LIMIT = 200_000
 
 def miter_parts(a, b, hints=None, prove=None):
     """Both circuits over shared inputs (matched by name, in a's order) in one HashedCopy, b's gates
-    first: (copy, a's outputs, b's outputs in a's output order). With hints {node of a: literal of b} and
+    first: (copy, a's outputs, b's outputs in a's output order). With hints (int64 per node of a: a literal of b
+    claimed equal, or -1) and
     prove(copy, x, y) -> bool, each hinted node of a is merged into its b literal where prove says they
     are equal."""
     if sorted(a.input_names) != sorted(b.input_names) or sorted(a.output_names) != sorted(b.output_names):
@@ -30,9 +31,10 @@ def miter_parts(a, b, hints=None, prove=None):
     b_map = both.copy(b, np.array([2 * (1 + position[name]) for name in b.input_names], dtype=np.int64))
     targets, merge = None, None
     if hints is not None:
-        nodes = np.fromiter(hints.keys(), dtype=np.int64, count=len(hints))
-        lits = np.fromiter(hints.values(), dtype=np.int64, count=len(hints))
-        inside = (nodes >= 0) & (nodes < a.n_nodes) & (lits >= 0) & (lits >> 1 < b.n_nodes)
+        hints = np.asarray(hints, dtype=np.int64)[:a.n_nodes]
+        nodes = np.flatnonzero(hints >= 0)
+        lits = hints[nodes]
+        inside = lits >> 1 < b.n_nodes
         nodes, lits = nodes[inside], lits[inside]
         mapped = b_map[lits >> 1]
         targets = np.full(a.n_nodes, -1, dtype=np.int64)
@@ -54,8 +56,8 @@ def _bits_of(aig, witness):
 
 
 def equivalent(a, b, seed=0, hints=None):
-    """Verdict of a == b on every input (counterexample: input bits in a's input order). hints {node of
-    a: literal of b}, claimed equal by whatever made b, are tried first; each is proved before use."""
+    """Verdict of a == b on every input (counterexample: input bits in a's input order). hints (a literal
+    of b per node of a, or -1), claimed equal by whatever made b, are tried first; each is proved before use."""
     if hints is not None and a.n_inputs > EXHAUSTIVE_FIRST:
         merges = _proved_by_hints(a, b, hints)
         if merges is not None:

@@ -129,7 +129,7 @@ def _twin_hints(a, b):
     likely a with a few gates altered): the equivalence check proves each claim before it merges there."""
     if a.n_nodes != b.n_nodes or a.input_names != b.input_names:
         return None
-    return {node: 2 * node for node in range(a.n_nodes)}
+    return 2 * np.arange(a.n_nodes, dtype=np.int64)
 
 
 _REFERENCES = {}  # digest of an IntNetwork -> (its lowering, the Gap of its proof or None); the last few
