@@ -253,19 +253,27 @@ def simplify(bundle_path, output, passes, effort, abc_script):
 @click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
 @click.option("--data", type=click.Path(dir_okay=False), help="Rows to test as well (.npy, .npz, .csv).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print how each part was proved.")
-def verify(bundle_path, data, verbose):
+@click.option("--with-abc", is_flag=True, help="Prove it instead by tools we did not write: Yosys synthesizes the "
+              "reference Verilog of the IntNetwork (export --format reference), ABC's cec compares that with the "
+              "circuit (whole, then layer by layer).")
+@click.option("--abc-timeout", default=60, show_default=True, type=click.IntRange(1, 86400),
+              help="Seconds for each Yosys or ABC run of --with-abc.")
+def verify(bundle_path, data, verbose, with_abc, abc_timeout):
     """Re-prove the circuit of BUNDLE (.qlc) against its stored IntNetwork.
 
     Exit status: 0 proved, 1 disproved (with a counterexample), 3 undecided, 2 bad input."""
     from .formats.bundle import load
     from .model.data import load_dataset
     from .report.summaries import verdict_lines
-    from .verify.network import verify_bundle
     from .verdict import EXIT_CODES
+    from .verify.network import verify_bundle
+    from .verify.peers import prove_with_abc
 
+    if with_abc and data:
+        raise QuantlogicError("--with-abc proves on every input; --data is for the tool's own verification")
     bundle = load(bundle_path)
     X = load_dataset(data)[0] if data else None
-    verdict = verify_bundle(bundle, X)
+    verdict = prove_with_abc(bundle, abc_timeout) if with_abc else verify_bundle(bundle, X)
     click.echo(verdict_lines(verdict, bundle.aig, verbose))
     sys.exit(EXIT_CODES[verdict.status])
 
@@ -273,7 +281,8 @@ def verify(bundle_path, data, verbose):
 @main.command()
 @click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
-@click.option("--format", "fmt", help="aig, aag, blif, v, dot or json (default: from the extension).")
+@click.option("--format", "fmt", help="aig, aag, blif, v, dot, json, or reference (the IntNetwork as behavioural "
+                                     "Verilog); default: from the extension.")
 def export(bundle_path, output, fmt):
     """Write the circuit of BUNDLE (.qlc) as AIGER, BLIF, Verilog, DOT or JSON metadata."""
     from .formats.bundle import load

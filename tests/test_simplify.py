@@ -179,11 +179,11 @@ def test_a_run_of_passes_falls_back_to_step_by_step_proofs(lowered, monkeypatch)
 
 
 def test_abc_backend(lowered, monkeypatch):
-    from quantlogic.passes import abc
-
     """ABC's restructured circuits are proved too: exhaustively (iris) and by FRAIG of the miter (digits)."""
+    from quantlogic import external
+
     try:
-        abc.find_abc()
+        external.find("abc")
     except QuantlogicError:
         pytest.skip("ABC is not installed (.ci/run installs it)")
     for key in [("iris", 3), ("digits", 2)]:
@@ -192,8 +192,8 @@ def test_abc_backend(lowered, monkeypatch):
         assert small.aig.n_ands < bundle.aig.n_ands and small.meta["verdict"]["text"].startswith("proved (")
         assert small.meta["verdict"]["text"].endswith("+ equivalence)")
         assert small.aig.input_names == bundle.aig.input_names and small.aig.output_names == bundle.aig.output_names
-    monkeypatch.setattr(abc.shutil, "which", lambda name: None)
-    with pytest.raises(QuantlogicError, match="ABC is not installed"):
+    monkeypatch.setattr(external.shutil, "which", lambda name: None)
+    with pytest.raises(QuantlogicError, match="abc is not installed"):
         simplify_bundle(bundle, [], "dc2")
 
 

@@ -3,7 +3,7 @@ import pathlib
 
 from ..errors import QuantlogicError
 
-FORMATS = ("aig", "aag", "blif", "v", "dot", "json")
+FORMATS = ("aig", "aag", "blif", "v", "dot", "json", "reference")
 
 
 def format_for(path, explicit=None):
@@ -17,10 +17,12 @@ def format_for(path, explicit=None):
 
 def export(bundle, fmt):
     """The file content (str or bytes) of bundle in format fmt."""
-    from . import aiger, meta, netlist
+    from . import aiger, meta, netlist, reference
 
     if fmt == "json":
         return meta.to_json(bundle)
+    if fmt == "reference":
+        return reference.to_reference_verilog(bundle.net)
     writers = {"aig": aiger.to_aig, "aag": aiger.to_aag, "blif": netlist.to_blif, "v": netlist.to_verilog,
                "dot": netlist.to_dot}
     return writers[fmt](bundle.aig)

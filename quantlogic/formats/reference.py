@@ -1,0 +1,139 @@
+"""The IntNetwork itself as behavioural Verilog-2005: integer weighted sums, threshold counts and the
+argmax with its tie rule, over the circuit's scalar pins (x{i}_{j} in, y_{j} out) and with no gate of
+ours in it. A synthesis tool builds its own arithmetic from it, so an equivalence check of that against
+our circuit is a second opinion on the whole conversion; it also reads as a reference model."""
+import re
+
+import numpy as np
+
+from ..quant.codes import index_bits, input_pin, output_pin
+
+
+def _width(bound):
+    """Bits of a signed wire holding every integer of magnitude <= bound."""
+    return int(bound).bit_length() + 1
+
+
+def _literal(value, width):
+    """A signed sized literal, at least wide enough for its own magnitude."""
+    width = max(width, _width(abs(int(value))))
+    return f"-{width}'sd{-int(value)}" if value < 0 else f"{width}'sd{int(value)}"
+
+
+def _comment(text):
+    return re.sub(r"[^A-Za-z0-9_ .,:()+\-/%#]", "?", str(text))
+
+
+def _weighted_sum(weights, inputs, width, bias=0):
+    terms = [f"{_literal(w, width)} * {x}" for w, x in zip(weights.tolist(), inputs) if w]
+    if bias:
+        terms.append(_literal(bias, width))
+    return " + ".join(terms) if terms else _literal(0, width)
+
+
+def _input_levels(net, lines):
+    """Declare each feature's code (from its pins) and the integer level the first layer sees."""
+    width = _width(int(np.max(np.abs(net.levels))))
+    names = net.names()
+    values = []
+    for i in range(net.n_features):
+        pins = ", ".join(input_pin(i, j) for j in reversed(range(net.ibits)))
+        lines.append(f"  // feature {i}: {_comment(names[i])}")
+        lines.append(f"  wire [{net.ibits - 1}:0] c{i} = {{{pins}}};")
+        levels = net.levels[i].tolist()
+        if levels == list(range(len(levels))):
+            value = f"$signed({{1'b0, c{i}}})"
+        else:
+            value = _literal(levels[-1], width)
+            for code in reversed(range(len(levels) - 1)):
+                value = f"c{i} == {net.ibits}'d{code} ? {_literal(levels[code], width)} : {value}"
+        lines.append(f"  wire signed [{width - 1}:0] v{i} = {value};")
+        values.append(f"v{i}")
+    return values, int(np.max(net.levels))
+
+
+def _hidden_layer(k, W, T, inputs, largest_input, abits, lines):
+    """Declare the weighted sums and activation codes of hidden layer k; return the codes' names."""
+    bound = largest_input * int(np.max(np.abs(W).sum(axis=1), initial=0))
+    width = max(_width(bound), _width(int(np.max(np.abs(T), initial=0))))
+    codes = []
+    for j in range(W.shape[0]):
+        lines.append(f"  wire signed [{width - 1}:0] s{k}_{j} = {_weighted_sum(W[j], inputs, width)};")
+        compares = " + ".join(f"(s{k}_{j} >= {_literal(t, width)})" for t in T[j].tolist())
+        lines.append(f"  wire [{abits - 1}:0] h{k}_{j} = {compares};")
+        codes.append(f"$signed({{1'b0, h{k}_{j}}})")
+    return codes
+
+
+def code_pin(layer, neuron, bit):
+    """The port of bit `bit` of hidden neuron `neuron`'s code in layer `layer`, in a one-layer slice."""
+    return f"h{layer}_{neuron}_{bit}"
+
+
+def _output_layer(net, values, largest, outputs, lines):
+    """Declare the logits, the argmax (ties to the smallest index) and assign the class index pins."""
+    n_out = len(outputs)
+    bound = largest * int(np.max(np.abs(net.out_W).sum(axis=1))) + int(np.max(np.abs(net.out_B)))
+    width = _width(bound)
+    for c in range(net.n_classes):
+        lines.append(f"  wire signed [{width - 1}:0] l{c} = "
+                     f"{_weighted_sum(net.out_W[c], values, width, int(net.out_B[c]))};")
+    lines.append("  // argmax: a later class wins only when its logit is strictly larger (ties: smallest index)")
+    lines.append(f"  wire signed [{width - 1}:0] best0 = l0;")
+    lines.append(f"  wire [{n_out - 1}:0] index0 = {n_out}'d0;")
+    for c in range(1, net.n_classes):
+        lines.append(f"  wire signed [{width - 1}:0] best{c} = l{c} > best{c - 1} ? l{c} : best{c - 1};")
+        lines.append(f"  wire [{n_out - 1}:0] index{c} = l{c} > best{c - 1} ? {n_out}'d{c} : index{c - 1};")
+    lines += [f"  assign {pin} = index{net.n_classes - 1}[{j}];" for j, pin in enumerate(outputs)]
+
+
+def _module(name, inputs, outputs, title):
+    return [f"// {title}", f"module {name} ({', '.join(inputs + outputs)});",
+            f"  input {', '.join(inputs)};", f"  output {', '.join(outputs)};"]
+
+
+def to_reference_verilog(net, module="quantlogic"):
+    """Verilog-2005 text of the IntNetwork net, with the pins of its circuit."""
+    inputs = [input_pin(i, j) for i in range(net.n_features) for j in range(net.ibits)]
+    outputs = [output_pin(j) for j in range(index_bits(net.n_classes))]
+    lines = _module(module, inputs, outputs, f"quantlogic reference model: the integer network as arithmetic "
+                    f"({net.wbits}-bit weights, {net.abits}-bit activations, {net.ibits}-bit inputs)")
+    values, largest = _input_levels(net, lines)
+    for k, (W, T) in enumerate(net.hidden):
+        values = _hidden_layer(k, W, T, values, largest, net.abits, lines)
+        largest = 2 ** net.abits - 1
+    _output_layer(net, values, largest, outputs, lines)
+    lines.append("endmodule")
+    return "\n".join(lines) + "\n"
+
+
+def layer_slice_verilog(net, layer, previous, module="quantlogic"):
+    """One layer of net alone, from the codes of the layer before to its own codes (code_pin ports; the
+    class index pins for the output layer). Layer 0 starts from the input pins. previous[j] lists, least
+    significant first, the Verilog expression of each bit of neuron j's code in the layer before: a port
+    name, its complement (~name) or a constant; the module's inputs are the ports named there."""
+    last = layer == len(net.hidden)
+    n_codes = [W.shape[0] for W, _ in net.hidden]
+    outputs = ([output_pin(j) for j in range(index_bits(net.n_classes))] if last else
+               [code_pin(layer, j, b) for j in range(n_codes[layer]) for b in range(net.abits)])
+    title = f"quantlogic reference model, layer {layer} alone"
+    if layer == 0:
+        inputs = [input_pin(i, j) for i in range(net.n_features) for j in range(net.ibits)]
+        lines = _module(module, inputs, outputs, title)
+        values, largest = _input_levels(net, lines)
+    else:
+        inputs = sorted({re.sub(r"^~", "", bit) for word in previous for bit in word if "'" not in bit})
+        lines = _module(module, inputs or ["unused"], outputs, title)
+        values, largest = [], 2 ** net.abits - 1
+        for j, word in enumerate(previous):
+            lines.append(f"  wire [{net.abits - 1}:0] c{j} = {{{', '.join(reversed(word))}}};")
+            values.append(f"$signed({{1'b0, c{j}}})")
+    if last:
+        _output_layer(net, values, largest, outputs, lines)
+    else:
+        W, T = net.hidden[layer]
+        codes = _hidden_layer(layer, W, T, values, largest, net.abits, lines)
+        lines += [f"  assign {code_pin(layer, j, b)} = h{layer}_{j}[{b}];"
+                  for j in range(len(codes)) for b in range(net.abits)]
+    lines.append("endmodule")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,181 @@
+"""A second opinion by tools we did not write: Yosys synthesizes the reference Verilog of the IntNetwork
+(formats/reference.py), and ABC's cec compares the result with our circuit, matching pins by name. When
+ABC gives up on the whole circuit, each layer is compared on its own: our circuit cut at the previous
+layer's neuron codes against the reference of that layer (the cut is structural, so the circuit is the
+composition of its slices, as the IntNetwork is of its layers)."""
+import pathlib
+import re
+import tempfile
+
+import numpy as np
+
+from .. import external
+from ..formats.aiger import to_aig
+from ..formats.reference import code_pin, layer_slice_verilog, to_reference_verilog
+from ..ir.aig import AIG
+from ..verdict import proved, undecided
+from .network import confirmed_counterexample
+
+METHOD = "ABC cec against Yosys(reference)"
+LAYERED = METHOD + ", layer by layer"
+
+
+def prove_with_abc(bundle, timeout=60, whole_timeout=None):
+    """Verdict of the bundle's circuit against its IntNetwork by Yosys and ABC: the whole circuit within
+    whole_timeout seconds (default: timeout), then each layer within timeout."""
+    tools = external.find("yosys"), external.find("abc")
+    net, aig = bundle.net, bundle.aig
+    with tempfile.TemporaryDirectory() as folder:
+        folder = pathlib.Path(folder)
+        whole = timeout if whole_timeout is None else whole_timeout
+        result, detail = _cec(aig, to_reference_verilog(net), folder / "whole", tools, whole)
+        if result == "equivalent":
+            return proved(METHOD, "ABC cec: the circuit equals Yosys' synthesis of the reference Verilog")
+        if result == "different":
+            codes = _codes_of(detail, net)
+            return confirmed_counterexample(net, aig, codes, METHOD)
+        if bundle.lowering is None:
+            return undecided(METHOD, f"{detail}; a simplified bundle has no layer records to compare layer by layer")
+        return _by_layers(bundle, folder, tools, timeout, detail)
+
+
+def _by_layers(bundle, folder, tools, timeout, why):
+    net, low = bundle.net, bundle.lowering
+    for layer in range(len(net.hidden) + 1):
+        cut = _layer_slice(low, layer, len(net.hidden))
+        if cut is None:
+            return undecided(LAYERED, f"{why}; layer {layer} of the circuit reaches below the previous layer's codes")
+        ours, previous = cut
+        result, detail = _cec(ours, layer_slice_verilog(net, layer, previous), folder / f"layer{layer}", tools,
+                              timeout)
+        if result != "equivalent":
+            return undecided(LAYERED, f"layer {layer}: {detail}" if result == "undecided" else
+                             f"layer {layer} differs from the reference for free inputs at {detail} "
+                             "(not confirmed on the whole circuit)")
+    return proved(LAYERED, f"ABC cec, each of the {len(net.hidden) + 1} layers equal to Yosys' synthesis of "
+                           f"its reference Verilog (the whole circuit at once: {why})")
+
+
+def _cec(ours, verilog, stem, tools, timeout):
+    """("equivalent" | "different" | "undecided", detail): ABC's equivalence check of AIG ours against
+    Yosys' synthesis of verilog, pins matched by name; detail is the input pattern {pin: "0"/"1"} of a
+    difference, or what ran out. ABC's cec (which reports a pattern) runs first for a quarter of the
+    time, then its newer &cec, on copies of both circuits with the same pin order."""
+    from ..formats.aiger import from_aig
+
+    yosys, abc = tools
+    stem.with_suffix(".v").write_text(verilog)
+    ref = stem.with_name(stem.name + "_ref.aig")
+    script = f"read_verilog {stem.name}.v; synth -flatten -top quantlogic; aigmap; write_aiger -symbols {ref.name}"
+    out, finished = external.run([yosys, "-q", "-p", script], stem.parent, timeout)
+    if not finished or not ref.exists():
+        return "undecided", f"Yosys did not synthesize the reference within {timeout} s" if not finished else \
+            f"Yosys could not synthesize the reference ({_last_line(out)})"
+    theirs = from_aig(ref.read_bytes())
+    if sorted(theirs.input_names) != sorted(ours.input_names) or sorted(theirs.output_names) != sorted(ours.output_names):
+        return "undecided", "Yosys' synthesis of the reference does not have the circuit's pins"
+    stem.with_suffix(".aig").write_bytes(to_aig(_reordered(ours, theirs.input_names, theirs.output_names)))
+    quick = max(1, timeout // 4)
+    for command, limit in ((f"cec -T {quick} {stem.name}.aig {ref.name}", quick),
+                           (f"&r {stem.name}.aig; &cec -T {timeout} {ref.name}", timeout)):
+        out, finished = external.run([abc, "-c", command], stem.parent, limit + 5)
+        if finished and "Networks are equivalent" in out:
+            return "equivalent", None
+        if finished and "NOT EQUIVALENT" in out:
+            pattern = re.search(r"Input pattern:(.*)", out)
+            return "different", dict(re.findall(r"(\w+)=([01])", pattern.group(1))) if pattern else {}
+    return "undecided", f"ABC's cec and &cec did not decide within {quick} + {timeout} s"
+
+
+def _reordered(aig, input_names, output_names):
+    """aig with its inputs and outputs in the given orders (the same names)."""
+    new = AIG()
+    position = {name: k for k, name in enumerate(aig.input_names)}
+    cut = {0: 0}
+    for name in input_names:
+        cut[position[name] + 1] = new.add_input(name)
+    mapped = _copy_cone(aig, aig.output_lits, cut, new)
+    outputs = dict(zip(aig.output_names, aig.output_lits))
+    for name in output_names:
+        new.add_output(name, mapped[outputs[name] >> 1] ^ (outputs[name] & 1))
+    return new
+
+
+def _codes_of(pattern, net):
+    """Input codes of a {pin: "0"/"1"} pattern (pins it leaves out are 0)."""
+    codes = np.zeros(net.n_features, dtype=np.int64)
+    for pin, bit in pattern.items():
+        match = re.fullmatch(r"x(\d+)_(\d+)", pin)
+        if match and bit == "1" and int(match.group(1)) < net.n_features:
+            codes[int(match.group(1))] |= 1 << int(match.group(2))
+    return codes
+
+
+def _layer_slice(low, layer, n_hidden):
+    """(our circuit of one layer, the wiring of its inputs for layer_slice_verilog), or None when the
+    layer's gates reach below the previous layer's codes. Bits of the previous codes that are one node
+    (or a constant) are one port (or that constant) on both sides."""
+    aig = low.aig
+    outputs = (list(zip(aig.output_names, aig.output_lits)) if layer == n_hidden else
+               [(code_pin(layer, j, b), lit) for j, neuron in enumerate(low.neurons[layer])
+                for b, lit in enumerate(neuron.out_word)])
+    sliced = AIG()
+    if layer == 0:
+        cut = {0: 0, **{k + 1: sliced.add_input(name) for k, name in enumerate(aig.input_names)}}
+        previous = None
+    else:
+        cut, previous = _cut(low.neurons[layer - 1], layer - 1, sliced)
+    mapped = _copy_cone(aig, [lit for _, lit in outputs], cut, sliced)
+    if mapped is None:
+        return None
+    for name, lit in outputs:
+        sliced.add_output(name, mapped[lit >> 1] ^ (lit & 1))
+    return sliced, previous
+
+
+def _cut(neurons, layer, sliced):
+    """({node: literal in sliced} for the previous layer's code bits, their wiring as Verilog expressions)."""
+    cut, ports, previous = {0: 0}, {}, []
+    for j, neuron in enumerate(neurons):
+        word = []
+        for b, lit in enumerate(neuron.out_word):
+            node = lit >> 1
+            if node == 0:
+                word.append("1'b1" if lit & 1 else "1'b0")
+                continue
+            if node not in ports:
+                ports[node] = (code_pin(layer, j, b), lit & 1)
+                cut[node] = sliced.add_input(code_pin(layer, j, b)) ^ (lit & 1)
+            pin, phase = ports[node]
+            word.append(("~" if phase ^ (lit & 1) else "") + pin)
+        previous.append(word)
+    if len(ports) == 0:
+        sliced.add_input("unused")
+    return cut, previous
+
+
+def _copy_cone(aig, lits, cut, sliced):
+    """{node: literal in sliced} for the cone of lits above the cut, or None when it reaches an input."""
+    base = 1 + aig.n_inputs
+    mapped = dict(cut)
+    stack = [lit >> 1 for lit in lits]
+    while stack:
+        node = stack[-1]
+        if node in mapped:
+            stack.pop()
+            continue
+        if node < base:
+            return None
+        a, b = aig.fanin0[node - base], aig.fanin1[node - base]
+        missing = [child for child in (a >> 1, b >> 1) if child not in mapped]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        mapped[node] = sliced.and_(mapped[a >> 1] ^ (a & 1), mapped[b >> 1] ^ (b & 1))
+    return mapped
+
+
+def _last_line(text):
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1][:160] if lines else "no output"
