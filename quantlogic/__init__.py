@@ -1,3 +1,84 @@
-"""quantlogic: quantize a neural network to a few bits and turn it into exact logic."""
+"""quantlogic: quantize a neural network to a few bits and turn it into exact logic.
+
+The Python API (each name is imported on first use, so `import quantlogic` stays light):
+
+    bundle, verdict, summary = quantlogic.convert("model.pt", "calib.npy", wbits=3, abits=3, ibits=3)
+    small = quantlogic.simplify(bundle)                  # proved equivalent before it is returned
+    quantlogic.check(bundle).text                        # 'proved (per-neuron + composition)'
+    quantlogic.diff(bundle, small).status                # 'proved': the same function
+    quantlogic.export(small, "v")                        # Verilog text; also aig, blif, json, reference
+    bundle.save("net.qlc"); quantlogic.load("net.qlc")   # .qlc bundles and .qnet integer networks
+    quantlogic.predict("net.qlc", X)                     # classes of rows X from a .qnet, .qlc or tree .json
+"""
 
 __version__ = "0.1.0"
+__all__ = ["convert", "simplify", "check", "diff", "export", "load", "predict", "QuantlogicError"]
+
+
+def convert(source, calib=None, **options):
+    """(Bundle, Verdict, summary) of a checkpoint or .qnet: quantized (options of app.convert.quantize_rows:
+    wbits, abits, ibits, act, method, finetune, test, ...), lowered and proved; raises NotProvedError
+    unless proved."""
+    from .app.convert import convert as run
+
+    return run(source, calib, **options)
+
+
+def simplify(bundle, passes=None):
+    """A new Bundle with the circuit simplified (default passes unless a list of pass names is given),
+    proved equivalent to the one it came from."""
+    from .app.simplify import simplify_bundle
+    from .passes.registry import EFFORT
+
+    return simplify_bundle(bundle, passes or EFFORT["default"])
+
+
+def check(bundle, X=None):
+    """The Verdict of a bundle's circuit against its IntNetwork (rows X are simulated too); named check
+    because quantlogic.verify is the package of the proofs."""
+    from .verify.network import verify_bundle
+
+    return verify_bundle(bundle, X)
+
+
+def diff(first, second):
+    """The Verdict of two bundles' circuits computing the same function of their pins."""
+    from .app.diff import diff_bundles
+
+    return diff_bundles(first, second)
+
+
+def export(bundle, fmt):
+    """The text or bytes of bundle in format fmt: aig, aag, blif, v, dot, json or reference."""
+    from .errors import QuantlogicError
+    from .formats.exporters import FORMATS
+    from .formats.exporters import export as run
+
+    if fmt not in FORMATS:
+        raise QuantlogicError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return run(bundle, fmt)
+
+
+def load(path):
+    """A Bundle (.qlc) or an IntNetwork (.qnet), validated."""
+    from .app.artifacts import open_artifact
+
+    artifact = open_artifact(path)
+    return getattr(artifact, "bundle", None) or getattr(artifact, "intnet", None) or artifact.diagram
+
+
+def predict(model, X):
+    """Class indices of rows X from a .qnet, .qlc or whole-network tree .json file."""
+    import numpy as np
+
+    from .app.artifacts import open_artifact
+
+    return open_artifact(model).predict(np.asarray(X, dtype=np.float64))
+
+
+def __getattr__(name):
+    if name == "QuantlogicError":
+        from .errors import QuantlogicError
+
+        return QuantlogicError
+    raise AttributeError(f"module 'quantlogic' has no attribute {name!r}")

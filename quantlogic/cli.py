@@ -126,7 +126,10 @@ def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_d
         raise QuantlogicError("--calib is needed to quantize a checkpoint")
     from .app.convert import quantize_checkpoint
     from .formats import qnet
+    from .formats.container import check_output
     from .report.summaries import quantize_summary
+
+    check_output(output, (".qnet",), "the integer network")
 
     options = finetune_options(finetune, epochs, seed, fanin)
     progress = EpochProgress()
@@ -145,23 +148,28 @@ def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_d
 @main.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("data", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write predictions to a .npy file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the predictions to a file: .npy (int64 array), or .txt / .csv (one class per line).")
 def predict(model, data, output):
     """Predict classes of the rows in DATA with MODEL (.qnet, .qlc, or a diagram .json)."""
     import numpy as np
 
     from .app.artifacts import open_artifact
-    from .formats.container import write_atomic
+    from .formats.container import check_output, write_atomic
     from .model.data import load_dataset
 
+    if output:
+        check_output(output, (".npy", ".txt", ".csv"), "the predictions file")
     X, _ = load_dataset(data)
     predictions = open_artifact(model).predict(X)
-    if output:
+    if output and output.lower().endswith(".npy"):
         import io
 
         buffer = io.BytesIO()
         np.save(buffer, predictions.astype(np.int64))
         write_atomic(output, buffer.getvalue())
+    elif output:
+        write_atomic(output, "".join(f"{int(p)}\n" for p in predictions))
     else:
         click.echo("\n".join(str(int(p)) for p in predictions))
 
@@ -169,11 +177,19 @@ def predict(model, data, output):
 @main.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--neuron", help="One hidden neuron, LAYER.INDEX: its inputs, SOP when small, and gates.")
-def inspect(model, neuron):
+@click.option("--json", "as_json", is_flag=True, help="A machine-readable summary (JSON) instead of text.")
+def inspect(model, neuron, as_json):
     """Describe MODEL: layers, shapes, bits, thresholds (and gates for a circuit)."""
     from .app.artifacts import CircuitArtifact, QnetArtifact, open_artifact
 
     artifact = open_artifact(model)
+    if as_json and neuron is None:
+        import json
+
+        click.echo(json.dumps(artifact.summary(), indent=1, sort_keys=True, default=str))
+        return
+    if as_json:
+        raise QuantlogicError("--json describes the whole file; leave out --neuron")
     if neuron is None:
         click.echo(artifact.describe())
         return
@@ -194,14 +210,19 @@ def inspect(model, neuron):
               help="Keep the circuit as lowered (default: simplify it as simplify --effort default does).")
 @click.option("--allow-unproved", is_flag=True,
               help="Write a circuit whose proof is undecided, with the verdict 'tested on N vectors (not proved)'.")
+@click.option("--test", "test_data", type=click.Path(dir_okay=False),
+              help="Held-out labelled rows (.npz with X and y): float, IntNetwork and circuit accuracy.")
 @quant_options
-def convert(source, output, no_simplify, allow_unproved, calib, wbits, abits, ibits, act, labels, method,
+def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits, abits, ibits, act, labels, method,
             feature_names, trust_pickle, finetune, epochs, seed, fanin):
     """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
     from .app.convert import convert as run_convert
     from .app.convert import simplify_converted
+    from .formats.container import check_output
     from .report.summaries import convert_summary, quantize_summary, simplify_summary
 
+    check_output(output, (".qlc",), "the bundle", " (export writes the other formats)")
+    _refuse_quantize_options_for_qnet(source, click.get_current_context())
     options = finetune_options(finetune, epochs, seed, fanin)
     progress, epochs_bar = StageProgress(), EpochProgress()
     try:
@@ -209,18 +230,34 @@ def convert(source, output, no_simplify, allow_unproved, calib, wbits, abits, ib
                                                wbits=wbits, abits=abits,
                                                ibits=ibits, act=act, trust_pickle=trust_pickle, labels=labels,
                                                method=method, names_file=feature_names, finetune=options,
-                                               finetune_progress=epochs_bar)
+                                               finetune_progress=epochs_bar, test=test_data)
     finally:
         epochs_bar.close()
         progress.close()
-    if summary:
+    if "widths" in summary:
         click.echo(quantize_summary(summary))
-    click.echo(convert_summary(bundle, verdict))
+    elif "test_quantized_accuracy" in summary:
+        click.echo(f"test accuracy: IntNetwork {100 * summary['test_quantized_accuracy']:.2f}%")
+    click.echo(convert_summary(bundle, verdict, summary))
     if not no_simplify and verdict.ok:
         bundle, warning = simplify_converted(bundle)
         click.echo(f"warning: {warning}" if warning else simplify_summary(bundle), err=bool(warning))
     bundle.save(output)
     click.echo(f"wrote {output}")
+
+
+def _refuse_quantize_options_for_qnet(source, ctx):
+    """A .qnet is already quantized: options that only steer quantization are an error, not ignored."""
+    from click.core import ParameterSource
+
+    if not str(source).lower().endswith(".qnet"):
+        return
+    given = [f"--{name.replace('_', '-')}" for name in ("wbits", "abits", "ibits", "act", "method", "labels",
+                                                         "feature_names", "finetune", "epochs", "seed", "fanin")
+             if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
+    if given:
+        raise QuantlogicError(f"{source} is already quantized: {', '.join(given)} apply only to a checkpoint with "
+                              "float weights")
 
 
 @main.command()
@@ -240,6 +277,9 @@ def simplify(bundle_path, output, passes, effort, abc_script):
     from .passes.registry import EFFORT, parse_passes
     from .app.simplify import simplify_bundle
 
+    from .formats.container import check_output
+
+    check_output(output, (".qlc",), "the bundle")
     if passes and effort:
         raise QuantlogicError("give --passes or --effort, not both")
     names = parse_passes(passes) if passes else ([] if abc_script and not effort else EFFORT[effort or "default"])
@@ -275,6 +315,28 @@ def verify(bundle_path, data, verbose, with_abc, abc_timeout):
     X = load_dataset(data)[0] if data else None
     verdict = prove_with_abc(bundle, abc_timeout) if with_abc else verify_bundle(bundle, X)
     click.echo(verdict_lines(verdict, bundle.aig, verbose))
+    sys.exit(EXIT_CODES[verdict.status])
+
+
+@main.command()
+@click.argument("first", type=click.Path(dir_okay=False))
+@click.argument("second", type=click.Path(dir_okay=False))
+def diff(first, second):
+    """Whether the circuits of two bundles (.qlc) compute the same function of their pins.
+
+    Exit status: 0 equivalent (proved), 1 different (with an input where they differ), 3 undecided, 2 bad input."""
+    from .app.diff import diff_bundles
+    from .formats.bundle import load
+    from .verdict import EXIT_CODES
+
+    a, b = load(first), load(second)
+    verdict = diff_bundles(a, b)
+    if verdict.status == "proved":
+        click.echo(f"equivalent (proved: {verdict.method}); {a.aig.n_ands} and {b.aig.n_ands} ANDs")
+    elif verdict.status == "disproved":
+        click.echo(f"different: {verdict.reason}")
+    else:
+        click.echo(verdict.text)
     sys.exit(EXIT_CODES[verdict.status])
 
 

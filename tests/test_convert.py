@@ -157,3 +157,18 @@ def test_planted_bug_in_a_truth_table_neuron_is_caught(bundles):
     assert verdict.status in ("proved", "disproved")
     if verdict.status == "disproved":
         assert verdict.witness["circuit"] != verdict.witness["network"]
+
+
+def test_convert_reports_test_accuracy_and_warns_of_a_constant_classifier(tmp_path):
+    """--test gives float, IntNetwork and simulated circuit accuracy; at 1 bit iris collapses to one class
+    and the summary says so."""
+    args = ["convert", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "--test",
+            model_path("iris", "test.npz")]
+    code, out, err = run_cli(*args, "-o", tmp_path / "a.qlc", "--wbits", "3", "--abits", "3", "--ibits", "3")
+    assert code == 0, err
+    X, y = load_test_split("iris")
+    net = load(tmp_path / "a.qlc").net
+    want = f"test accuracy of the circuit (simulated): {100 * np.mean(net.predict(X) == y):.2f}%"
+    assert want in out and "test accuracy: float" in out and "constant classifier" not in out
+    code, out, err = run_cli(*args, "-o", tmp_path / "b.qlc", "--wbits", "1", "--abits", "1", "--ibits", "1")
+    assert code == 0 and "constant classifier" in out

@@ -101,7 +101,7 @@ def test_finetune_needs_float_weights_and_fanin_needs_finetune(tmp_path):
                              tmp_path / "a.qnet", "--wbits", 2, "--abits", 2, "--ibits", 2)
     assert code == 0, err
     code, out, err = run_cli("convert", tmp_path / "a.qnet", "-o", tmp_path / "b.qlc", "--finetune")
-    assert_clean_failure(code, out, err, "needs a checkpoint with float weights")
+    assert_clean_failure(code, out, err, "--finetune apply only to a checkpoint with float weights")
     code, out, err = run_cli("quantize", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o",
                              tmp_path / "c.qnet", "--fanin", 3)
     assert_clean_failure(code, out, err, "--fanin needs --finetune")

@@ -529,3 +529,31 @@ def valid_checkpoints(tmp_path_factory):
     torch.export.save(torch.export.export(model, (torch.zeros(2, 4),)), folder / "m.pt2")
     return {"pt": (folder / "m.pt").read_bytes(), "safetensors": (folder / "m.safetensors").read_bytes(),
             "torchscript": (folder / "s.pt").read_bytes(), "pt2": (folder / "m.pt2").read_bytes()}
+
+
+# ---- output traps: checked before the work, one line each ----
+@pytest.mark.parametrize("args, words", [
+    (["convert", "{model}", "--calib", "{calib}", "-o", "{tmp}/x.aig"], ["must be a .qlc file"]),
+    (["convert", "{model}", "--calib", "{calib}", "-o", "{tmp}/nodir/x.qlc"], ["no folder"]),
+    (["quantize", "{model}", "--calib", "{calib}", "-o", "{tmp}/x.qlc"], ["must be a .qnet file"]),
+    (["convert", "{qnet}", "-o", "{tmp}/y.qlc", "--wbits", "2"], ["already quantized", "--wbits"]),
+    (["predict", "{qnet}", "{calib}", "-o", "{tmp}/p.dat"], ["must be a .npy or .txt or .csv file"]),
+])
+def test_output_traps_are_refused_before_the_work(converted, tmp_path, args, words):
+    qnet = tmp_path / "iris.qnet"
+    qnet_save(converted["iris", 2][0].net, qnet)
+    fill = {"model": model_path("iris"), "calib": model_path("iris", "calib.npy"), "tmp": tmp_path, "qnet": qnet}
+    code, out, err = run_cli(*[a.format(**fill) for a in args])
+    assert_clean_failure(code, out, err, *words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["iris.qnet"]
+
+
+def test_predictions_as_text_and_csv_with_a_header(converted, tmp_path):
+    net = converted["iris", 2][0].net
+    qnet_save(net, tmp_path / "iris.qnet")
+    X = np.load(model_path("iris", "calib.npy"))[:20]
+    rows = "\n".join(",".join(map(repr, row.tolist())) for row in X)
+    (tmp_path / "rows.csv").write_text("sepal_length,sepal_width,petal_length,petal_width\n" + rows + "\n")
+    code, out, err = run_cli("predict", tmp_path / "iris.qnet", tmp_path / "rows.csv", "-o", tmp_path / "p.txt")
+    assert code == 0, err
+    assert (tmp_path / "p.txt").read_text().split() == [str(c) for c in net.predict(X)]

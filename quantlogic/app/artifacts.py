@@ -16,6 +16,14 @@ class QnetArtifact:
 
         return describe_intnet(self.intnet)
 
+    def summary(self):
+        net = self.intnet
+        return {"kind": "integer network", "widths": net.widths,
+                "bits": {"weights": net.wbits, "activations": net.abits, "inputs": net.ibits},
+                "features": [{"name": name, "thresholds": net.thresholds[i].tolist(),
+                              "levels": net.levels[i].tolist()} for i, name in enumerate(net.names())],
+                "info": net.meta}
+
 
 class CircuitArtifact:
     """A .qlc bundle: predictions come from simulating the gates."""
@@ -24,16 +32,23 @@ class CircuitArtifact:
         self.bundle = bundle
 
     def predict(self, X):
-        from ..quant.codes import bits_to_ints, codes_to_bits
-        from ..kernels.simulate import Simulator
+        from ..quant.codes import circuit_classes
 
-        codes = self.bundle.net.encode(X)
-        return bits_to_ints(Simulator(self.bundle.aig).bits(codes_to_bits(codes, self.bundle.net.ibits)))
+        net = self.bundle.net
+        return circuit_classes(self.bundle.aig, net.encode(X), net.ibits, net.n_classes)
 
     def describe(self):
         from ..report.summaries import describe_circuit
 
         return describe_circuit(self.bundle)
+
+    def summary(self):
+        from ..formats.meta import metadata
+
+        data = metadata(self.bundle)
+        data["layer_ands"] = self.bundle.meta.get("layer_ands")
+        data["simplify"] = self.bundle.meta.get("simplify")
+        return {"kind": "circuit", **data}
 
 
 class DiagramArtifact:
@@ -60,6 +75,11 @@ class DiagramArtifact:
         from ..report.summaries import describe_diagram
 
         return describe_diagram(self.diagram)
+
+    def summary(self):
+        d = self.diagram
+        return {"kind": f"decision diagram ({d.kind})", "nodes": d.n_nodes, "leaves": d.n_leaves,
+                "depth": d.depth(), "features": d.input_names}
 
 
 def open_artifact(path):

@@ -60,6 +60,7 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
     from ..model.checkpoint import file_sha256
     from ..train.fakequant import fake_quant_forward
 
+    test = labelled(test) if test is not None else None  # read before the work, so a bad file stops it
     net = load_float_network(checkpoint, act, trust_pickle, X)
     params = ptq_params(net, X, wbits, abits, ibits, method)
     tuned = None
@@ -79,7 +80,8 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
     summary = {
         "widths": intnet.widths, "wbits": wbits, "abits": abits, "ibits": ibits, "method": method,
         "calib_rows": len(X), "fake_quant_agreement": float(same.mean()),
-        "fake_quant_disagreements": int((~same).sum()),
+        "fake_quant_disagreements": int((~same).sum()), "classes_predicted": len(np.unique(int_pred)),
+        "classes": intnet.n_classes,
     }
     if y is not None:
         summary["float_accuracy"] = float(np.mean(np.argmax(net.forward(X)[1], axis=1) == y))
@@ -94,11 +96,21 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
     return intnet, summary
 
 
-def accuracy_on(intnet, net, data, labels=None):
-    """(float accuracy or None, quantized accuracy) on a labelled data file."""
+def labelled(data, labels=None):
+    """(X, y) of a data file that has labels (rows already read pass through)."""
+    if isinstance(data, tuple):
+        return data
     X, y = load_dataset(data, labels)
     if y is None:
         raise QuantlogicError(f"{data}: no labels (an .npz with X and y, or --labels)")
+    return X, y
+
+
+def accuracy_on(intnet, net, data, labels=None):
+    """(float accuracy or None, quantized accuracy) on a labelled data file or (X, y) rows."""
+    X, y = labelled(data, labels)
+    if X.shape[1] != intnet.n_features:
+        raise QuantlogicError(f"the test data has {X.shape[1]} features, the network takes {intnet.n_features}")
     q = float(np.mean(intnet.predict(X) == y))
     f = float(np.mean(np.argmax(net.forward(X)[1], axis=1) == y)) if net is not None else None
     return f, q
@@ -114,12 +126,17 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     from ..verify.network import verify_lowering
 
     X = None
+    test = quant_options.get("test")
+    if test is not None:
+        quant_options["test"] = test = labelled(test)
     if pathlib.Path(source).suffix.lower() == ".qnet":
         if quant_options.get("finetune") is not None:
             raise QuantlogicError("--finetune needs a checkpoint with float weights, not a .qnet")
         intnet, summary = load_qnet(source), {}
         if calib:
             X, _ = load_dataset(calib)
+        if test is not None:
+            summary["test_quantized_accuracy"] = accuracy_on(intnet, None, test)[1]
     else:
         if not calib:
             raise QuantlogicError("--calib is needed to quantize a checkpoint")
@@ -130,7 +147,17 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     verdict = accept(verdict, allow_unproved)
     bundle = Bundle(intnet, low.aig, low, {"layer_ands": low.layer_ands})
     bundle.record_verdict(verdict)
+    if test is not None:
+        summary["test_circuit_accuracy"] = circuit_accuracy(bundle, *test)
     return bundle, verdict, summary
+
+
+def circuit_accuracy(bundle, X, y):
+    """Accuracy of the circuit itself (simulated, pins read by name) on labelled rows."""
+    from ..quant.codes import circuit_classes
+
+    net = bundle.net
+    return float(np.mean(circuit_classes(bundle.aig, net.encode(X), net.ibits, net.n_classes) == y))
 
 
 def accept(verdict, allow_unproved=False):

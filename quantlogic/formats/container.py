@@ -42,6 +42,21 @@ def write_atomic(path, data):
             os.unlink(tmp)
 
 
+def check_output(path, suffixes, what, hint=""):
+    """Refuse, before any work, an output path whose extension is not one of suffixes or whose folder
+    does not exist or cannot be written."""
+    path = pathlib.Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise QuantlogicError(f"{path}: {what} must be a {' or '.join(suffixes)} file{hint}")
+    folder = path.parent if str(path.parent) else pathlib.Path(".")
+    if not folder.is_dir():
+        raise QuantlogicError(f"cannot write {path}: no folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise QuantlogicError(f"cannot write {path}: the folder {folder} is not writable")
+    if path.is_dir():
+        raise QuantlogicError(f"cannot write {path}: it is a folder")
+
+
 def pack(kind, version, meta, arrays):
     """Bytes of a container holding meta (JSON-able dict) and named numpy arrays."""
     buffer = io.BytesIO()

@@ -67,12 +67,22 @@ def _read_npz(path):
 
 
 def _text(path):
-    """The lines of a text data file, which must be UTF-8."""
+    """The lines of a text data file, which must be UTF-8; a first line that is not numbers (a header of
+    column names) is left out."""
     _check_size(path)
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
         raise QuantlogicError(f"{path}: not a text file (expected comma-separated numbers)") from None
+    return lines[1:] if lines and not _numeric(lines[0]) else lines
+
+
+def _numeric(line):
+    try:
+        [float(field) for field in line.split(",")]
+    except ValueError:
+        return False
+    return True
 
 
 def _check_size(path):

@@ -20,8 +20,11 @@ def quantize_summary(s):
                      f"fine-tuned {_pct(ft['holdout_score'])}" + (f" (fan-in {ft['fanin']})" if ft["fanin"] else ""))
     if "test_quantized_accuracy" in s:
         before = f"PTQ {_pct(s['test_ptq_accuracy'])}, " if "test_ptq_accuracy" in s else ""
-        lines.append(f"test accuracy: float {_pct(s['test_float_accuracy'])}, {before}"
-                     f"quantized {_pct(s['test_quantized_accuracy'])}")
+        floating = f"float {_pct(s['test_float_accuracy'])}, " if s.get("test_float_accuracy") is not None else ""
+        lines.append(f"test accuracy: {floating}{before}quantized {_pct(s['test_quantized_accuracy'])}")
+    if s.get("classes_predicted") == 1 and s.get("classes", 2) > 1:
+        lines.append("warning: the quantized network gives one class for every calibration row (a constant "
+                     "classifier); try more bits or --finetune")
     return "\n".join(lines)
 
 
@@ -80,13 +83,15 @@ def verdict_lines(verdict, aig=None, verbose=False):
     return "\n".join(lines)
 
 
-def convert_summary(bundle, verdict):
+def convert_summary(bundle, verdict, summary=None):
     aig = bundle.aig
     lines = [f"circuit: {aig.n_ands} AND gates, {aig.depth()} levels, {aig.n_inputs} inputs, "
              f"{len(aig.output_lits)} outputs"]
     for stage, count in bundle.meta.get("layer_ands", {}).items():
         lines.append(f"  {stage}: {count} ANDs")
     lines.append(f"verification: {verdict_lines(verdict, aig)}")
+    if summary and "test_circuit_accuracy" in summary:
+        lines.append(f"test accuracy of the circuit (simulated): {_pct(summary['test_circuit_accuracy'])}")
     return "\n".join(lines)
 
 

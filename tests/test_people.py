@@ -1,0 +1,87 @@
+"""The people-facing commands: diff, inspect --json, predict of a circuit by pin name."""
+import json
+import re
+
+import numpy as np
+
+from conftest import assert_clean_failure, model_path, run_cli
+from quantlogic.app.convert import convert
+
+
+def test_diff_of_equal_and_of_different_circuits(converted, tmp_path):
+    """Equivalent bundles prove so (exit 0); different ones give an input where they differ, confirmed by
+    both integer networks (exit 1); bundles with other pins are a clean error (exit 2)."""
+    lowered = converted["iris", 3][0]
+    lowered.save(tmp_path / "low.qlc")
+    code, out, err = run_cli("simplify", tmp_path / "low.qlc", "-o", tmp_path / "small.qlc")
+    assert code == 0, err
+    code, out, err = run_cli("diff", tmp_path / "low.qlc", tmp_path / "small.qlc")
+    assert code == 0 and out.startswith("equivalent (proved"), out + err
+
+    other = convert(model_path("iris"), model_path("iris", "calib.npy"), wbits=2, abits=2, ibits=3)[0]
+    other.save(tmp_path / "other.qlc")
+    code, out, err = run_cli("diff", tmp_path / "low.qlc", tmp_path / "other.qlc")
+    found = re.search(r"at input codes (\[[0-9, ]+\]) the first circuit gives class (\d+), the second (\d+)", out)
+    assert code == 1 and found, out + err
+    codes = np.array([json.loads(found.group(1))])
+    assert int(found.group(2)) == lowered.net.predict_codes(codes)[0]
+    assert int(found.group(3)) == other.net.predict_codes(codes)[0] != int(found.group(2))
+
+    converted["iris", 2][0].save(tmp_path / "two.qlc")
+    assert_clean_failure(*run_cli("diff", tmp_path / "low.qlc", tmp_path / "two.qlc"), "same pins")
+
+
+def test_inspect_json_of_each_kind_of_file(converted, tmp_path):
+    from quantlogic.formats.qnet import save
+
+    bundle = converted["iris", 2][0]
+    bundle.save(tmp_path / "m.qlc")
+    save(bundle.net, tmp_path / "m.qnet")
+    code, out, err = run_cli("inspect", tmp_path / "m.qlc", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["kind"] == "circuit" and data["circuit"]["ands"] == bundle.aig.n_ands
+    assert data["verification"]["text"].startswith("proved") and data["widths"] == bundle.net.widths
+    code, out, err = run_cli("inspect", tmp_path / "m.qnet", "--json")
+    data = json.loads(out)
+    assert data["widths"] == bundle.net.widths and len(data["features"]) == bundle.net.n_features
+
+
+def test_predict_reads_a_circuit_by_pin_name(converted, tmp_path):
+    """Output pins stored in another order (same names, same function) give the same predictions."""
+    from quantlogic.app.artifacts import CircuitArtifact
+    from quantlogic.formats.bundle import Bundle
+    from quantlogic.ir.aig import AIG
+
+    bundle = converted["wine_bn", 2][0]
+    aig = bundle.aig
+    reordered = AIG.from_arrays(aig.input_names, aig.fanin0, aig.fanin1, aig.output_names[::-1],
+                                aig.output_lits[::-1])
+    X = np.load(model_path("wine_bn", "calib.npy"))
+    got = CircuitArtifact(Bundle(bundle.net, reordered, None, {})).predict(X)
+    assert np.array_equal(got, bundle.net.predict(X))
+
+
+def test_the_python_api(tmp_path):
+    """import quantlogic loads neither torch nor numba; the documented calls work end to end."""
+    import subprocess
+    import sys
+
+    script = """
+import sys, numpy as np, quantlogic
+assert 'torch' not in sys.modules and 'numba' not in sys.modules
+b, v, s = quantlogic.convert(sys.argv[1], sys.argv[2], wbits=2, abits=2, ibits=2)
+small = quantlogic.simplify(b)
+assert v.ok and quantlogic.check(small).ok and quantlogic.diff(b, small).status == 'proved'
+assert 'module quantlogic' in quantlogic.export(small, 'reference')
+small.save(sys.argv[3])
+X = np.load(sys.argv[2])
+assert (quantlogic.predict(sys.argv[3], X) == b.net.predict(X)).all()
+assert quantlogic.load(sys.argv[3]).aig.n_ands == small.aig.n_ands
+try:
+    quantlogic.export(small, 'nope')
+except quantlogic.QuantlogicError:
+    print('ok')
+"""
+    proc = subprocess.run([sys.executable, "-c", script, str(model_path("iris")), str(model_path("iris", "calib.npy")),
+                           str(tmp_path / "m.qlc")], capture_output=True, text=True)
+    assert proc.stdout.strip() == "ok", proc.stderr
