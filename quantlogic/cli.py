@@ -1,6 +1,7 @@
 """Command line: parses arguments and dispatches; the work lives in the stage modules."""
 import signal
 import sys
+import time
 
 import click
 
@@ -15,8 +16,12 @@ class Group(click.Group):
 
     def invoke(self, ctx):
         signal.signal(signal.SIGTERM, _terminated)
+        start = time.perf_counter()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+        except SystemExit as exc:  # verify and diff end with their verdict's exit status
+            _total_time(ctx, start, exc.code in (0, 1, 3))
+            raise
         except QuantlogicError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
@@ -28,6 +33,17 @@ class Group(click.Group):
             sys.exit(130)
         finally:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _total_time(ctx, start, True)
+        return result
+
+
+LONG_COMMANDS = {"quantize", "convert", "simplify", "verify", "tree", "diff"}
+
+
+def _total_time(ctx, start, finished):
+    """The total time of a long command, on stderr, once it has done its work."""
+    if finished and ctx.invoked_subcommand in LONG_COMMANDS:
+        click.echo(f"total time {time.perf_counter() - start:.1f} s", err=True)
 
 
 def _terminated(signum, frame):
@@ -99,14 +115,16 @@ class EpochProgress:
 
 
 class StageProgress:
-    """A progress bar on stderr, one step per layer and stage."""
+    """A progress bar on stderr, one step per layer and stage, with the total and an ETA."""
 
     def __init__(self):
         from tqdm import tqdm
 
-        self.bar = tqdm(file=sys.stderr, leave=False, disable=None, unit="layer")
+        self.bar = tqdm(file=sys.stderr, leave=False, disable=None, unit="step")
 
-    def __call__(self, stage, layer):
+    def __call__(self, stage, layer, steps=None):
+        if steps is not None and self.bar.total != steps:
+            self.bar.total = steps
         self.bar.set_description(f"{stage} {layer}")
         self.bar.update(1)
 

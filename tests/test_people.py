@@ -85,3 +85,11 @@ except quantlogic.QuantlogicError:
     proc = subprocess.run([sys.executable, "-c", script, str(model_path("iris")), str(model_path("iris", "calib.npy")),
                            str(tmp_path / "m.qlc")], capture_output=True, text=True)
     assert proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_long_commands_end_with_their_total_time(converted, tmp_path):
+    converted["iris", 2][0].save(tmp_path / "m.qlc")
+    code, out, err = run_cli("verify", tmp_path / "m.qlc")
+    assert code == 0 and re.fullmatch(r"total time \d+\.\d s", err.strip().splitlines()[-1]), err
+    code, out, err = run_cli("inspect", tmp_path / "m.qlc")
+    assert code == 0 and "total time" not in err
