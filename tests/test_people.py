@@ -3,6 +3,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 
 from conftest import assert_clean_failure, model_path, run_cli
 from quantlogic.app.convert import convert
@@ -93,3 +94,39 @@ def test_long_commands_end_with_their_total_time(converted, tmp_path):
     assert code == 0 and re.fullmatch(r"total time \d+\.\d s", err.strip().splitlines()[-1]), err
     code, out, err = run_cli("inspect", tmp_path / "m.qlc")
     assert code == 0 and "total time" not in err
+
+
+@pytest.mark.parametrize("name, bits", [("iris", 1), ("digits", 2), ("wine_bn", 2)])
+def test_constant_and_unused_neurons_are_what_inspect_says(converted, name, bits, tmp_path):
+    """Every neuron called constant gives its code on random inputs; every unused one has no reader."""
+    from quantlogic.report.summaries import idle_neurons
+
+    net = (converted[name, bits][0] if bits > 1 else
+           convert(model_path(name), model_path(name, "calib.npy"), wbits=1, abits=1, ibits=1)[0]).net
+    constant, unused = idle_neurons(net)
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 2 ** net.ibits, size=(4000, net.n_features))
+    hidden, _ = net.forward_codes(codes)
+    for neuron, code in constant:
+        layer, j = map(int, neuron.split("."))
+        assert np.all(hidden[layer][:, j] == code), neuron
+    for neuron in unused:
+        layer, j = map(int, neuron.split("."))
+        readers = net.hidden[layer + 1][0] if layer + 1 < len(net.hidden) else net.out_W
+        assert not np.any(readers[:, j])
+    assert name != "iris" or constant  # at 1 bit most of iris' neurons are constant
+
+
+def test_regression_helpers_pass_and_fail(converted):
+    from quantlogic.testing import assert_accuracy, assert_equivalent, assert_proved
+
+    bundle, other = converted["iris", 3][0], convert(model_path("iris"), model_path("iris", "calib.npy"),
+                                                     wbits=2, abits=2, ibits=3)[0]
+    X, y = np.load(model_path("iris", "test.npz"))["X"], np.load(model_path("iris", "test.npz"))["y"]
+    assert_proved(bundle)
+    assert_equivalent(bundle, bundle)
+    assert_accuracy(bundle, X, y, at_least=0.8)
+    with pytest.raises(AssertionError, match="different: at input codes"):
+        assert_equivalent(bundle, other)
+    with pytest.raises(AssertionError, match="is below"):
+        assert_accuracy(bundle.net, X, y, at_least=1.01)

@@ -22,7 +22,7 @@ class QnetArtifact:
                 "bits": {"weights": net.wbits, "activations": net.abits, "inputs": net.ibits},
                 "features": [{"name": name, "thresholds": net.thresholds[i].tolist(),
                               "levels": net.levels[i].tolist()} for i, name in enumerate(net.names())],
-                "info": net.meta}
+                "info": net.meta, **_idle(net)}
 
 
 class CircuitArtifact:
@@ -48,7 +48,7 @@ class CircuitArtifact:
         data = metadata(self.bundle)
         data["layer_ands"] = self.bundle.meta.get("layer_ands")
         data["simplify"] = self.bundle.meta.get("simplify")
-        return {"kind": "circuit", **data}
+        return {"kind": "circuit", **data, **_idle(self.bundle.net)}
 
 
 class DiagramArtifact:
@@ -80,6 +80,14 @@ class DiagramArtifact:
         d = self.diagram
         return {"kind": f"decision diagram ({d.kind})", "nodes": d.n_nodes, "leaves": d.n_leaves,
                 "depth": d.depth(), "features": d.input_names}
+
+
+def _idle(net):
+    from ..report.summaries import idle_neurons
+
+    constant, unused = idle_neurons(net)
+    return {"constant_neurons": [{"neuron": name, "code": code} for name, code in constant],
+            "unused_neurons": unused}
 
 
 def open_artifact(path):

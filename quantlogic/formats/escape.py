@@ -52,3 +52,8 @@ def dot_string(name):
     if "\n" in name or "\r" in name:
         return _refuse(name, "DOT")
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def comment_text(text):
+    """Text safe inside a // comment of any format: one line of visible ASCII."""
+    return re.sub(r"[^ -~]", "?", str(text)).replace("*/", "*?")

@@ -23,6 +23,18 @@ def export(bundle, fmt):
         return meta.to_json(bundle)
     if fmt == "reference":
         return reference.to_reference_verilog(bundle.net)
+    if fmt == "v":
+        return netlist.to_verilog(bundle.aig, header=pin_comments(bundle.net))
     writers = {"aig": aiger.to_aig, "aag": aiger.to_aag, "blif": netlist.to_blif, "v": netlist.to_verilog,
                "dot": netlist.to_dot}
     return writers[fmt](bundle.aig)
+
+
+def pin_comments(net):
+    """One line per feature naming its input pins, and one for the class index pins."""
+    from ..quant.codes import index_bits, input_pin, output_pin
+
+    lines = [f"{input_pin(i, 0)}..{input_pin(i, net.ibits - 1)}: code of feature {i} ({name}), bit 0 first"
+             for i, name in enumerate(net.names())]
+    return lines + [f"{output_pin(0)}..{output_pin(index_bits(net.n_classes) - 1)}: the class index "
+                    f"({net.n_classes} classes), bit 0 first"]

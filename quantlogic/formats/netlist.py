@@ -3,7 +3,7 @@ import re
 
 from ..errors import QuantlogicError
 from ..ir.aig import AIG
-from .escape import blif_name, dot_string, verilog_name
+from .escape import blif_name, comment_text, dot_string, verilog_name
 
 
 def _gate_prefix(aig):
@@ -85,7 +85,8 @@ def _cover(aig, ins, cube):
     return aig.and_all(lits)
 
 
-def to_verilog(aig, module="quantlogic"):
+def to_verilog(aig, module="quantlogic", header=()):
+    """Structural Verilog (assign statements); header: comment lines put above the module."""
     names = _node_names(aig, verilog_name)
     inputs = [names[k + 1] for k in range(aig.n_inputs)]
     outputs = [verilog_name(name) for name in aig.output_names]
@@ -95,7 +96,7 @@ def to_verilog(aig, module="quantlogic"):
             return "1'b1" if lit & 1 else "1'b0"
         return ("~" if lit & 1 else "") + names[lit >> 1]
 
-    lines = [f"module {module} ({', '.join(inputs + outputs)});"]
+    lines = [f"// {comment_text(line)}" for line in header] + [f"module {module} ({', '.join(inputs + outputs)});"]
     if inputs:
         lines.append("  input " + ", ".join(inputs) + ";")
     lines.append("  output " + ", ".join(outputs) + ";")

@@ -7,6 +7,7 @@ import re
 import numpy as np
 
 from ..quant.codes import index_bits, input_pin, output_pin
+from .escape import comment_text
 
 
 def _width(bound):
@@ -18,10 +19,6 @@ def _literal(value, width):
     """A signed sized literal, at least wide enough for its own magnitude."""
     width = max(width, _width(abs(int(value))))
     return f"-{width}'sd{-int(value)}" if value < 0 else f"{width}'sd{int(value)}"
-
-
-def _comment(text):
-    return re.sub(r"[^A-Za-z0-9_ .,:()+\-/%#]", "?", str(text))
 
 
 def _weighted_sum(weights, inputs, width, bias=0):
@@ -38,7 +35,7 @@ def _input_levels(net, lines):
     values = []
     for i in range(net.n_features):
         pins = ", ".join(input_pin(i, j) for j in reversed(range(net.ibits)))
-        lines.append(f"  // feature {i}: {_comment(names[i])}")
+        lines.append(f"  // feature {i}: {comment_text(names[i])}")
         lines.append(f"  wire [{net.ibits - 1}:0] c{i} = {{{pins}}};")
         levels = net.levels[i].tolist()
         if levels == list(range(len(levels))):

@@ -28,6 +28,25 @@ def quantize_summary(s):
     return "\n".join(lines)
 
 
+def idle_neurons(net):
+    """(constant, unused): hidden neurons (as LAYER.INDEX) whose code is the same for every input (with
+    that code), and those no later layer reads (all outgoing weights zero)."""
+    constant, unused = [], []
+    top = np.asarray(net.levels.max(axis=1), dtype=np.float64)
+    bottom = np.asarray(net.levels.min(axis=1), dtype=np.float64)
+    for k, (W, T) in enumerate(net.hidden):
+        lo = np.where(W > 0, W * bottom, W * top).sum(axis=1)
+        hi = np.where(W > 0, W * top, W * bottom).sum(axis=1)
+        codes_lo = (lo[:, None] >= T).sum(axis=1)
+        codes_hi = (hi[:, None] >= T).sum(axis=1)
+        constant += [(f"{k}.{j}", int(c)) for j, c in enumerate(codes_lo) if c == codes_hi[j]]
+        readers = net.hidden[k + 1][0] if k + 1 < len(net.hidden) else net.out_W
+        unused += [f"{k}.{j}" for j in np.flatnonzero(~np.any(readers != 0, axis=0))]
+        top = np.full(W.shape[0], 2.0 ** net.abits - 1)
+        bottom = np.zeros(W.shape[0])
+    return constant, unused
+
+
 def describe_intnet(net):
     lines = [f"integer network: {' -> '.join(map(str, net.widths))}",
              f"bits: weights {net.wbits}, activations {net.abits}, inputs {net.ibits}"]
@@ -48,6 +67,12 @@ def describe_intnet(net):
     lines.append(f"output layer: {net.out_W.shape[1]} -> {net.out_W.shape[0]} classes, weights in "
                  f"[{net.out_W.min()}, {net.out_W.max()}], bias in [{net.out_B.min()}, {net.out_B.max()}]; "
                  "prediction = argmax of integer logits, ties to the smallest index")
+    constant, unused = idle_neurons(net)
+    if constant:
+        lines.append("constant neurons (the same code for every input): "
+                     + ", ".join(f"{name} (code {code})" for name, code in constant))
+    if unused:
+        lines.append("unused neurons (no later layer reads them): " + ", ".join(unused))
     return "\n".join(lines)
 
 
@@ -58,6 +83,11 @@ def describe_circuit(bundle):
              f"AND gates: {aig.n_ands}, levels: {aig.depth()}"]
     for stage, count in info.get("layer_ands", {}).items():
         lines.append(f"  {stage}: {count} ANDs as lowered")
+    if bundle.lowering is not None:
+        levels = aig.levels()
+        for k, neurons in enumerate(bundle.lowering.neurons):
+            deepest = max((int(levels[lit >> 1]) for n in neurons for lit in n.out_word), default=0)
+            lines.append(f"  layer {k}: its outputs at depth <= {deepest}")
     for st in info.get("simplify", []):
         if "ands_after" in st:
             lines.append(f"  simplified by {st['pass']}: {st['ands_before']} -> {st['ands_after']} ANDs")
