@@ -5,14 +5,15 @@ The Python API (each name is imported on first use, so `import quantlogic` stays
     bundle, verdict, summary = quantlogic.convert("model.pt", "calib.npy", wbits=3, abits=3, ibits=3)
     small = quantlogic.simplify(bundle)                  # proved equivalent before it is returned
     quantlogic.check(bundle).text                        # 'proved (per-neuron + composition)'
-    quantlogic.diff(bundle, small).status                # 'proved': the same function
+    quantlogic.equivalent(bundle, small).status          # 'proved': the same function (also: diff)
+    bundle.predict(X), bundle.accuracy(X, y), bundle.ands, bundle.levels, bundle.verdict
     quantlogic.export(small, "v")                        # Verilog text; also aig, blif, json, reference
     bundle.save("net.qlc"); quantlogic.load("net.qlc")   # .qlc bundles and .qnet integer networks
     quantlogic.predict("net.qlc", X)                     # classes of rows X from a .qnet, .qlc or tree .json
 """
 
 __version__ = "0.1.0"
-__all__ = ["convert", "simplify", "check", "diff", "export", "load", "predict", "QuantlogicError"]
+__all__ = ["convert", "simplify", "check", "diff", "equivalent", "export", "load", "predict", "QuantlogicError"]
 
 
 def convert(source, calib=None, **options):
@@ -39,6 +40,11 @@ def check(bundle, X=None):
     from .verify.network import verify_bundle
 
     return verify_bundle(bundle, X)
+
+
+def equivalent(first, second):
+    """The Verdict of two bundles' circuits computing the same function of their pins (as diff)."""
+    return diff(first, second)
 
 
 def diff(first, second):

@@ -117,16 +117,34 @@ def test_constant_and_unused_neurons_are_what_inspect_says(converted, name, bits
     assert name != "iris" or constant  # at 1 bit most of iris' neurons are constant
 
 
-def test_regression_helpers_pass_and_fail(converted):
-    from quantlogic.testing import assert_accuracy, assert_equivalent, assert_proved
+def test_regression_helpers_pass_and_fail(converted, tmp_path):
+    from quantlogic.testing import (assert_equivalent, assert_equivalent_to_golden, assert_max_ands,
+                                    assert_min_accuracy, assert_proved)
 
     bundle, other = converted["iris", 3][0], convert(model_path("iris"), model_path("iris", "calib.npy"),
                                                      wbits=2, abits=2, ibits=3)[0]
     X, y = np.load(model_path("iris", "test.npz"))["X"], np.load(model_path("iris", "test.npz"))["y"]
+    bundle.save(tmp_path / "golden.qlc")
     assert_proved(bundle)
-    assert_equivalent(bundle, bundle)
-    assert_accuracy(bundle, X, y, at_least=0.8)
+    assert_equivalent_to_golden(bundle, tmp_path / "golden.qlc")
+    assert_min_accuracy(bundle, X, y, 0.8)
+    assert_max_ands(bundle, bundle.ands)
+    assert bundle.accuracy(X, y) == float(np.mean(bundle.net.predict(X) == y))
     with pytest.raises(AssertionError, match="different: at input codes"):
-        assert_equivalent(bundle, other)
+        assert_equivalent(other, bundle)
     with pytest.raises(AssertionError, match="is below"):
-        assert_accuracy(bundle.net, X, y, at_least=1.01)
+        assert_min_accuracy(bundle.net, X, y, 1.01)
+    with pytest.raises(AssertionError, match="more than"):
+        assert_max_ands(bundle, bundle.ands - 1)
+
+
+def test_the_readme_example_test_runs(monkeypatch):
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    text = (root / "README.md").read_text()
+    block = text.split("<!-- example test -->", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(root)
+    namespace = {}
+    exec(compile(block, "README.md example", "exec"), namespace)
+    namespace["test_iris_circuit"]()

@@ -32,10 +32,7 @@ class CircuitArtifact:
         self.bundle = bundle
 
     def predict(self, X):
-        from ..quant.codes import circuit_classes
-
-        net = self.bundle.net
-        return circuit_classes(self.bundle.aig, net.encode(X), net.ibits, net.n_classes)
+        return self.bundle.predict(X)
 
     def describe(self):
         from ..report.summaries import describe_circuit

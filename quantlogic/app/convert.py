@@ -150,16 +150,11 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     bundle = Bundle(intnet, low.aig, low, {"layer_ands": low.layer_ands})
     bundle.record_verdict(verdict)
     if test is not None:
-        summary["test_circuit_accuracy"] = circuit_accuracy(bundle, *test)
+        summary["test_circuit_accuracy"] = bundle.accuracy(*test)
     return bundle, verdict, summary
 
 
-def circuit_accuracy(bundle, X, y):
-    """Accuracy of the circuit itself (simulated, pins read by name) on labelled rows."""
-    from ..quant.codes import circuit_classes
 
-    net = bundle.net
-    return float(np.mean(circuit_classes(bundle.aig, net.encode(X), net.ibits, net.n_classes) == y))
 
 
 def accept(verdict, allow_unproved=False):

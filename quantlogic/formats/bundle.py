@@ -38,6 +38,29 @@ class Bundle:
     def save(self, path):
         write_atomic(path, self.to_bytes())
 
+    @property
+    def ands(self):
+        return self.aig.n_ands
+
+    @property
+    def levels(self):
+        return self.aig.depth()
+
+    @property
+    def verdict(self):
+        """The recorded Verdict when the file's digest matches the circuit it was reached on, else None."""
+        verdict, matches = self.recorded_verdict()
+        return verdict if matches else None
+
+    def predict(self, X):
+        """Classes of float rows X from simulating the circuit (pins read by name)."""
+        from ..quant.codes import circuit_classes
+
+        return circuit_classes(self.aig, self.net.encode(X), self.net.ibits, self.net.n_classes)
+
+    def accuracy(self, X, y):
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
     def digest(self):
         """sha256 of what a verdict is about: the circuit, its pins and its IntNetwork."""
         h = hashlib.sha256()
