@@ -37,7 +37,7 @@ class Group(click.Group):
         return result
 
 
-LONG_COMMANDS = {"quantize", "convert", "simplify", "verify", "tree", "diff"}
+LONG_COMMANDS = {"quantize", "convert", "simplify", "verify", "tree", "diff", "sweep"}
 
 
 def _total_time(ctx, start, finished):
@@ -334,6 +334,45 @@ def verify(bundle_path, data, verbose, with_abc, abc_timeout):
     verdict = prove_with_abc(bundle, abc_timeout) if with_abc else verify_bundle(bundle, X)
     click.echo(verdict_lines(verdict, bundle.aig, verbose))
     sys.exit(EXIT_CODES[verdict.status])
+
+
+@main.command()
+@click.argument("checkpoint", type=click.Path(dir_okay=False))
+@click.option("--calib", required=True, type=click.Path(dir_okay=False), help="Calibration rows (.npy, .npz, .csv).")
+@click.option("--test", "test_data", required=True, type=click.Path(dir_okay=False),
+              help="Held-out labelled rows (.npz with X and y).")
+@click.option("--bits", default="2/2/2,3/2/2,3/3/3", show_default=True,
+              help="Comma-separated W/A/I bit widths (weights/activations/inputs) to convert.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .csv table to write.")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Also a Pareto plot (.svg or .png).")
+@click.option("--act", default="relu", show_default=True, type=click.Choice(["relu", "relu6", "hardtanh", "identity"]))
+@click.option("--finetune", is_flag=True, help="Fine-tune each bit width (see quantize --finetune).")
+@click.option("--fanin", type=int, help="With --finetune: at most this many inputs per hidden neuron.")
+def sweep(checkpoint, calib, test_data, bits, output, plot, act, finetune, fanin):
+    """Convert CHECKPOINT at several bit widths: accuracy, ANDs, levels, time and verdict of each."""
+    from .app.sweep import parse_bits
+    from .app.sweep import sweep as run_sweep
+    from .formats.container import check_output, write_atomic
+    from .report import sweep as table
+
+    widths = parse_bits(bits)
+    check_output(output, (".csv",), "the sweep table")
+    if plot:
+        check_output(plot, (".svg", ".png"), "the plot")
+    options = finetune_options(finetune, 300, 0, fanin)
+    progress = StageProgress()
+    try:
+        rows = run_sweep(checkpoint, calib, test_data, widths, progress=lambda stage, k, n: progress(
+            "convert", stage, n), act=act, finetune=options)
+    finally:
+        progress.close()
+    write_atomic(output, table.to_csv(rows))
+    for row in rows:
+        click.echo(f"{row['wbits']}/{row['abits']}/{row['ibits']}: circuit {100 * row['circuit_accuracy']:.2f}%, "
+                   f"{row['ands']} ANDs, {row['levels']} levels, {row['seconds']} s, {row['verdict']}")
+    if plot:
+        write_atomic(plot, table.plot(rows, plot.lower().rsplit(".", 1)[-1]))
+    click.echo(f"wrote {output}" + (f" and {plot}" if plot else ""))
 
 
 @main.command()

@@ -10,7 +10,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "quantlogic"
 # names, verdict, arrays, pyeda_bridge) are rank 0 and import only each other
 RANKS = {"__main__": 11, "cli": 10, "testing": 10, "app": 9, "report": 8, "verify": 8, "passes": 7, "prove": 6, "formats": 5,
          "lower": 4, "train": 3.5, "quant": 3, "model": 2, "kernels": 1, "ir": 1}
-FOREIGN = {"torch": ("model", "train"), "numba": ("kernels",), "pyeda": ("pyeda_bridge",)}
+FOREIGN = {"torch": ("model", "train"), "numba": ("kernels",), "pyeda": ("pyeda_bridge",), "matplotlib": ("report",)}
 MAX_FILE_LINES = 500
 MAX_FUNCTION_LINES = 100
 

@@ -148,3 +148,27 @@ def test_the_readme_example_test_runs(monkeypatch):
     namespace = {}
     exec(compile(block, "README.md example", "exec"), namespace)
     namespace["test_iris_circuit"]()
+
+
+def test_sweep_table_and_plot(converted, tmp_path):
+    """Each row's figures are those of converting at its widths; the Pareto plot is an SVG that does not
+    change between runs."""
+    import csv
+
+    from quantlogic.app.convert import simplify_converted
+
+    args = ["sweep", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "--test",
+            model_path("iris", "test.npz"), "--bits", "2/2/2,3/3/3", "-o"]
+    code, out, err = run_cli(*args, tmp_path / "a.csv", "--plot", tmp_path / "a.svg")
+    assert code == 0, err
+    rows = list(csv.DictReader((tmp_path / "a.csv").open()))
+    X, y = np.load(model_path("iris", "test.npz"))["X"], np.load(model_path("iris", "test.npz"))["y"]
+    for row, bits in zip(rows, (2, 3)):
+        small, _ = simplify_converted(converted["iris", bits][0])
+        assert int(row["ands"]) == small.ands and int(row["levels"]) == small.levels
+        assert float(row["circuit_accuracy"]) == small.accuracy(X, y) == float(row["intnet_accuracy"])
+        assert row["verdict"].startswith("proved")
+    svg = (tmp_path / "a.svg").read_text()
+    assert svg.startswith("<?xml") and "Pareto front" in svg and "3/3/3" in svg
+    code, out, err = run_cli(*args, tmp_path / "b.csv", "--plot", tmp_path / "b.svg")
+    assert (tmp_path / "b.svg").read_text() == svg
