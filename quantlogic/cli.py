@@ -376,6 +376,25 @@ def sweep(checkpoint, calib, test_data, bits, output, plot, act, finetune, fanin
 
 
 @main.command()
+@click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .html page to write.")
+@click.option("--test", "test_data", type=click.Path(dir_okay=False),
+              help="Held-out labelled rows (.npz with X and y): accuracy and confusion matrix.")
+def report(bundle_path, output, test_data):
+    """One self-contained HTML page about BUNDLE (.qlc): verdict, I/O contract, sizes, plots."""
+    from .app.convert import labelled
+    from .formats.bundle import load
+    from .formats.container import check_output, write_atomic
+    from .report.html import to_html
+
+    check_output(output, (".html", ".htm"), "the report")
+    bundle = load(bundle_path)
+    test = labelled(test_data) if test_data else None
+    write_atomic(output, to_html(bundle, test))
+    click.echo(f"wrote {output}")
+
+
+@main.command()
 @click.argument("first", type=click.Path(dir_okay=False))
 @click.argument("second", type=click.Path(dir_okay=False))
 def diff(first, second):

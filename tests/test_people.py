@@ -172,3 +172,37 @@ def test_sweep_table_and_plot(converted, tmp_path):
     assert svg.startswith("<?xml") and "Pareto front" in svg and "3/3/3" in svg
     code, out, err = run_cli(*args, tmp_path / "b.csv", "--plot", tmp_path / "b.svg")
     assert (tmp_path / "b.svg").read_text() == svg
+
+
+def test_report_in_a_real_browser(converted, tmp_path):
+    """The HTML report renders in headless Chromium: title, verdict, accuracy and its plots are in the
+    DOM, the screenshot is not blank; the gate counts are those of the lowered neurons."""
+    import shutil
+    import subprocess
+
+    from quantlogic.report.html import gates_per_neuron
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "chromium is not installed (.ci/run installs it with apt-get)"
+    bundle = converted["iris", 3][0]
+    bundle.save(tmp_path / "m.qlc")
+    code, out, err = run_cli("report", tmp_path / "m.qlc", "-o", tmp_path / "r.html", "--test",
+                             model_path("iris", "test.npz"))
+    assert code == 0, err
+    page = f"file://{tmp_path / 'r.html'}"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
+    X, y = np.load(model_path("iris", "test.npz"))["X"], np.load(model_path("iris", "test.npz"))["y"]
+    assert "<title>quantlogic report: model.pt</title>" in dom
+    assert re.search(r"id=\"verdict\">proved \(exhaustive\)<", dom), dom[:2000]
+    assert f"circuit accuracy {100 * bundle.accuracy(X, y):.2f}%" in dom
+    assert dom.count("<svg") == 2 and "confusion matrix" in dom
+    source = (tmp_path / "r.html").read_text()
+    assert "src=" not in source and "<link" not in source and "@import" not in source  # nothing to fetch
+    subprocess.run([browser, *flags, f"--screenshot={tmp_path / 'shot.png'}", page], capture_output=True, timeout=120)
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(tmp_path / "shot.png").reshape(-1, 4)
+    assert len(np.unique(pixels, axis=0)) > 10
+    counts = gates_per_neuron(bundle)
+    assert len(counts) == 16 and 0 < max(counts.values()) <= bundle.meta["layer_ands"]["layer 0"]
