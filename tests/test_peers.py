@@ -220,3 +220,12 @@ def test_verify_with_abc_from_the_command_line(converted, tmp_path):
         assert code == 0 and out.startswith("proved (ABC cec against Yosys(reference))"), out + err
     code, out, err = run_cli("export", tmp_path / "iris.qlc", "-o", tmp_path / "ref.v", "--format", "reference")
     assert code == 0 and "module quantlogic" in (tmp_path / "ref.v").read_text()
+
+
+def test_verilog_lines_stay_short(converted):
+    """Verilator refuses lines of more than 40,000 preprocessor tokens: declarations are split."""
+    from quantlogic.formats.reference import to_reference_verilog
+
+    bundle = converted["digits", 3][0]
+    for text in (export(bundle, "v"), to_reference_verilog(bundle.net)):
+        assert max(len(line.split()) for line in text.splitlines()) < 2000

@@ -206,3 +206,29 @@ def test_report_in_a_real_browser(converted, tmp_path):
     assert len(np.unique(pixels, axis=0)) > 10
     counts = gates_per_neuron(bundle)
     assert len(counts) == 16 and 0 < max(counts.values()) <= bundle.meta["layer_ands"]["layer 0"]
+
+
+def test_diff_proves_effort_high_and_finds_a_planted_gate(converted, tmp_path):
+    from quantlogic.app.diff import diff_bundles
+    from quantlogic.app.simplify import simplify_bundle
+    from quantlogic.formats.bundle import Bundle
+    from quantlogic.passes.registry import EFFORT
+
+    bundle = converted["wine_bn", 2][0]
+    high = simplify_bundle(bundle, EFFORT["high"])
+    assert diff_bundles(bundle, high).status == "proved"
+    X = np.load(model_path("wine_bn", "calib.npy"))
+    for node in high.aig.cone(high.aig.output_lits)[::-5]:
+        broken = high.aig.copy()
+        broken.fanin0[node - 1 - broken.n_inputs] ^= 1
+        planted = Bundle(high.net, broken, None, {})
+        if not np.array_equal(planted.predict(X), high.predict(X)):  # this gate matters on real rows
+            break
+    verdict = diff_bundles(high, planted)
+    assert verdict.status == "disproved"
+    codes = np.array([verdict.witness["codes"]])
+    from quantlogic.quant.codes import circuit_classes
+
+    assert verdict.witness["first"] == circuit_classes(high.aig, codes, high.net.ibits, high.net.n_classes)[0]
+    assert verdict.witness["second"] == circuit_classes(broken, codes, high.net.ibits, high.net.n_classes)[0]
+    assert verdict.witness["first"] != verdict.witness["second"]

@@ -96,19 +96,30 @@ def to_verilog(aig, module="quantlogic", header=()):
             return "1'b1" if lit & 1 else "1'b0"
         return ("~" if lit & 1 else "") + names[lit >> 1]
 
-    lines = [f"// {comment_text(line)}" for line in header] + [f"module {module} ({', '.join(inputs + outputs)});"]
+    lines = [f"// {comment_text(line)}" for line in header] + [module_line(module, inputs + outputs)]
     if inputs:
-        lines.append("  input " + ", ".join(inputs) + ";")
-    lines.append("  output " + ", ".join(outputs) + ";")
+        lines += declarations("input", inputs)
+    lines += declarations("output", outputs)
     base = 1 + aig.n_inputs
     if aig.n_ands:
-        lines.append("  wire " + ", ".join(names[base + k] for k in range(aig.n_ands)) + ";")
+        lines += declarations("wire", [names[base + k] for k in range(aig.n_ands)])
     for k, (a, b) in enumerate(zip(aig.fanin0, aig.fanin1)):
         lines.append(f"  assign {names[base + k]} = {ref(a)} & {ref(b)};")
     for name, lit in zip(outputs, aig.output_lits):
         lines.append(f"  assign {name} = {ref(lit)};")
     lines.append("endmodule")
     return "\n".join(lines) + "\n"
+
+
+def module_line(module, ports, per_line=32):
+    """`module NAME (ports);` with at most per_line ports per line."""
+    rows = [", ".join(ports[k:k + per_line]) for k in range(0, len(ports), per_line)]
+    return f"module {module} (" + ",\n    ".join(rows) + ");"
+
+
+def declarations(kind, names, per_line=32):
+    """Declaration lines of at most per_line names each (Verilator limits the tokens on a line)."""
+    return [f"  {kind} " + ", ".join(names[k:k + per_line]) + ";" for k in range(0, len(names), per_line)]
 
 
 def to_dot(aig, max_nodes=3000):

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..quant.codes import index_bits, input_pin, output_pin
 from .escape import comment_text
+from .netlist import declarations, module_line
 
 
 def _width(bound):
@@ -85,8 +86,8 @@ def _output_layer(net, values, largest, outputs, lines):
 
 
 def _module(name, inputs, outputs, title):
-    return [f"// {title}", f"module {name} ({', '.join(inputs + outputs)});",
-            f"  input {', '.join(inputs)};", f"  output {', '.join(outputs)};"]
+    return [f"// {title}", module_line(name, inputs + outputs), *declarations("input", inputs),
+            *declarations("output", outputs)]
 
 
 def to_reference_verilog(net, module="quantlogic"):
