@@ -42,7 +42,7 @@ LONG_COMMANDS = {"quantize", "convert", "simplify", "verify", "tree", "diff", "s
 
 def _total_time(ctx, start, finished):
     """The total time of a long command, on stderr, once it has done its work."""
-    if finished and ctx.invoked_subcommand in LONG_COMMANDS:
+    if finished and ctx.invoked_subcommand in LONG_COMMANDS and not (ctx.obj or {}).get("quiet"):
         click.echo(f"total time {time.perf_counter() - start:.1f} s", err=True)
 
 
@@ -53,8 +53,17 @@ def _terminated(signum, frame):
 
 @click.group(cls=Group)
 @click.version_option(__version__, prog_name="quantlogic")
-def main():
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no total time on stderr (errors still show).")
+@click.pass_context
+def main(ctx, quiet):
     """Quantize a neural network to a few bits and melt it into exact logic."""
+    ctx.obj = {"quiet": quiet}
+
+
+def _quiet():
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root and root.obj and root.obj.get("quiet"))
 
 
 def quant_options(command):
@@ -104,8 +113,8 @@ class EpochProgress:
         from tqdm import tqdm
 
         if self.bar is None:
-            self.bar = tqdm(total=epochs, file=sys.stderr, leave=False, disable=None, desc="fine-tune",
-                            unit="epoch")
+            self.bar = tqdm(total=epochs, file=sys.stderr, leave=False, disable=True if _quiet() else None,
+                            desc="fine-tune", unit="epoch")
         self.bar.set_postfix(loss=f"{loss:.4f}", held_out=f"{100 * score:.1f}%")
         self.bar.update(1)
 
@@ -115,16 +124,25 @@ class EpochProgress:
 
 
 class StageProgress:
-    """A progress bar on stderr, one step per layer and stage, with the total and an ETA."""
+    """Progress on stderr, one step per layer and stage: a bar with the total and an ETA on a terminal, else
+    one line per step with the elapsed time (for logs); nothing with --quiet."""
 
     def __init__(self):
         from tqdm import tqdm
 
-        self.bar = tqdm(file=sys.stderr, leave=False, disable=None, unit="step")
+        self.quiet = _quiet()
+        self.lines = not self.quiet and not sys.stderr.isatty()
+        self.bar = tqdm(file=sys.stderr, leave=False, disable=None if not self.quiet else True, unit="step")
+        self.start, self.done = time.perf_counter(), 0
 
     def __call__(self, stage, layer, steps=None):
         if steps is not None and self.bar.total != steps:
             self.bar.total = steps
+        self.done += 1
+        if self.lines:
+            total = f"/{steps}" if steps else ""
+            click.echo(f"{stage} {layer} (step {self.done}{total}, {time.perf_counter() - self.start:.1f} s)",
+                       err=True)
         self.bar.set_description(f"{stage} {layer}")
         self.bar.update(1)
 

@@ -232,3 +232,16 @@ def test_diff_proves_effort_high_and_finds_a_planted_gate(converted, tmp_path):
     assert verdict.witness["first"] == circuit_classes(high.aig, codes, high.net.ibits, high.net.n_classes)[0]
     assert verdict.witness["second"] == circuit_classes(broken, codes, high.net.ibits, high.net.n_classes)[0]
     assert verdict.witness["first"] != verdict.witness["second"]
+
+
+def test_progress_lines_in_logs_and_quiet(tmp_path):
+    """Off a terminal, convert logs one line per stage with its step and elapsed time; --quiet silences
+    progress and the total time."""
+    args = ["convert", model_path("digits"), "--calib", model_path("digits", "calib.npy"), "--wbits", "2",
+            "--abits", "2", "--ibits", "2"]
+    code, out, err = run_cli(*args, "-o", tmp_path / "a.qlc")
+    lines = err.strip().splitlines()
+    assert code == 0 and lines[0].startswith("lower layer 0 (step 1/4, ") and lines[-1].startswith("total time")
+    assert any(line.startswith("prove layer 0 (step 3/4") for line in lines), err
+    code, out, err = run_cli("--quiet", *args, "-o", tmp_path / "b.qlc")
+    assert code == 0 and err.strip() == "" and "wrote" in out
