@@ -7,6 +7,7 @@ import click
 
 from . import __version__
 from .errors import QuantlogicError
+from .progress import EpochProgress, StageProgress
 
 BITS = click.IntRange(1, 8)
 
@@ -60,12 +61,6 @@ def main(ctx, quiet):
     ctx.obj = {"quiet": quiet}
 
 
-def _quiet():
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root() if ctx else None
-    return bool(root and root.obj and root.obj.get("quiet"))
-
-
 def quant_options(command):
     """The options shared by quantize and convert."""
     options = [
@@ -101,53 +96,6 @@ def finetune_options(finetune, epochs, seed, fanin):
     from .train.finetune import FinetuneOptions
 
     return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin)
-
-
-class EpochProgress:
-    """A bar on stderr over fine-tuning epochs with the loss and the held-out score."""
-
-    def __init__(self):
-        self.bar = None
-
-    def __call__(self, epoch, epochs, loss, score):
-        from tqdm import tqdm
-
-        if self.bar is None:
-            self.bar = tqdm(total=epochs, file=sys.stderr, leave=False, disable=True if _quiet() else None,
-                            desc="fine-tune", unit="epoch")
-        self.bar.set_postfix(loss=f"{loss:.4f}", held_out=f"{100 * score:.1f}%")
-        self.bar.update(1)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-
-
-class StageProgress:
-    """Progress on stderr, one step per layer and stage: a bar with the total and an ETA on a terminal, else
-    one line per step with the elapsed time (for logs); nothing with --quiet."""
-
-    def __init__(self):
-        from tqdm import tqdm
-
-        self.quiet = _quiet()
-        self.lines = not self.quiet and not sys.stderr.isatty()
-        self.bar = tqdm(file=sys.stderr, leave=False, disable=None if not self.quiet else True, unit="step")
-        self.start, self.done = time.perf_counter(), 0
-
-    def __call__(self, stage, layer, steps=None):
-        if steps is not None and self.bar.total != steps:
-            self.bar.total = steps
-        self.done += 1
-        if self.lines:
-            total = f"/{steps}" if steps else ""
-            click.echo(f"{stage} {layer} (step {self.done}{total}, {time.perf_counter() - self.start:.1f} s)",
-                       err=True)
-        self.bar.set_description(f"{stage} {layer}")
-        self.bar.update(1)
-
-    def close(self):
-        self.bar.close()
 
 
 @main.command()
