@@ -374,7 +374,8 @@ def diff(first, second):
     a, b = load(first), load(second)
     verdict = diff_bundles(a, b)
     if verdict.status == "proved":
-        click.echo(f"equivalent (proved: {verdict.method}); {a.aig.n_ands} and {b.aig.n_ands} ANDs")
+        click.echo(f"equivalent (proved: {verdict.method}); {a.ands} and {b.ands} ANDs, {a.levels} and "
+                   f"{b.levels} levels")
     elif verdict.status == "disproved":
         click.echo(f"different: {verdict.reason}")
     else:

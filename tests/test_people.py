@@ -245,3 +245,15 @@ def test_progress_lines_in_logs_and_quiet(tmp_path):
     assert any(line.startswith("prove layer 0 (step 3/4") for line in lines), err
     code, out, err = run_cli("--quiet", *args, "-o", tmp_path / "b.qlc")
     assert code == 0 and err.strip() == "" and "wrote" in out
+
+
+@pytest.mark.parametrize("accuracy, warned", [(0.2, True), (0.34, False)])
+def test_below_chance_is_warned(accuracy, warned):
+    from quantlogic.report.summaries import quantize_summary
+
+    summary = {"widths": [4, 16, 3], "wbits": 1, "abits": 1, "ibits": 1, "method": "mse", "calib_rows": 10,
+               "fake_quant_agreement": 1.0, "fake_quant_disagreements": 0, "classes_predicted": 2, "classes": 3,
+               "float_accuracy": 1.0, "quantized_accuracy": 0.9, "test_float_accuracy": 1.0,
+               "test_quantized_accuracy": accuracy}
+    text = quantize_summary(summary)
+    assert ("below chance on the test rows" in text) == warned and "below chance on the calibration" not in text

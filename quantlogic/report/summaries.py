@@ -25,6 +25,11 @@ def quantize_summary(s):
     if s.get("classes_predicted") == 1 and s.get("classes", 2) > 1:
         lines.append("warning: the quantized network gives one class for every calibration row (a constant "
                      "classifier); try more bits or --finetune")
+    chance = 1 / s.get("classes", 2)
+    for key, rows in (("quantized_accuracy", "calibration"), ("test_quantized_accuracy", "test")):
+        if key in s and s[key] < chance:
+            lines.append(f"warning: the quantized network is below chance on the {rows} rows "
+                         f"({_pct(s[key])} < {_pct(chance)} for {s['classes']} classes)")
     return "\n".join(lines)
 
 
