@@ -1,4 +1,4 @@
-"""Run every reader fuzzer of tests/test_hostile.py for longer than CI does, and report how many inputs
+"""Run every reader fuzzer of tests/test_fuzz.py for longer than CI does, and report how many inputs
 each tried. Any exception other than the tool's own error fails the run.
 
     python benchmarks/fuzz.py [EXAMPLES_PER_FUZZER]     (default 2000; CI runs 120)
@@ -15,7 +15,7 @@ FUZZERS = ["test_fuzz_bytes", "test_fuzz_meta", "test_fuzz_arrays", "test_fuzz_d
 def main():
     examples = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     env = {**os.environ, "QL_FUZZ_EXAMPLES": str(examples)}
-    tests = os.path.join(os.path.dirname(__file__), "..", "tests", "test_hostile.py")
+    tests = os.path.join(os.path.dirname(__file__), "..", "tests", "test_fuzz.py")
     failed = 0
     for name in FUZZERS:
         start = time.perf_counter()

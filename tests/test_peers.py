@@ -229,3 +229,35 @@ def test_verilog_lines_stay_short(converted):
     bundle = converted["digits", 3][0]
     for text in (export(bundle, "v"), to_reference_verilog(bundle.net)):
         assert max(len(line.split()) for line in text.splitlines()) < 2000
+
+
+@need("iverilog", shutil.which("iverilog"))
+def test_reference_verilog_of_generated_networks_equals_the_intnet(tmp_path):
+    """Random IntNetworks of every bit width (levels, extreme thresholds, zero rows, ties): iverilog's
+    simulation of the reference Verilog gives the IntNetwork's class on random input codes."""
+    from hypothesis import HealthCheck, given, settings
+
+    from conftest import int_networks
+    from quantlogic.formats.reference import to_reference_verilog
+    from quantlogic.quant.codes import index_bits, input_pin, output_pin
+
+    @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(int_networks(max_features=6, max_width=8, max_input_bits=18))
+    def check(net):
+        pins = [input_pin(i, j) for i in range(net.n_features) for j in range(net.ibits)]
+        outs = [output_pin(j) for j in range(index_bits(net.n_classes))]
+        (tmp_path / "ref.v").write_text(to_reference_verilog(net))
+        ports = ", ".join([f".{p}(vec[{k}])" for k, p in enumerate(pins)] + [f".{p}(y[{k}])" for k, p in enumerate(outs)])
+        (tmp_path / "tb.v").write_text(TESTBENCH.format(n=len(pins) - 1, m=len(outs) - 1, ports=ports))
+        codes = np.random.default_rng(0).integers(0, 2 ** net.ibits, size=(200, net.n_features))
+        bits = ((codes[:, :, None] >> np.arange(net.ibits)) & 1).reshape(len(codes), -1)
+        (tmp_path / "vectors.txt").write_text("".join("".join(map(str, row[::-1])) + "\n" for row in bits))
+        for stale in ("sim.vvp",):
+            (tmp_path / stale).unlink(missing_ok=True)
+        out = run(["iverilog", "-g2005", "-o", "sim.vvp", "tb.v", "ref.v"], tmp_path)
+        assert (tmp_path / "sim.vvp").exists(), out
+        lines = run(["vvp", "-n", "sim.vvp", "+vectors=vectors.txt"], tmp_path).split()
+        got = [int(line, 2) for line in lines if re.fullmatch(r"[01]+", line)]
+        assert got == net.predict_codes(codes).tolist()
+
+    check()

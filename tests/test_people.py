@@ -257,3 +257,28 @@ def test_below_chance_is_warned(accuracy, warned):
                "test_quantized_accuracy": accuracy}
     text = quantize_summary(summary)
     assert ("below chance on the test rows" in text) == warned and "below chance on the calibration" not in text
+
+
+def test_constant_neurons_of_generated_networks():
+    """On random IntNetworks of every bit width, each neuron reported constant keeps its code on random
+    input codes, and each reported unused one has no reader."""
+    from hypothesis import HealthCheck, given, settings
+
+    from conftest import int_networks
+    from quantlogic.report.summaries import idle_neurons
+
+    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(int_networks())
+    def check(net):
+        constant, unused = idle_neurons(net)
+        codes = np.random.default_rng(1).integers(0, 2 ** net.ibits, size=(2000, net.n_features))
+        hidden, _ = net.forward_codes(codes)
+        for neuron, code in constant:
+            layer, j = map(int, neuron.split("."))
+            assert np.all(hidden[layer][:, j] == code), neuron
+        for neuron in unused:
+            layer, j = map(int, neuron.split("."))
+            readers = net.hidden[layer + 1][0] if layer + 1 < len(net.hidden) else net.out_W
+            assert not np.any(readers[:, j])
+
+    check()

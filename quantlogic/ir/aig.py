@@ -160,3 +160,16 @@ class AIG:
             todo.append(self.fanin0[k] >> 1)
             todo.append(self.fanin1[k] >> 1)
         return sorted(seen)
+
+
+def copy_cone(aig, lits, mapped, out):
+    """Copy the gates of aig in the cone of lits into AIG out, above the nodes mapped already gives a
+    literal of out (a cut: inputs, constants, stop nodes); mapped is extended in place and returned, or
+    None when the cone reaches a node below the cut that mapped does not name."""
+    base = 1 + aig.n_inputs
+    for node in aig.cone(lits, stop=mapped):
+        a, b = aig.fanin0[node - base], aig.fanin1[node - base]
+        if a >> 1 not in mapped or b >> 1 not in mapped:
+            return None
+        mapped[node] = out.and_(mapped[a >> 1] ^ (a & 1), mapped[b >> 1] ^ (b & 1))
+    return mapped if all(lit >> 1 in mapped for lit in lits) else None

@@ -10,7 +10,7 @@ from ..errors import QuantlogicError
 
 MAX_VALUE = 1e15  # |feature| beyond this loses all precision in the float64 arithmetic of quantization
 MAX_LABEL = 2 ** 31
-MAX_TEXT_BYTES = 1 << 30
+MAX_FILE_BYTES = 4 << 30  # a data file is read whole
 
 
 def load_dataset(path, labels_path=None):
@@ -87,8 +87,8 @@ def _numeric(line):
 
 def _check_size(path):
     size = path.stat().st_size
-    if size > MAX_TEXT_BYTES * 4:
-        raise QuantlogicError(f"{path}: {size} bytes, beyond the {MAX_TEXT_BYTES * 4} bytes a data file may have")
+    if size > MAX_FILE_BYTES:
+        raise QuantlogicError(f"{path}: {size} bytes, beyond the {MAX_FILE_BYTES} bytes a data file may have")
 
 
 def _checked_features(X, path):

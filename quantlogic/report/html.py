@@ -40,17 +40,9 @@ def output_support(bundle):
     feature = {k + 1: int(name[1:].split("_")[0]) for k, name in enumerate(aig.input_names)}
     support = {}
     for name, lit in zip(aig.output_names, aig.output_lits):
-        seen, todo, found = set(), [lit >> 1], set()
-        while todo:
-            node = todo.pop()
-            if node in seen or node == 0:
-                continue
-            seen.add(node)
-            if node < base:
-                found.add(feature[node])
-            else:
-                todo += [aig.fanin0[node - base] >> 1, aig.fanin1[node - base] >> 1]
-        support[name] = sorted(found)
+        gates = aig.cone([lit])
+        read = {lit >> 1} | {f >> 1 for node in gates for f in (aig.fanin0[node - base], aig.fanin1[node - base])}
+        support[name] = sorted({feature[node] for node in read if 0 < node < base})
     return support
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from .. import external
 from ..formats.aiger import to_aig
 from ..formats.reference import code_pin, layer_slice_verilog, to_reference_verilog
-from ..ir.aig import AIG
+from ..ir.aig import AIG, copy_cone
 from ..verdict import proved, undecided
 from .network import confirmed_counterexample
 
@@ -94,7 +94,7 @@ def _reordered(aig, input_names, output_names):
     cut = {0: 0}
     for name in input_names:
         cut[position[name] + 1] = new.add_input(name)
-    mapped = _copy_cone(aig, aig.output_lits, cut, new)
+    mapped = copy_cone(aig, aig.output_lits, cut, new)
     outputs = dict(zip(aig.output_names, aig.output_lits))
     for name in output_names:
         new.add_output(name, mapped[outputs[name] >> 1] ^ (outputs[name] & 1))
@@ -125,7 +125,7 @@ def _layer_slice(low, layer, n_hidden):
         previous = None
     else:
         cut, previous = _cut(low.neurons[layer - 1], layer - 1, sliced)
-    mapped = _copy_cone(aig, [lit for _, lit in outputs], cut, sliced)
+    mapped = copy_cone(aig, [lit for _, lit in outputs], cut, sliced)
     if mapped is None:
         return None
     for name, lit in outputs:
@@ -152,28 +152,6 @@ def _cut(neurons, layer, sliced):
     if len(ports) == 0:
         sliced.add_input("unused")
     return cut, previous
-
-
-def _copy_cone(aig, lits, cut, sliced):
-    """{node: literal in sliced} for the cone of lits above the cut, or None when it reaches an input."""
-    base = 1 + aig.n_inputs
-    mapped = dict(cut)
-    stack = [lit >> 1 for lit in lits]
-    while stack:
-        node = stack[-1]
-        if node in mapped:
-            stack.pop()
-            continue
-        if node < base:
-            return None
-        a, b = aig.fanin0[node - base], aig.fanin1[node - base]
-        missing = [child for child in (a >> 1, b >> 1) if child not in mapped]
-        if missing:
-            stack.extend(missing)
-            continue
-        stack.pop()
-        mapped[node] = sliced.and_(mapped[a >> 1] ^ (a & 1), mapped[b >> 1] ^ (b & 1))
-    return mapped
 
 
 def _last_line(text):

@@ -1,7 +1,7 @@
 """A second proof of a sum word when algebra runs out of budget: the word's cone, cut at its inputs, is
 compared by equivalence checking with an independently built reference (signed ripple-carry accumulation
 of w_i * value_i - offset, in two's complement)."""
-from ..ir.aig import AIG, FALSE, TRUE, neg
+from ..ir.aig import AIG, FALSE, TRUE, copy_cone, neg
 from . import algebra
 
 MAX_STOPS = 64  # free inputs of a sum checked this way (beyond, SAT on adder miters is no longer cheap)
@@ -10,18 +10,11 @@ MAX_STOPS = 64  # free inputs of a sum checked this way (beyond, SAT on adder mi
 def extract(aig, lits, stops):
     """(AIG whose inputs are the stop nodes, the literals lits in it), or None when a cone of lits
     reaches a primary input that is not a stop."""
-    base = 1 + aig.n_inputs
     out = AIG()
     mapped = {0: FALSE}
     for node in sorted(stops):
         mapped[node] = out.add_input(f"s{node}")
-    for node in aig.cone(lits, stop=stops):
-        k = node - base
-        a, b = aig.fanin0[k], aig.fanin1[k]
-        if a >> 1 not in mapped or b >> 1 not in mapped:
-            return None
-        mapped[node] = out.and_(mapped[a >> 1] ^ (a & 1), mapped[b >> 1] ^ (b & 1))
-    if any(lit >> 1 not in mapped for lit in lits):
+    if copy_cone(aig, lits, mapped, out) is None:
         return None
     return out, [mapped[lit >> 1] ^ (lit & 1) for lit in lits]
 
