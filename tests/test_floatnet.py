@@ -43,8 +43,8 @@ def test_fold_refuses_activation_after_last_linear():
 
 
 def test_fold_names_unsupported_layer_and_position():
-    layers = [Layer("linear", {"weight": np.ones((3, 2))}), Layer("conv", {}, "1 (Conv1d)")]
-    with pytest.raises(QuantlogicError, match=r"layer 1: unsupported layer type 1 \(Conv1d\)"):
+    layers = [Layer("linear", {"weight": np.ones((3, 2))}), Layer("upsample", {}, "1 (Upsample)")]
+    with pytest.raises(QuantlogicError, match=r"layer 1: unsupported layer type 1 \(Upsample\)"):
         fold(layers)
 
 

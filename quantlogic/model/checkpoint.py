@@ -14,11 +14,14 @@ import numpy as np
 
 from ..arrays import check_zip_sizes
 from ..errors import QuantlogicError
+from .conv import conv_params, pool_params
 from .floatnet import Layer, activation
 
 MODULE_KINDS = {
-    "Linear": "linear", "BatchNorm1d": "batchnorm", "ReLU": "relu", "ReLU6": "relu6",
+    "Linear": "linear", "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm", "ReLU": "relu", "ReLU6": "relu6",
     "Hardtanh": "hardtanh", "Flatten": "flatten", "Dropout": "dropout", "Identity": "identity",
+    "Conv1d": "conv", "Conv2d": "conv", "MaxPool1d": "maxpool", "MaxPool2d": "maxpool",
+    "AvgPool1d": "avgpool", "AvgPool2d": "avgpool",
 }
 
 
@@ -135,6 +138,10 @@ def _layers_from_state_dict(state, act, path):
             kind = "batchnorm"
         elif "weight" in params and np.ndim(_to_numpy(params["weight"], f"{path}: tensor {prefix}.weight")) == 2:
             kind = "linear"
+        elif "weight" in params and np.ndim(params["weight"]) in (3, 4):
+            raise QuantlogicError(f"{path}: module {prefix!r} is a convolution; a state_dict does not say how the "
+                                  "row is reshaped or pooled, so it is read as an MLP only: save the model with "
+                                  "torch.jit.script / torch.jit.trace or torch.export")
         else:
             raise QuantlogicError(f"{path}: module {prefix!r} has keys {sorted(params)}, which is neither a Linear "
                                   "(2-D weight) nor a BatchNorm1d (running_mean, running_var)")
@@ -213,15 +220,76 @@ def _layer_from_module(name, module, class_name):
     if kind == "batchnorm":
         params = {"running_mean": _to_numpy(module.running_mean, f"{name}.running_mean"),
                   "running_var": _to_numpy(module.running_var, f"{name}.running_var"),
-                  "eps": float(module.eps)}
+                  "eps": float(module.eps if hasattr(module, "eps") else
+                               _traced_settings(module, ("eps",), f"{name} ({class_name})")["eps"])}
         if module.weight is not None:
             params.update(weight=_to_numpy(module.weight, f"{name}.weight"), bias=_to_numpy(module.bias, f"{name}.bias"))
-        return Layer("batchnorm", params, f"{name} (BatchNorm1d)")
+        return Layer("batchnorm", params, f"{name} ({class_name})")
+    if kind in ("conv", "maxpool", "avgpool"):
+        return _window_layer(name, module, class_name, kind)
     if kind == "hardtanh":
         return activation("hardtanh", module.min_val, module.max_val)
     if kind in ("relu", "relu6"):
         return activation(kind)
     return Layer(kind, {}, f"{name} ({class_name})")
+
+
+WINDOW_SETTINGS = {  # the settings of each windowed module, in the order its traced graph passes them
+    "conv": ("stride", "padding", "dilation", "groups"),
+    "maxpool": ("kernel_size", "stride", "padding", "dilation", "ceil_mode"),
+    "avgpool": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
+}
+TRACED_ARGUMENTS = {  # positions of those settings among the traced operation's inputs
+    "aten::_convolution": (3, 4, 5, 8), "aten::conv1d": (3, 4, 5, 6), "aten::conv2d": (3, 4, 5, 6),
+    "aten::max_pool1d": (1, 2, 3, 4, 5), "aten::max_pool2d": (1, 2, 3, 4, 5),
+    "aten::avg_pool1d": (1, 2, 3, 4, 5), "aten::avg_pool2d": (1, 2, 3, 4, 5, 6), "aten::batch_norm": (7,),
+}
+
+
+def _window_layer(name, module, class_name, kind):
+    """A convolution or pooling layer of a module: settings from its attributes (an nn.Module or a scripted
+    module) or, for a traced module, from the constant arguments of its traced operation."""
+    where = f"{name} ({class_name})"
+    keys = WINDOW_SETTINGS[kind]
+    if all(hasattr(module, k) for k in keys[:3]):
+        settings = {k: getattr(module, k, None) for k in keys}
+    else:
+        settings = _traced_settings(module, keys, where)
+    if kind == "conv":
+        if getattr(module, "padding_mode", "zeros") != "zeros":
+            raise QuantlogicError(f"{where}: padding mode {module.padding_mode!r} is not supported (only zeros)")
+        bias = None if module.bias is None else _to_numpy(module.bias, f"{name}.bias")
+        return Layer("conv", conv_params(where, _to_numpy(module.weight, f"{name}.weight"), bias,
+                                         settings["stride"], settings["padding"], settings["dilation"],
+                                         settings["groups"]), where)
+    extra = ({"dilation": settings["dilation"]} if kind == "maxpool" else
+             {"count_include_pad": settings["count_include_pad"], "divisor": settings["divisor_override"]})
+    return Layer(kind, pool_params(where, int(class_name[-2]), settings["kernel_size"], settings["stride"],
+                                   settings["padding"], ceil_mode=settings["ceil_mode"], **extra), where)
+
+
+def _traced_settings(module, keys, where):
+    try:
+        nodes = [n for n in module.inlined_graph.nodes() if n.kind() in TRACED_ARGUMENTS]
+    except (RuntimeError, AttributeError):
+        nodes = []
+    if len(nodes) != 1:
+        raise QuantlogicError(f"{where}: cannot read the layer's settings from its TorchScript graph")
+    inputs = list(nodes[0].inputs())
+    positions = TRACED_ARGUMENTS[nodes[0].kind()]
+    settings = {}
+    for key, position in zip(keys, positions):
+        settings[key] = _constant(inputs[position], where) if position < len(inputs) else None
+    return settings
+
+
+def _constant(value, where):
+    node = value.node()
+    if node.kind() == "prim::Constant":
+        return value.toIValue()
+    if node.kind() == "prim::ListConstruct":
+        return [_constant(v, where) for v in node.inputs()]
+    raise QuantlogicError(f"{where}: a setting of this layer is not a constant in its TorchScript graph")
 
 
 def _leaf_modules(module, class_name_of):
@@ -252,14 +320,95 @@ def _read_torchscript(path):
         module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:  # a damaged archive fails in many ways
         raise QuantlogicError(f"{path}: not a readable TorchScript file ({_first_line(exc)})") from None
-    return _layers_from_module(module, path, lambda m: m.original_name), _runner(module)
+    return _layers_from_script(module, path), _runner(module)
+
+
+SCRIPT_OPS = {  # TorchScript operations on tensors outside a module call, and the Layer kind of each
+    "aten::relu": "relu", "aten::relu_": "relu", "aten::relu6": "relu6", "aten::hardtanh": "hardtanh",
+    "aten::hardtanh_": "hardtanh", "aten::flatten": "flatten", "aten::view": "reshape", "aten::reshape": "reshape",
+    "aten::unflatten": "reshape", "aten::dropout": "identity", "aten::dropout_": "identity",
+    "aten::contiguous": "identity", "aten::clone": "identity", "aten::detach": "identity",
+}
+
+
+def _layers_from_script(module, path):
+    """Layers of a TorchScript module in the order its forward graph runs them: each module call (leaf
+    modules become layers, others are read from their own graph) and the tensor operations between."""
+    layers = []
+    values = {}  # graph value -> the submodule it holds
+
+    def walk(owner, graph, prefix):
+        values[list(graph.inputs())[0]] = owner
+        for node in graph.nodes():
+            kind = node.kind()
+            inputs = list(node.inputs())
+            if kind == "prim::GetAttr" and inputs[0] in values:
+                child = getattr(values[inputs[0]], node.s("name"), None)
+                if isinstance(child, torch.jit.ScriptModule):
+                    values[node.output()] = child
+            elif kind == "prim::CallMethod" and inputs[0] in values:
+                child = values[inputs[0]]
+                name = _module_name(module, child) or prefix
+                if list(child.children()):
+                    walk(child, child.graph, name)
+                else:
+                    layers.append(_module_layer(path, name, child, len(layers)))
+            elif kind in SCRIPT_OPS:
+                layers.append(_script_op_layer(path, node, SCRIPT_OPS[kind]))
+            elif any(o.type().kind() == "TensorType" for o in node.outputs()) and kind != "prim::GetAttr":
+                raise QuantlogicError(f"{path}: unsupported operation {kind} in the TorchScript forward of "
+                                      f"{prefix or 'the model'}")
+
+    import torch
+
+    walk(module, module.graph, "")
+    return layers
+
+
+def _module_name(root, child):
+    return next((name for name, m in root.named_modules() if m is child), "")
+
+
+def _module_layer(path, name, child, position):
+    class_name = child.original_name
+    if class_name not in MODULE_KINDS:
+        raise QuantlogicError(f"{path}: unsupported layer type {class_name} at position {position} ({name}); "
+                              f"supported: {', '.join(MODULE_KINDS)}")
+    return _layer_from_module(name, child, class_name)
+
+
+def _script_op_layer(path, node, kind):
+    where = f"{path}: operation {node.kind()}"
+    inputs = list(node.inputs())
+    if kind in ("relu", "relu6"):
+        return activation(kind)
+    if kind == "hardtanh":
+        lo, hi = (_constant(v, where) for v in inputs[1:3])
+        return activation("relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi)
+    if kind == "flatten":
+        start, end = (_constant(v, where) for v in inputs[1:3])
+        return Layer("flatten", {"start_dim": start, "end_dim": end}, node.kind())
+    if kind == "reshape":
+        sizes = inputs[-1].node()
+        if sizes.kind() != "prim::ListConstruct":
+            raise QuantlogicError(f"{where}: a reshape whose sizes are not a list of constants")
+        dims = list(sizes.inputs())
+        if node.kind() == "aten::view" or node.kind() == "aten::reshape":
+            dims = dims[1:]  # the batch dimension, often x.size(0)
+        elif _constant(inputs[1], where) != 1:
+            raise QuantlogicError(f"{where}: only an unflatten of dimension 1 is supported")
+        return Layer("reshape", {"shape": tuple(_constant(v, where) for v in dims)}, node.kind())
+    return Layer(kind, {}, node.kind())
 
 
 EXPORT_OPS = {
     "linear": "linear", "relu": "relu", "relu_": "relu", "hardtanh": "hardtanh", "hardtanh_": "hardtanh",
     "_native_batch_norm_legit_no_training": "batchnorm", "batch_norm": "batchnorm",
-    "flatten": "flatten", "view": "flatten", "reshape": "flatten", "dropout": "dropout", "clone": "identity",
-    "detach": "identity", "alias": "identity", "getitem": "identity",
+    "flatten": "flatten", "view": "reshape", "reshape": "reshape", "_unsafe_view": "reshape",
+    "unflatten": "reshape", "dropout": "dropout", "clone": "identity", "detach": "identity", "alias": "identity",
+    "getitem": "identity", "conv1d": "conv", "conv2d": "conv", "convolution": "conv",
+    "max_pool1d": "maxpool", "max_pool2d": "maxpool", "max_pool2d_with_indices": "maxpool",
+    "avg_pool1d": "avgpool", "avg_pool2d": "avgpool",
 }
 
 
@@ -326,27 +475,64 @@ def _read_exported(path, trust_pickle=False):
         kind = EXPORT_OPS.get(op)
         if kind is None:
             raise QuantlogicError(f"{path}: unsupported operation {op} at node {position} ({node.name})")
-        args = [lookup.get(a.name) if hasattr(a, "name") else a for a in node.args]
-        tensor = lambda i: _to_numpy(params[args[i]], f"{path}: tensor {args[i]}")  # noqa: E731
-        if kind == "linear":
-            p = {"weight": tensor(1)}
-            if len(args) > 2 and args[2] is not None:
-                p["bias"] = tensor(2)
-            layers.append(Layer("linear", p, f"{node.name} (Linear)"))
-        elif kind == "batchnorm":
-            # (input, weight, bias, running_mean, running_var, momentum, eps) for the no-training op
-            eps = node.args[-1] if op.startswith("_native") else node.args[7]
-            layers.append(Layer("batchnorm", {"weight": tensor(1), "bias": tensor(2), "running_mean": tensor(3),
-                                              "running_var": tensor(4), "eps": float(eps)}, f"{node.name} (BatchNorm1d)"))
-        elif kind == "hardtanh":
-            lo = node.args[1] if len(node.args) > 1 else -1.0
-            hi = node.args[2] if len(node.args) > 2 else 1.0
-            layers.append(activation("relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi))
-        elif kind == "relu":
-            layers.append(activation("relu"))
-        else:
-            layers.append(Layer(kind, {}, node.name))
+        layers.append(_layer_from_op(path, node, op, kind, params, lookup))
     return layers, _batched_runner(program.module(), _static_batch(program))
+
+
+def _op_args(node, lookup):
+    """The arguments of an exported operation by name, with the schema's defaults; tensors by their name."""
+    values = {}
+    schema = getattr(node.target, "_schema", None)
+    names = [a.name for a in schema.arguments] if schema else []
+    for i, value in enumerate(node.args):
+        values[names[i] if i < len(names) else i] = value
+    values.update(node.kwargs)
+    for argument in (schema.arguments if schema else []):
+        if argument.name not in values and argument.has_default_value():
+            values[argument.name] = argument.default_value
+    return {k: (lookup.get(v.name, v.name) if hasattr(v, "name") else v) for k, v in values.items()}
+
+
+def _layer_from_op(path, node, op, kind, params, lookup):
+    a = _op_args(node, lookup)
+    where = f"node {node.name} ({op})"
+    tensor = lambda key: None if a.get(key) is None else _to_numpy(params[a[key]], f"{path}: tensor {a[key]}")  # noqa: E731
+    if kind == "linear":
+        p = {"weight": tensor("weight")}
+        if a.get("bias") is not None:
+            p["bias"] = tensor("bias")
+        return Layer("linear", p, f"{node.name} (Linear)")
+    if kind == "conv":
+        if a.get("transposed"):
+            raise QuantlogicError(f"{path}: {where}: transposed convolutions are not supported")
+        return Layer("conv", conv_params(where, tensor("weight"), tensor("bias"), a["stride"], a["padding"],
+                                         a["dilation"], a["groups"]), where)
+    if kind in ("maxpool", "avgpool"):
+        extra = ({"dilation": a["dilation"]} if kind == "maxpool" else
+                 {"count_include_pad": a["count_include_pad"], "divisor": a.get("divisor_override")})
+        return Layer(kind, pool_params(where, 1 if "1d" in op else 2,
+                                       a["kernel_size"], a["stride"], a["padding"], ceil_mode=a["ceil_mode"],
+                                       **extra), where)
+    if kind == "batchnorm":
+        return Layer("batchnorm", {"weight": tensor("weight"), "bias": tensor("bias"),
+                                   "running_mean": tensor("running_mean"), "running_var": tensor("running_var"),
+                                   "eps": float(a["eps"])}, f"{node.name} (BatchNorm)")
+    if kind == "hardtanh":
+        lo, hi = float(a.get("min_val", -1.0)), float(a.get("max_val", 1.0))
+        return activation("relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi)
+    if kind == "relu":
+        return activation("relu")
+    if kind == "reshape":
+        sizes = a["sizes"] if op == "unflatten" else list(a.get("size", a.get("shape", [])))[1:]
+        if op == "unflatten" and a["dim"] != 1:
+            raise QuantlogicError(f"{path}: {where}: only an unflatten of dimension 1 is supported")
+        if not all(isinstance(n, int) for n in sizes):
+            raise QuantlogicError(f"{path}: {where}: a reshape with sizes that depend on the input is not "
+                                  "supported")
+        return Layer("reshape", {"shape": tuple(sizes)}, where)
+    if kind == "flatten":
+        return Layer("flatten", {"start_dim": a.get("start_dim", 1), "end_dim": a.get("end_dim", -1)}, where)
+    return Layer(kind, {}, node.name)
 
 
 def _static_batch(program):

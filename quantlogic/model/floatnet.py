@@ -1,14 +1,16 @@
 """The framework-free float network: a list of layers read from a checkpoint, folded to dense layers.
 
 A checkpoint reader produces a list of `Layer` records in execution order. `fold` turns that list into
-a `FloatNetwork`: Linear layers with BatchNorm folded in, each hidden layer followed by a monotone
-clipping activation clip(z, lo, hi), and a last Linear layer whose outputs are the class logits.
+a `FloatNetwork`: Linear layers (a convolution becomes one, with its weights shared along positions) with
+BatchNorm and average pools folded in, each hidden layer followed by a monotone clipping activation
+clip(z, lo, hi) and optionally a max-pool, and a last Linear layer whose outputs are the class logits.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import QuantlogicError
+from .conv import avgpool_matrix, conv_taps, pool_windows, unroll
 
 ACTIVATIONS = {  # name -> (lo, hi) of clip(z, lo, hi)
     "relu": (0.0, np.inf),
@@ -16,7 +18,7 @@ ACTIVATIONS = {  # name -> (lo, hi) of clip(z, lo, hi)
     "hardtanh": (-1.0, 1.0),
     "identity": (-np.inf, np.inf),
 }
-NO_OPS = ("flatten", "dropout", "identity")
+NO_OPS = ("flatten", "dropout", "identity", "reshape")
 
 
 @dataclass
@@ -30,18 +32,27 @@ class Layer:
 
 @dataclass
 class Dense:
-    """z = W @ x + b, then clip(z, lo, hi) for hidden layers."""
+    """z = W @ x + b, then clip(z, lo, hi) for hidden layers, then out_r = max_k f[pool[r, k]] when pooled.
+    A convolution's rows are its channels times its output positions: groups[r] is row r's channel."""
 
     W: np.ndarray
     b: np.ndarray
     lo: float = -np.inf
     hi: float = np.inf
+    groups: np.ndarray = None
+    pool: np.ndarray = None  # (outputs, window) row indices
+    shape: tuple = None  # (C, H, W) of the output, for a convolution
+
+    @property
+    def n_out(self):
+        return self.W.shape[0] if self.pool is None else self.pool.shape[0]
 
 
 @dataclass
 class FloatNetwork:
     hidden: list  # of Dense
     output: Dense
+    in_shape: tuple = None  # (C, H, W) of an input row that a convolution reads
 
     @property
     def n_inputs(self):
@@ -59,6 +70,8 @@ class FloatNetwork:
             z = h @ layer.W.T + layer.b
             pre.append(z)
             h = np.clip(z, layer.lo, layer.hi)
+            if layer.pool is not None:
+                h = h[:, layer.pool].max(axis=2)
         logits = h @ self.output.W.T + self.output.b
         return pre, logits
 
@@ -77,62 +90,198 @@ def activation(name, lo=None, hi=None):
 
 
 def fold(layers):
-    """Fold a list of Layer records into a FloatNetwork (BatchNorm into the adjacent Linear)."""
-    dense = []  # list of [W, b, lo, hi, has_act]
-    pending = None  # affine (scale, shift) on the input of the next Linear
+    """Fold a list of Layer records into a FloatNetwork: BatchNorm into the adjacent Linear or convolution,
+    average pools into the layer before or after them, max-pools onto the layer whose outputs they pool."""
+    folder = _Folder()
     for position, layer in enumerate(layers):
-        if layer.kind in NO_OPS:
-            continue
-        _check_finite(position, layer)
-        if layer.kind == "linear":
-            W = np.asarray(layer.params["weight"], dtype=np.float64)
-            b = np.asarray(layer.params.get("bias", np.zeros(W.shape[0])), dtype=np.float64)
-            if dense and not dense[-1][4]:
-                raise QuantlogicError(
-                    f"layer {position} ({layer.name or 'Linear'}): two Linear layers with no activation between; "
-                    "pass --act identity to quantize the values between them")
-            if pending is not None:
-                scale, shift = pending
-                _check_width(position, layer, W.shape[1], len(scale))
-                b = b + W @ shift
-                W = W * scale[None, :]
-                pending = None
-            if dense:
-                _check_width(position, layer, W.shape[1], dense[-1][0].shape[0])
-            dense.append([W, b, -np.inf, np.inf, False])
-        elif layer.kind == "batchnorm":
-            scale, shift = _batchnorm_affine(layer.params)
-            if dense and not dense[-1][4] and pending is None:
-                W, b = dense[-1][0], dense[-1][1]
-                _check_width(position, layer, len(scale), W.shape[0])
-                dense[-1][0] = W * scale[:, None]
-                dense[-1][1] = b * scale + shift
-            elif pending is None:
-                pending = (scale, shift)
-            else:
-                _check_width(position, layer, len(scale), len(pending[0]))
-                pending = (pending[0] * scale, pending[1] * scale + shift)
-        elif layer.kind == "act":
-            if not dense or dense[-1][4] or pending is not None:
-                raise QuantlogicError(f"layer {position}: activation {layer.name} must directly follow a Linear layer "
-                                      "(or its BatchNorm)")
-            dense[-1][2], dense[-1][3], dense[-1][4] = layer.params["lo"], layer.params["hi"], True
+        if layer.kind not in NO_OPS:
+            _check_finite(position, layer)
+        folder.add(position, layer)
+    return folder.network()
+
+
+class _Folder:
+    """The layers folded so far: dense layers (the last one open to BatchNorm, pools and its activation), an
+    affine map pending for the next layer's input, and the shape of the current activation."""
+
+    def __init__(self):
+        self.dense = []  # of Dense; has_act[i] says whether layer i got its activation
+        self.has_act = []
+        self.pending = None  # (A, shift): the next layer sees A @ h + shift; A a vector (diagonal) or a matrix
+        self.shape = None  # (C, H, W) of the current activation, None for a flat row
+        self.in_shape = None
+        self.width = None
+        self._1d = False  # the current (C, 1, L) shape is a 1-D activation (C, L)
+
+    def add(self, position, layer):
+        where = f"layer {position} ({layer.name or layer.kind})"
+        kind = layer.kind
+        if kind in ("dropout", "identity"):
+            pass
+        elif kind == "flatten":
+            self._flatten(layer.params.get("start_dim", 1), layer.params.get("end_dim", -1), where)
+        elif kind == "reshape":
+            self._reshape(layer.params["shape"], where)
+        elif kind in ("linear", "conv"):
+            self._linear(layer, where)
+        elif kind == "batchnorm":
+            self._batchnorm(layer.params, where)
+        elif kind == "act":
+            if not self.dense or self.has_act[-1] or self.pending is not None:
+                raise QuantlogicError(f"layer {position}: activation {layer.name} must directly follow a Linear "
+                                      "or convolution (or its BatchNorm)")
+            self.dense[-1].lo, self.dense[-1].hi = layer.params["lo"], layer.params["hi"]
+            self.has_act[-1] = True
+        elif kind == "maxpool":
+            self._maxpool(layer.params, where)
+        elif kind == "avgpool":
+            self._avgpool(layer.params, where)
         else:
             raise QuantlogicError(f"layer {position}: unsupported layer type {layer.name or layer.kind}")
-    if not dense:
-        raise QuantlogicError("the checkpoint has no Linear layer")
-    if dense[-1][4] or pending is not None:
-        raise QuantlogicError("the network must end with a Linear layer giving the class logits "
-                              "(an activation or BatchNorm after it is not supported)")
-    if dense[-1][0].shape[0] < 2:
-        raise QuantlogicError("the last Linear layer must have at least 2 outputs (one logit per class)")
-    hidden = [Dense(W, b, lo, hi) for W, b, lo, hi, _ in dense[:-1]]
-    return FloatNetwork(hidden, Dense(dense[-1][0], dense[-1][1]))
+
+    def _flatten(self, start, end, where):
+        if self.shape is None:
+            return
+        dims = [self.shape[0]] + ([self.shape[2]] if self.shape[1] == 1 and self._1d else list(self.shape[1:]))
+        start, end = (d - 1 if d > 0 else len(dims) + d for d in (start, end))  # row dimensions (no batch)
+        if not 0 <= start <= end < len(dims):
+            raise QuantlogicError(f"{where}: a flatten that merges the batch with the row is not supported")
+        self._reshape(dims[:start] + [int(np.prod(dims[start:end + 1]))] + dims[end + 1:], where)
+
+    def _reshape(self, shape, where):
+        shape = [int(n) for n in shape]
+        if shape.count(-1) == 1 and self.width is not None and self.width % max(1, -int(np.prod(shape))) == 0:
+            shape[shape.index(-1)] = self.width // -int(np.prod(shape))
+        shape = tuple(shape)
+        size = int(np.prod(shape))
+        if any(n <= 0 for n in shape) or (self.width is not None and size != self.width):
+            raise QuantlogicError(f"{where}: a reshape to {shape} is not a view of the "
+                                  f"{self.width if self.width is not None else '?'} values of a row")
+        if len(shape) > 3:
+            raise QuantlogicError(f"{where}: a reshape to {shape} has more than 3 dimensions per row")
+        if self.width is None:
+            self.width = size
+        self.shape = None if len(shape) == 1 else (shape if len(shape) == 3 else (shape[0], 1, shape[1]))
+        self._1d = len(shape) == 2
+        if not self.dense and self.in_shape is None:
+            self.in_shape = self.shape
+
+    def _linear(self, layer, where):
+        if self.dense and not self.has_act[-1]:
+            raise QuantlogicError(f"{where}: two Linear layers with no activation between; pass --act identity "
+                                  "to quantize the values between them")
+        if layer.kind == "conv":
+            W, b, groups, out_shape = self._conv(layer.params, where)
+            self._1d = layer.params["dims"] == 1
+        else:
+            W = np.asarray(layer.params["weight"], dtype=np.float64)
+            b = np.asarray(layer.params.get("bias", np.zeros(W.shape[0])), dtype=np.float64)
+            groups, out_shape = None, None
+            if self.shape is not None and W.shape[1] != int(np.prod(self.shape)):
+                raise QuantlogicError(f"{where}: a Linear of {W.shape[1]} inputs after an activation of shape "
+                                      f"{self.shape}; flatten it first")
+        if self.pending is not None:
+            A, shift = self.pending
+            _check_width(where, W.shape[1], len(shift))
+            b = b + W @ shift
+            W = W * A[None, :] if A.ndim == 1 else W @ A
+            self.pending = None
+        elif self.width is not None:
+            _check_width(where, W.shape[1], self.width)
+        self.width = W.shape[0]
+        self.shape = out_shape
+        self.dense.append(Dense(W, b, groups=groups, shape=self._display()))
+        self.has_act.append(False)
+
+    def _conv(self, params, where):
+        if self.shape is None:
+            raise QuantlogicError(f"{where}: a convolution needs the row's shape; reshape the input row in forward "
+                                  "(x.view(-1, C, H, W) or x.view(-1, C, L))")
+        kernel = np.asarray(params["weight"], dtype=np.float64)
+        if kernel.shape[1] * params["groups"] != self.shape[0]:
+            raise QuantlogicError(f"{where}: expects {kernel.shape[1] * params['groups']} input channels, the "
+                                  f"activation has shape {self.shape}")
+        taps, out_shape = conv_taps(self.shape, kernel.shape[0], params["groups"], params["geometry"], where)
+        b = np.asarray(params.get("bias", np.zeros(kernel.shape[0])), dtype=np.float64)
+        positions = out_shape[1] * out_shape[2]
+        return unroll(kernel, taps), np.repeat(b, positions), np.repeat(np.arange(kernel.shape[0]), positions), \
+            out_shape
+
+    def _per_feature(self, vector, where):
+        """A per-channel BatchNorm vector repeated over each channel's positions."""
+        if self.shape is None:
+            return vector
+        _check_width(where, len(vector), self.shape[0])
+        return np.repeat(vector, self.shape[1] * self.shape[2])
+
+    def _batchnorm(self, params, where):
+        scale, shift = (self._per_feature(v, where) for v in _batchnorm_affine(params))
+        last = self.dense[-1] if self.dense else None
+        if last is not None and not self.has_act[-1] and self.pending is None:
+            if last.pool is not None:
+                raise QuantlogicError(f"{where}: BatchNorm after a max-pool and before the activation is not "
+                                      "supported (put the pool after the activation)")
+            _check_width(where, len(scale), last.W.shape[0])
+            last.W, last.b = last.W * scale[:, None], last.b * scale + shift
+        else:
+            self._compose(scale, shift, where)
+
+    def _compose(self, A, shift, where):
+        """Put the affine map h -> A @ h + shift after the pending one (or as the pending one)."""
+        if self.pending is None:
+            self.pending = (A, shift)
+            return
+        A0, shift0 = self.pending
+        _check_width(where, A.shape[-1], len(shift0))
+        matrix = lambda M: M if M.ndim == 2 else np.diag(M)  # noqa: E731
+        combined = A * A0 if A.ndim == A0.ndim == 1 else matrix(A) @ matrix(A0)
+        self.pending = (combined, matrix(A) @ shift0 + shift)
+
+    def _maxpool(self, params, where):
+        last = self.dense[-1] if self.dense else None
+        if last is None or self.pending is not None or self.shape is None:
+            raise QuantlogicError(f"{where}: a max-pool must follow a convolution (or its BatchNorm and "
+                                  "activation)")
+        windows, self.shape = pool_windows(self.shape, params["geometry"], where)
+        last.pool = windows if last.pool is None else last.pool[windows].reshape(len(windows), -1)
+        last.shape = self._display()
+        self.width = len(windows)
+
+    def _avgpool(self, params, where):
+        if self.shape is None:
+            raise QuantlogicError(f"{where}: an average pool needs the activation's shape")
+        P, self.shape = avgpool_matrix(self.shape, params["geometry"], params["count_include_pad"],
+                                       params["divisor"], where)
+        last = self.dense[-1] if self.dense else None
+        self.width = P.shape[0]
+        if last is not None and not self.has_act[-1] and self.pending is None and last.pool is None:
+            last.W, last.b = P @ last.W, P @ last.b
+            last.groups = None if last.groups is None else last.groups[np.argmax(P, axis=1)]
+            last.shape = self._display()
+        else:
+            self._compose(P, np.zeros(P.shape[0]), where)
+
+    def _display(self):
+        """The current shape as the user wrote it: (C, L) for 1-D, (C, H, W) for 2-D, None for a flat row."""
+        if self.shape is None:
+            return None
+        return (self.shape[0], self.shape[2]) if self._1d else tuple(self.shape)
+
+    def network(self):
+        if not self.dense:
+            raise QuantlogicError("the checkpoint has no Linear layer")
+        if self.has_act[-1] or self.pending is not None or self.dense[-1].pool is not None:
+            raise QuantlogicError("the network must end with a Linear layer giving the class logits "
+                                  "(an activation, pool or BatchNorm after it is not supported)")
+        if self.dense[-1].W.shape[0] < 2:
+            raise QuantlogicError("the last Linear layer must have at least 2 outputs (one logit per class)")
+        output = self.dense[-1]
+        return FloatNetwork(self.dense[:-1], Dense(output.W, output.b), self.in_shape)
 
 
 def _check_finite(position, layer):
     """Refuse non-finite weights, biases or statistics, and a negative running variance."""
-    if layer.kind not in ("linear", "batchnorm"):
+    if layer.kind not in ("linear", "conv", "batchnorm"):
         return
     for key, value in layer.params.items():
         array = np.asarray(value)
@@ -152,7 +301,6 @@ def _batchnorm_affine(params):
     return scale, beta - mean * scale
 
 
-def _check_width(position, layer, got, want):
+def _check_width(where, got, want):
     if got != want:
-        raise QuantlogicError(f"layer {position} ({layer.name or layer.kind}): shape mismatch, "
-                              f"expects {got} inputs but the previous layer gives {want}")
+        raise QuantlogicError(f"{where}: shape mismatch, expects {got} inputs but the previous layer gives {want}")
