@@ -84,7 +84,8 @@ def random_aigs(draw, max_inputs=6, max_ands=40):
 def int_networks(draw, max_features=10, max_width=40, max_input_bits=40, min_input_bits=1):
     """Random valid IntNetworks with the awkward cases: every bit width 1-8 (kept small enough to prove
     quickly), uniform and non-uniform (repeating) input levels, zero rows, constant and dead neurons,
-    duplicate, unreachable and extreme thresholds, tied logits, 2 or many classes."""
+    duplicate, unreachable and extreme thresholds, tied logits, 2 or many classes, max-pooled layers (windows
+    of 1-4 neurons, repeats allowed)."""
     from quantlogic.quant.intnet import IntNetwork, validate
 
     ibits = draw(st.integers(max(1, -(-min_input_bits // max_features)), 8))
@@ -104,7 +105,7 @@ def int_networks(draw, max_features=10, max_width=40, max_input_bits=40, min_inp
         levels = np.tile(np.arange(K + 1), (n_features, 1))
     n_hidden = draw(st.integers(1, 3))
     budget = max(1, 64 // abits)  # hidden neurons per layer that keep the circuit small
-    hidden, width, vmax = [], n_features, levels.max(axis=1)
+    hidden, pools, width, vmax = [], [], n_features, levels.max(axis=1)
     for _ in range(n_hidden):
         out = draw(st.integers(1, max(1, min(max_width, budget))))
         density = draw(st.sampled_from([0.0, 0.3, 1.0]))
@@ -121,14 +122,19 @@ def int_networks(draw, max_features=10, max_width=40, max_input_bits=40, min_inp
         else:
             T = rng.choice(np.array([-2 ** 20, -1, 0, 1, 2 ** 20]), size=(out, M))
         hidden.append((W.astype(np.int64), np.sort(T, axis=1).astype(np.int64)))
-        width, vmax = out, np.full(out, M)
+        pool = None
+        if draw(st.integers(0, 3)) == 0:
+            pool = rng.integers(0, out, size=(draw(st.integers(1, out)), draw(st.integers(1, 4)))).astype(np.int64)
+        pools.append(pool)
+        width = out if pool is None else len(pool)
+        vmax = np.full(width, M)
     n_classes = draw(st.sampled_from([2, 3, 5, 10]))
     out_W = rng.integers(-q, q + 1, size=(n_classes, width))
     if draw(st.booleans()):
         out_W[1] = out_W[0]  # tied logits: the smaller index wins
     out_B = rng.integers(-3, 4, size=n_classes)
     net = IntNetwork(ibits, abits, wbits, thresholds, levels, hidden, out_W.astype(np.int64), out_B.astype(np.int64),
-                     [f"f{i}" for i in range(n_features)])
+                     [f"f{i}" for i in range(n_features)], pools=pools)
     validate(net)
     return net
 

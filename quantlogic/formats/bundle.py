@@ -9,7 +9,7 @@ from ..quant.codes import index_bits, input_pin, output_pin
 from .container import pack, require, unpack, write_atomic
 from ..errors import QuantlogicError
 from ..ir.aig import AIG
-from ..lower.network import Lowering, NeuronCircuit
+from ..lower.network import Lowering, NeuronCircuit, PoolCircuit
 from . import qnet
 
 KIND = "quantlogic-circuit"
@@ -119,7 +119,29 @@ def _lowering_arrays(low):
         arrays[f"low_offset{layer}"] = np.array([n.offset for n in neurons], dtype=np.int64)
         arrays[f"low_out{layer}"] = _ragged([n.out_word for n in neurons])
         arrays[f"low_table{layer}"] = np.array([n.method == "table" for n in neurons], dtype=bool)
+        if low.pools[layer] is not None:
+            arrays.update(_pool_arrays(layer, low.pools[layer]))
     return arrays
+
+
+def _pool_arrays(layer, pools):
+    """A pooled layer's outputs and tournament steps (all steps of the layer in one array)."""
+    steps = [step for p in pools for step in p.steps]
+    return {f"low_pool{layer}": _ragged([p.out_word for p in pools]),
+            f"low_poolsteps{layer}": np.array([len(p.steps) for p in pools], dtype=np.int64),
+            f"low_step{layer}": np.array([_ragged(list(step)) for step in steps], dtype=np.int64).reshape(
+                len(steps), 3, -1)}
+
+
+def _pools_from(arrays, layer):
+    if f"low_pool{layer}" not in arrays:
+        return None
+    outs, counts = _unragged(arrays[f"low_pool{layer}"]), arrays[f"low_poolsteps{layer}"].tolist()
+    steps = [tuple(_unragged(step)) for step in arrays[f"low_step{layer}"]]
+    if len(counts) != len(outs) or sum(counts) != len(steps) or min(counts, default=0) < 0:
+        raise ValueError(f"pool records of layer {layer} do not fit")
+    starts = np.cumsum([0] + counts).tolist()
+    return [PoolCircuit(layer, r, w, steps[starts[r]:starts[r + 1]]) for r, w in enumerate(outs)]
 
 
 def _lowering_from(aig, arrays, net):
@@ -131,7 +153,8 @@ def _lowering_from(aig, arrays, net):
         methods = ["table" if t else "arith" for t in arrays[f"low_table{layer}"].tolist()]
         low.neurons.append([NeuronCircuit(layer, j, s, o, w, m)
                             for j, (s, o, w, m) in enumerate(zip(sums, offsets, outs, methods))])
-    low.layer_inputs = [low.level_words] + [[n.out_word for n in layer] for layer in low.neurons]
+        low.pools.append(_pools_from(arrays, layer))
+    low.layer_inputs = [low.level_words] + [low.outputs(layer) for layer in range(len(low.neurons))]
     width_rows = arrays["low_logit_sum"]
     offset = int(arrays["low_logit_offset"][0])
     low.logits = [NeuronCircuit(len(net.hidden), c, [int(v) for v in row], offset, []) for c, row in enumerate(width_rows)]

@@ -37,11 +37,31 @@ def from_parts(meta, arrays, path):
                     for k in range(n_hidden)],
             out_W=arrays["out_W"].astype(np.int64), out_B=arrays["out_B"].astype(np.int64),
             feature_names=check_names(meta.get("feature_names", []), "feature", path),
-            meta=_checked_info(meta.get("info", {}), path))
+            meta=_checked_info(meta.get("info", {}), path),
+            pools=[_pool(arrays, k, path) for k in range(n_hidden)], **_shapes(meta.get("shapes"), n_hidden))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
         raise QuantlogicError(f"{path}: corrupt network description ({type(exc).__name__}: {exc})") from None
     validate(net, path)
     return net
+
+
+def _pool(arrays, k, path):
+    pool = arrays.get(f"hidden{k}_pool")
+    if pool is None:
+        return None
+    _check_integers(arrays, [f"hidden{k}_pool"], path)
+    return np.asarray(pool).astype(np.int64)
+
+
+def _shapes(shapes, n_hidden):
+    """in_shape and shapes from the description (absent for an MLP); validate checks their sizes."""
+    if shapes is None:
+        return {}
+    as_shape = lambda s: None if s is None else tuple(int(n) for n in s)  # noqa: E731
+    hidden = [as_shape(s) for s in shapes["hidden"]]
+    if len(hidden) != n_hidden or any(s is not None and not 2 <= len(s) <= 3 for s in hidden):
+        raise ValueError("shapes do not fit the layers")
+    return {"in_shape": as_shape(shapes["input"]), "shapes": hidden}
 
 
 def _checked_info(info, path):

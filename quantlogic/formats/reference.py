@@ -1,5 +1,5 @@
-"""The IntNetwork itself as behavioural Verilog-2005: integer weighted sums, threshold counts and the
-argmax with its tie rule, over the circuit's scalar pins (x{i}_{j} in, y_{j} out) and with no gate of
+"""The IntNetwork itself as behavioural Verilog-2005: integer weighted sums, threshold counts, max-pool
+compares and the argmax with its tie rule, over the circuit's scalar pins (x{i}_{j} in, y_{j} out) and with no gate of
 ours in it. A synthesis tool builds its own arithmetic from it, so an equivalence check of that against
 our circuit is a second opinion on the whole conversion; it also reads as a reference model."""
 import re
@@ -50,8 +50,10 @@ def _input_levels(net, lines):
     return values, int(np.max(net.levels))
 
 
-def _hidden_layer(k, W, T, inputs, largest_input, abits, lines):
-    """Declare the weighted sums and activation codes of hidden layer k; return the codes' names."""
+def _hidden_layer(net, k, inputs, largest_input, lines):
+    """Declare the weighted sums, activation codes (and max-pools) of hidden layer k; return the names of
+    the codes it gives the next layer."""
+    (W, T), pool, abits = net.hidden[k], net.pools[k], net.abits
     bound = largest_input * int(np.max(np.abs(W).sum(axis=1), initial=0))
     width = max(_width(bound), _width(int(np.max(np.abs(T), initial=0))))
     codes = []
@@ -59,8 +61,23 @@ def _hidden_layer(k, W, T, inputs, largest_input, abits, lines):
         lines.append(f"  wire signed [{width - 1}:0] s{k}_{j} = {_weighted_sum(W[j], inputs, width)};")
         compares = " + ".join(f"(s{k}_{j} >= {_literal(t, width)})" for t in T[j].tolist())
         lines.append(f"  wire [{abits - 1}:0] h{k}_{j} = {compares};")
-        codes.append(f"$signed({{1'b0, h{k}_{j}}})")
-    return codes
+        codes.append(f"h{k}_{j}")
+    if pool is None:
+        return codes
+    lines.append(f"  // max-pool of layer {k}: the largest code in each window")
+    pooled = []
+    for r, window in enumerate(pool.tolist()):
+        best = codes[window[0]]
+        for step, j in enumerate(window[1:]):
+            lines.append(f"  wire [{abits - 1}:0] m{k}_{r}_{step} = {codes[j]} > {best} ? {codes[j]} : {best};")
+            best = f"m{k}_{r}_{step}"
+        lines.append(f"  wire [{abits - 1}:0] p{k}_{r} = {best};")
+        pooled.append(f"p{k}_{r}")
+    return pooled
+
+
+def _signed(codes):
+    return [f"$signed({{1'b0, {c}}})" for c in codes]
 
 
 def code_pin(layer, neuron, bit):
@@ -97,8 +114,8 @@ def to_reference_verilog(net, module="quantlogic"):
     lines = _module(module, inputs, outputs, f"quantlogic reference model: the integer network as arithmetic "
                     f"({net.wbits}-bit weights, {net.abits}-bit activations, {net.ibits}-bit inputs)")
     values, largest = _input_levels(net, lines)
-    for k, (W, T) in enumerate(net.hidden):
-        values = _hidden_layer(k, W, T, values, largest, net.abits, lines)
+    for k in range(len(net.hidden)):
+        values = _signed(_hidden_layer(net, k, values, largest, lines))
         largest = 2 ** net.abits - 1
     _output_layer(net, values, largest, outputs, lines)
     lines.append("endmodule")
@@ -111,9 +128,8 @@ def layer_slice_verilog(net, layer, previous, module="quantlogic"):
     significant first, the Verilog expression of each bit of neuron j's code in the layer before: a port
     name, its complement (~name) or a constant; the module's inputs are the ports named there."""
     last = layer == len(net.hidden)
-    n_codes = [W.shape[0] for W, _ in net.hidden]
     outputs = ([output_pin(j) for j in range(index_bits(net.n_classes))] if last else
-               [code_pin(layer, j, b) for j in range(n_codes[layer]) for b in range(net.abits)])
+               [code_pin(layer, j, b) for j in range(net.layer_width(layer)) for b in range(net.abits)])
     title = f"quantlogic reference model, layer {layer} alone"
     if layer == 0:
         inputs = [input_pin(i, j) for i in range(net.n_features) for j in range(net.ibits)]
@@ -129,9 +145,8 @@ def layer_slice_verilog(net, layer, previous, module="quantlogic"):
     if last:
         _output_layer(net, values, largest, outputs, lines)
     else:
-        W, T = net.hidden[layer]
-        codes = _hidden_layer(layer, W, T, values, largest, net.abits, lines)
-        lines += [f"  assign {code_pin(layer, j, b)} = h{layer}_{j}[{b}];"
-                  for j in range(len(codes)) for b in range(net.abits)]
+        codes = _hidden_layer(net, layer, values, largest, lines)
+        lines += [f"  assign {code_pin(layer, j, b)} = {code}[{b}];"
+                  for j, code in enumerate(codes) for b in range(net.abits)]
     lines.append("endmodule")
     return "\n".join(lines) + "\n"

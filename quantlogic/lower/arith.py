@@ -132,6 +132,16 @@ def argmax(aig, words):
     return entries_winner(entries, matches)[1], matches
 
 
+def max_word(aig, words):
+    """(word, steps) of the largest of equal-width unsigned words (a max-pool of codes), as a tournament of
+    steps (left, right, larger); a step takes the right word when it is strictly greater."""
+    steps = []
+    for left, right in tournament_pairs([list(w) for w in words], steps):
+        take_right = greater_than(aig, right, left)
+        steps.append((left, right, [aig.mux(take_right, r, l) for r, l in zip(right, left)]))
+    return (steps[-1][2] if steps else list(words[0])), steps
+
+
 def tournament_pairs(entries, matches):
     """Yield the (left, right) pairs of a knockout tournament over entries; the caller appends each
     match (left, right, winner) to matches before asking for the next pair."""

@@ -14,6 +14,7 @@ from .arith import (
     compress,
     dot_diagram,
     level_word,
+    max_word,
     thermometer_to_binary,
 )
 from .truth_table import (
@@ -39,17 +40,32 @@ class NeuronCircuit:
 
 
 @dataclass
+class PoolCircuit:
+    """One max-pooled output: the largest of its window's neuron codes, as a tournament of steps."""
+    layer: int
+    index: int
+    out_word: list
+    steps: list  # (left word, right word, larger word), see arith.max_word
+
+
+@dataclass
 class Lowering:
     aig: AIG
     code_words: list  # per feature: literals of its code bits (primary inputs)
     level_words: list  # per feature: the word of levels[code] seen by the first layer
     layer_inputs: list = field(default_factory=list)  # per layer (hidden and output): input words
     neurons: list = field(default_factory=list)  # per hidden layer: list of NeuronCircuit
+    pools: list = field(default_factory=list)  # per hidden layer: None or list of PoolCircuit
     logits: list = field(default_factory=list)  # NeuronCircuit per class; sum_word = L_c - logit_offset
     logit_offset: int = 0
     class_word: list = field(default_factory=list)
     matches: list = field(default_factory=list)  # the argmax tournament, see arith.argmax
     layer_ands: dict = field(default_factory=dict)  # AND nodes added by each stage
+
+    def outputs(self, layer):
+        """The words hidden layer `layer` gives the next one: its pooled outputs, else its neurons' codes."""
+        pools = self.pools[layer]
+        return [n.out_word for n in (self.neurons[layer] if pools is None else pools)]
 
 
 def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_always=False):
@@ -73,8 +89,9 @@ def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_alway
         neurons = [_lower_neuron(aig, layer, j, words, W[j], T[j], net.abits, table_words, values, table_bits,
                                  table_always) for j in range(W.shape[0])]
         low.neurons.append(neurons)
+        low.pools.append(_lower_pools(aig, layer, net.pools[layer], neurons))
         low.layer_ands[f"layer {layer}"] = aig.n_ands - sum(low.layer_ands.values())
-        words = [n.out_word for n in neurons]
+        words = low.outputs(layer)
     if progress:
         progress("output")
     low.layer_inputs.append(words)
@@ -90,8 +107,18 @@ def neuron_table_inputs(net, low, layer):
     (levels folded into the table) for the first layer, the previous layer's outputs after that."""
     if layer == 0:
         return low.code_words, value_table(net.levels.tolist(), net.ibits)
-    words = [n.out_word for n in low.neurons[layer - 1]]
+    words = low.outputs(layer - 1)
     return words, value_table([list(range(2 ** net.abits))] * len(words), net.abits)
+
+
+def _lower_pools(aig, layer, pool, neurons):
+    if pool is None:
+        return None
+    circuits = []
+    for r, window in enumerate(pool.tolist()):
+        word, steps = max_word(aig, [neurons[j].out_word for j in window])
+        circuits.append(PoolCircuit(layer, r, word, steps))
+    return circuits
 
 
 def neuron_sum(aig, words, weights):
@@ -141,7 +168,7 @@ def _check_size(net):
     """Refuse networks whose dot diagrams alone would not fit in memory."""
     value_bits = max(1, int(net.levels.max()).bit_length())
     dots = 0
-    for W, _ in net.hidden + [(net.out_W, None)]:
+    for W, _ in net.hidden + [(net.out_W, None)]:  # (a max-pool's comparators are few beside its neurons)
         weight_bits = sum(bin(abs(int(w))).count("1") for w in W.ravel())
         dots += weight_bits * value_bits
         value_bits = net.abits

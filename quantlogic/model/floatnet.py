@@ -40,12 +40,30 @@ class Dense:
     lo: float = -np.inf
     hi: float = np.inf
     groups: np.ndarray = None
+    taps: np.ndarray = None  # (out, in): which kernel entry W[r, c] is (-1: none), while W is a shared kernel
     pool: np.ndarray = None  # (outputs, window) row indices
     shape: tuple = None  # (C, H, W) of the output, for a convolution
 
     @property
     def n_out(self):
         return self.W.shape[0] if self.pool is None else self.pool.shape[0]
+
+    def connected(self):
+        """(out, in) bool: which weights exist (a convolution's taps; the non-zero weights otherwise)."""
+        return self.taps >= 0 if self.taps is not None else self.W != 0
+
+    def check_shared(self):
+        """Forget the taps once folding made the weights differ between positions of one kernel entry."""
+        if self.taps is None:
+            return
+        on = self.taps >= 0
+        entries, values = self.taps[on], self.W[on]
+        lo = np.full(entries.max() + 1, np.inf)
+        hi = np.full(entries.max() + 1, -np.inf)
+        np.minimum.at(lo, entries, values)
+        np.maximum.at(hi, entries, values)
+        if not np.allclose(lo[entries], hi[entries], rtol=1e-12, atol=0):
+            self.taps = None
 
 
 @dataclass
@@ -150,6 +168,9 @@ class _Folder:
 
     def _reshape(self, shape, where):
         shape = [int(n) for n in shape]
+        if shape == [-1]:  # a flat view of the row
+            self.shape = None
+            return
         if shape.count(-1) == 1 and self.width is not None and self.width % max(1, -int(np.prod(shape))) == 0:
             shape[shape.index(-1)] = self.width // -int(np.prod(shape))
         shape = tuple(shape)
@@ -164,14 +185,15 @@ class _Folder:
         self.shape = None if len(shape) == 1 else (shape if len(shape) == 3 else (shape[0], 1, shape[1]))
         self._1d = len(shape) == 2
         if not self.dense and self.in_shape is None:
-            self.in_shape = self.shape
+            self.in_shape = self._display()
 
     def _linear(self, layer, where):
         if self.dense and not self.has_act[-1]:
             raise QuantlogicError(f"{where}: two Linear layers with no activation between; pass --act identity "
                                   "to quantize the values between them")
+        taps = None
         if layer.kind == "conv":
-            W, b, groups, out_shape = self._conv(layer.params, where)
+            W, b, groups, taps, out_shape = self._conv(layer.params, where)
             self._1d = layer.params["dims"] == 1
         else:
             W = np.asarray(layer.params["weight"], dtype=np.float64)
@@ -190,7 +212,8 @@ class _Folder:
             _check_width(where, W.shape[1], self.width)
         self.width = W.shape[0]
         self.shape = out_shape
-        self.dense.append(Dense(W, b, groups=groups, shape=self._display()))
+        self.dense.append(Dense(W, b, groups=groups, taps=taps, shape=self._display()))
+        self.dense[-1].check_shared()
         self.has_act.append(False)
 
     def _conv(self, params, where):
@@ -204,8 +227,8 @@ class _Folder:
         taps, out_shape = conv_taps(self.shape, kernel.shape[0], params["groups"], params["geometry"], where)
         b = np.asarray(params.get("bias", np.zeros(kernel.shape[0])), dtype=np.float64)
         positions = out_shape[1] * out_shape[2]
-        return unroll(kernel, taps), np.repeat(b, positions), np.repeat(np.arange(kernel.shape[0]), positions), \
-            out_shape
+        groups = np.repeat(np.arange(kernel.shape[0]), positions)
+        return unroll(kernel, taps), np.repeat(b, positions), groups, taps, out_shape
 
     def _per_feature(self, vector, where):
         """A per-channel BatchNorm vector repeated over each channel's positions."""
@@ -223,6 +246,7 @@ class _Folder:
                                       "supported (put the pool after the activation)")
             _check_width(where, len(scale), last.W.shape[0])
             last.W, last.b = last.W * scale[:, None], last.b * scale + shift
+            last.check_shared()
         else:
             self._compose(scale, shift, where)
 
@@ -255,7 +279,7 @@ class _Folder:
         last = self.dense[-1] if self.dense else None
         self.width = P.shape[0]
         if last is not None and not self.has_act[-1] and self.pending is None and last.pool is None:
-            last.W, last.b = P @ last.W, P @ last.b
+            last.W, last.b, last.taps = P @ last.W, P @ last.b, None
             last.groups = None if last.groups is None else last.groups[np.argmax(P, axis=1)]
             last.shape = self._display()
         else:

@@ -3,6 +3,7 @@
 - Feature i: code_i = #{k : x_i >= thresholds[i, k]} in [0, K], K = 2^ibits - 1; the first layer sees
   the integer level levels[i, code_i] (levels[i, c] = c on a uniform grid).
 - Hidden neuron j of a layer: acc_j = sum_i W[j, i] * in_i; out_j = #{k : acc_j >= T[j, k]}.
+- A max-pooled layer outputs p_r = max_k out[pool[r, k]] instead (the maximum of activation codes).
 - Output layer: logits L_c = sum_i W[c, i] * h_i + B[c]; prediction = argmax, ties to the smallest index.
 """
 from dataclasses import dataclass, field
@@ -25,6 +26,22 @@ class IntNetwork:
     out_B: np.ndarray  # (C,) int64
     feature_names: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)  # source sha256, quantization summary
+    pools: list = field(default_factory=list)  # per hidden layer: None or (outputs, window) int64 row indices
+    shapes: list = field(default_factory=list)  # per hidden layer: None or its output's (C, L) / (C, H, W)
+    in_shape: tuple = None  # the input row as (C, L) / (C, H, W) when the first layer is a convolution
+
+    def __post_init__(self):
+        self.pools = list(self.pools) or [None] * len(self.hidden)
+        self.shapes = list(self.shapes) or [None] * len(self.hidden)
+
+    def layer_width(self, k):
+        """Outputs of hidden layer k (its pooled outputs when pooled)."""
+        pool = self.pools[k]
+        return self.hidden[k][0].shape[0] if pool is None else pool.shape[0]
+
+    @property
+    def pooled(self):
+        return any(p is not None for p in self.pools)
 
     @property
     def n_features(self):
@@ -37,7 +54,7 @@ class IntNetwork:
     @property
     def widths(self):
         """Neurons per layer, inputs first, classes last."""
-        return [self.n_features] + [W.shape[0] for W, _ in self.hidden] + [self.n_classes]
+        return [self.n_features] + [self.layer_width(k) for k in range(len(self.hidden))] + [self.n_classes]
 
     def names(self):
         return self.feature_names or [f"x{i}" for i in range(self.n_features)]
@@ -57,8 +74,10 @@ class IntNetwork:
         codes = np.asarray(codes, dtype=np.int64)
         h = np.take_along_axis(self.levels.T, codes, axis=0) if len(codes) else codes
         hidden = []
-        for W, T in self.hidden:
+        for (W, T), pool in zip(self.hidden, self.pools):
             h = threshold_codes(h @ W.T, T)
+            if pool is not None:
+                h = h[:, pool].max(axis=2)
             hidden.append(h)
         return hidden, h @ self.out_W.T + self.out_B
 
@@ -73,8 +92,13 @@ class IntNetwork:
         arrays = {"thresholds": self.thresholds, "levels": self.levels, "out_W": self.out_W, "out_B": self.out_B}
         for k, (W, T) in enumerate(self.hidden):
             arrays[f"hidden{k}_W"], arrays[f"hidden{k}_T"] = W, T
+            if self.pools[k] is not None:
+                arrays[f"hidden{k}_pool"] = self.pools[k]
         meta = {"ibits": self.ibits, "abits": self.abits, "wbits": self.wbits, "n_hidden": len(self.hidden),
                 "feature_names": list(self.feature_names), "info": self.meta}
+        if self.in_shape is not None or any(self.shapes):
+            meta["shapes"] = {"input": self.in_shape and list(self.in_shape),
+                              "hidden": [s and list(s) for s in self.shapes]}
         return meta, arrays
 
 
@@ -107,12 +131,22 @@ def validate(net, where="network"):
             or np.any(np.diff(net.levels, axis=1) < 0):
         problems.append("input levels must start at 0 and not decrease")
     width = net.thresholds.shape[0]
+    if len(net.pools) != len(net.hidden) or len(net.shapes) != len(net.hidden):
+        raise QuantlogicError(f"{where}: invalid integer network: pools or shapes do not match the hidden layers")
     for k, (W, T) in enumerate(net.hidden):
         if W.ndim != 2 or W.shape[1] != width or T.shape != (W.shape[0], M):
             problems.append(f"hidden layer {k}: weight {W.shape} / thresholds {T.shape} do not fit {width} inputs")
         elif np.any(np.diff(T, axis=1) < 0):
             problems.append(f"hidden layer {k}: thresholds not ascending")
-        width = W.shape[0]
+        pool = net.pools[k]
+        if pool is not None and (pool.ndim != 2 or pool.size == 0 or pool.dtype.kind not in "iu"
+                                 or pool.min() < 0 or pool.max() >= W.shape[0]):
+            problems.append(f"hidden layer {k}: the max-pool table does not index its {W.shape[0]} neurons")
+        width = W.shape[0] if pool is None else len(pool)
+        if net.shapes[k] is not None and int(np.prod(net.shapes[k])) != width:
+            problems.append(f"hidden layer {k}: shape {tuple(net.shapes[k])} does not hold its {width} outputs")
+    if net.in_shape is not None and int(np.prod(net.in_shape)) != net.thresholds.shape[0]:
+        problems.append(f"input shape {tuple(net.in_shape)} does not hold the {net.thresholds.shape[0]} features")
     if net.out_W.ndim != 2 or net.out_W.shape[1] != width or net.out_B.shape != (net.out_W.shape[0],):
         problems.append(f"output layer: weight {net.out_W.shape} / bias {net.out_B.shape} do not fit {width} inputs")
     elif net.out_W.shape[0] < 2:

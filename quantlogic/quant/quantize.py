@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import QuantlogicError
 from .codes import encode_column
 from .intnet import IntNetwork, threshold_codes, validate
-from .schemes import activation_range, check_bits, input_encoding, quantize_rows
+from .schemes import activation_range, check_bits, input_encoding, quantize_grouped, quantize_rows
 
 
 @dataclass
@@ -24,6 +24,7 @@ class FakeQuantLayer:
     clip_hi: float
     act_lo: np.ndarray  # per neuron: value(code) = act_lo + act_scale * code
     act_scale: np.ndarray
+    pool: np.ndarray = None  # max-pool table, see IntNetwork
 
 
 @dataclass
@@ -49,6 +50,18 @@ class HiddenParams:
     clip_hi: float
     act_lo: np.ndarray  # (out,)
     act_scale: np.ndarray  # (out,)
+    pool: np.ndarray = None  # max-pool table (outputs, window), see IntNetwork
+    groups: np.ndarray = None  # a convolution's channel of each row
+    taps: np.ndarray = None  # a convolution's kernel entry of each weight (-1: none), see model.floatnet.Dense
+    shape: tuple = None  # the output's (C, L) / (C, H, W)
+
+    @property
+    def n_out(self):
+        return len(self.Wq) if self.pool is None else len(self.pool)
+
+    def pooled(self, per_row):
+        """A per-row vector taken at each pooled output (every row of a window is one channel)."""
+        return per_row if self.pool is None else per_row[self.pool[:, 0]]
 
 
 @dataclass
@@ -66,6 +79,7 @@ class QuantParams:
     out_Wq: np.ndarray
     out_scale: float
     out_bias: np.ndarray
+    in_shape: tuple = None
 
 
 def quantize(net, X, wbits=3, abits=3, ibits=3, method="mse"):
@@ -85,11 +99,7 @@ def ptq_params(net, X, wbits=3, abits=3, ibits=3, method="mse"):
     search = method == "mse"
     float_pre, float_logits = net.forward(X)
 
-    encodings = [input_encoding(X[:, i], ibits, search) for i in range(X.shape[1])]
-    thresholds = np.array([e[0] for e in encodings])
-    levels = np.array([e[1] for e in encodings])
-    in_scale = np.array([e[2] for e in encodings], dtype=np.float64)
-    in_offset = np.array([e[3] for e in encodings], dtype=np.float64)
+    thresholds, levels, in_scale, in_offset = _input_encodings(net, X, ibits, search)
     first_scale, first_offset = in_scale, in_offset
     codes = np.stack([encode_column(X[:, i], thresholds[i]) for i in range(X.shape[1])], axis=1)
     V = np.take_along_axis(levels.T, codes, axis=0)  # integer inputs of the first layer
@@ -97,19 +107,13 @@ def ptq_params(net, X, wbits=3, abits=3, ibits=3, method="mse"):
 
     hidden = []
     for layer, z_float in zip(net.hidden, float_pre):
-        Wf = layer.W * in_scale[None, :]
-        bf = layer.b + layer.W @ in_offset
-        Wq, s = quantize_rows(Wf, wbits, search, _moments(V) if search else None)
-        acc = V @ Wq.T
-        if search:
-            bf = bf + (z_float - (acc * s + bf)).mean(axis=0)
-        z = acc * s + bf
-        lo, scale = activation_range(np.clip(z, layer.lo, layer.hi), layer.lo, abits, search)
-        params = HiddenParams(Wq, s, bf, layer.lo, layer.hi, np.full(len(z[0]), lo), np.full(len(z[0]), scale))
+        params = _hidden_params(layer, z_float, V, in_scale, in_offset, wbits, abits, search)
         hidden.append(params)
-        V = threshold_codes(acc, layer_thresholds(params, abits, vmax))
-        in_scale, in_offset = params.act_scale, params.act_lo
-        vmax = np.full(len(Wq), 2 ** abits - 1)
+        V = threshold_codes(V @ params.Wq.T, layer_thresholds(params, abits, vmax))
+        if params.pool is not None:
+            V = V[:, params.pool].max(axis=2)
+        in_scale, in_offset = params.pooled(params.act_scale), params.pooled(params.act_lo)
+        vmax = np.full(params.n_out, 2 ** abits - 1)
 
     Wf = net.output.W * in_scale[None, :]
     bf = net.output.b + net.output.W @ in_offset
@@ -117,7 +121,46 @@ def ptq_params(net, X, wbits=3, abits=3, ibits=3, method="mse"):
     Wq, s = Wq.reshape(Wf.shape), float(s[0])
     if search:
         bf = bf + (float_logits - (V @ Wq.T * s + bf)).mean(axis=0)
-    return QuantParams(wbits, abits, ibits, thresholds, levels, first_scale, first_offset, hidden, Wq, s, bf)
+    return QuantParams(wbits, abits, ibits, thresholds, levels, first_scale, first_offset, hidden, Wq, s, bf,
+                       net.in_shape)
+
+
+def _input_encodings(net, X, ibits, search):
+    """(thresholds (F, K), levels (F, K + 1), scale (F,), offset (F,)) of the inputs: per feature, or per
+    channel when a convolution reads them (every pixel of a channel encoded alike, so weights stay shared)."""
+    first = net.hidden[0] if net.hidden else net.output
+    if net.in_shape is None or getattr(first, "groups", None) is None:
+        encodings = [input_encoding(X[:, i], ibits, search) for i in range(X.shape[1])]
+    else:
+        channels, plane = net.in_shape[0], X.shape[1] // net.in_shape[0]
+        per_channel = [input_encoding(X[:, c * plane:(c + 1) * plane].ravel(), ibits, search)
+                       for c in range(channels)]
+        encodings = [per_channel[i // plane] for i in range(X.shape[1])]
+    return (np.array([e[0] for e in encodings]), np.array([e[1] for e in encodings]),
+            np.array([e[2] for e in encodings], dtype=np.float64), np.array([e[3] for e in encodings],
+                                                                              dtype=np.float64))
+
+
+def _hidden_params(layer, z_float, V, in_scale, in_offset, wbits, abits, search):
+    """The HiddenParams of one float layer on integer inputs V (in float units in_offset + in_scale * V)."""
+    Wf = layer.W * in_scale[None, :]
+    bf = layer.b + layer.W @ in_offset
+    moments = _moments(V) if search else None
+    if layer.groups is None:
+        Wq, s = quantize_rows(Wf, wbits, search, moments)
+    else:
+        Wq, s = quantize_grouped(Wf, wbits, layer.groups, layer.connected(), search, moments)
+    acc = V @ Wq.T
+    if search:
+        shift = (z_float - (acc * s + bf)).mean(axis=0)
+        if layer.groups is not None:  # one correction per channel keeps the positions alike
+            shift = (np.bincount(layer.groups, shift) / np.bincount(layer.groups))[layer.groups]
+        bf = bf + shift
+    z = acc * s + bf
+    lo, scale = activation_range(np.clip(z, layer.lo, layer.hi), layer.lo, abits, search)
+    n = len(Wq)
+    return HiddenParams(Wq, s, bf, layer.lo, layer.hi, np.full(n, lo), np.full(n, scale), layer.pool,
+                        layer.groups, layer.taps, layer.shape)
 
 
 def layer_thresholds(layer, abits, vmax):
@@ -135,12 +178,14 @@ def build(p):
         hidden_int.append((layer.Wq.astype(np.int64), layer_thresholds(layer, p.abits, vmax)))
         W_deq = layer.Wq * layer.scale[:, None] / in_scale[None, :]
         hidden_fq.append(FakeQuantLayer(W_deq, layer.bias - W_deq @ in_offset, layer.clip_lo, layer.clip_hi,
-                                        layer.act_lo, layer.act_scale))
-        in_scale, in_offset = layer.act_scale, layer.act_lo
-        vmax = np.full(len(layer.Wq), 2 ** p.abits - 1)
+                                        layer.act_lo, layer.act_scale, layer.pool))
+        in_scale, in_offset = layer.pooled(layer.act_scale), layer.pooled(layer.act_lo)
+        vmax = np.full(layer.n_out, 2 ** p.abits - 1)
     B = np.round(p.out_bias / p.out_scale).astype(np.int64)
     out_W_deq = p.out_Wq * p.out_scale / in_scale[None, :]
-    intnet = IntNetwork(p.ibits, p.abits, p.wbits, p.thresholds, p.levels, hidden_int, p.out_Wq.astype(np.int64), B)
+    intnet = IntNetwork(p.ibits, p.abits, p.wbits, p.thresholds, p.levels, hidden_int, p.out_Wq.astype(np.int64), B,
+                        pools=[layer.pool for layer in p.hidden], shapes=[layer.shape for layer in p.hidden],
+                        in_shape=p.in_shape)
     validate(intnet, "quantized network")
     input_values = p.in_offset[:, None] + p.in_scale[:, None] * p.levels
     fq = FakeQuant(p.thresholds, input_values, hidden_fq, out_W_deq, B * p.out_scale - out_W_deq @ in_offset,

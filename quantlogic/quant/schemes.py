@@ -63,14 +63,33 @@ def _encoding_mse(x, thresholds, levels, scale, offset):
     return float(np.mean((x - (offset + scale * levels[encode(x, thresholds)])) ** 2))
 
 
-def quantize_rows(W, wbits, search=True, moments=None):
+def quantize_grouped(W, wbits, groups, connected, search=True, moments=None):
+    """quantize_rows for a convolution's rows: one scale per group (channel), chosen on the group's row with
+    the most connections, so equal weights at every position become equal integers; an unconnected entry
+    stays 0 (also at 1 bit)."""
+    W = np.asarray(W, dtype=np.float64)
+    n_groups = int(groups.max()) + 1
+    counts = connected.sum(axis=1)
+    reps = np.array([np.flatnonzero(groups == g)[np.argmax(counts[groups == g])] for g in range(n_groups)])
+    _, rep_scale = quantize_rows(np.where(connected[reps], W[reps], 0.0), wbits, search, moments,
+                                 connected[reps])
+    scale = rep_scale[groups]
+    if wbits == 1:
+        return np.where(connected, np.where(W >= 0, 1, -1), 0).astype(np.int64), scale
+    qmax = 2 ** (wbits - 1) - 1
+    return np.clip(np.round(W / scale[:, None]), -qmax, qmax).astype(np.int64), scale
+
+
+def quantize_rows(W, wbits, search=True, moments=None, connected=None):
     """Symmetric per-row weight quantization: (integers in [-qmax, qmax], positive scale per row).
-    1 bit is sign times scale. The scale minimizes the squared error of the row's output
-    e @ moments @ e (moments = E[v v^T] of the layer's inputs; identity when None)."""
+    1 bit is sign times scale (the mean magnitude over the connected entries, all when None). The scale
+    minimizes the squared error of the row's output e @ moments @ e (moments = E[v v^T] of the layer's
+    inputs; identity when None)."""
     W = np.atleast_2d(np.asarray(W, dtype=np.float64))
     if wbits == 1:
         Wq = np.where(W >= 0, 1, -1).astype(np.int64)
-        scale = np.abs(W).mean(axis=1)
+        scale = np.abs(W).mean(axis=1) if connected is None else \
+            np.abs(W).sum(axis=1) / np.maximum(connected.sum(axis=1), 1)
         return Wq, np.where(scale > 0, scale, 1.0)
     qmax = 2 ** (wbits - 1) - 1
     maxabs = np.abs(W).max(axis=1)

@@ -19,6 +19,10 @@ def fake_quant_forward(fq, X):
         f = torch.clamp(z, min=layer.clip_lo, max=layer.clip_hi)
         lo, scale = f32(layer.act_lo), f32(layer.act_scale)
         code = torch.clamp(torch.round((f - lo) / scale), 0, M)
+        if layer.pool is not None:
+            window = torch.as_tensor(layer.pool)
+            code = code[:, window].amax(dim=2)
+            lo, scale = lo[window[:, 0]], scale[window[:, 0]]
         hidden.append(code.to(torch.int64).numpy())
         h = lo + scale * code
     logits = torch.nn.functional.linear(h, f32(fq.out_W), f32(fq.out_b))

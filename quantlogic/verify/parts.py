@@ -36,7 +36,7 @@ def prove_by_parts(net, low, progress=None):
         if progress:
             progress(f"layer {layer}")
         words = low.layer_inputs[layer]
-        expected = low.level_words if layer == 0 else [n.out_word for n in low.neurons[layer - 1]]
+        expected = low.level_words if layer == 0 else low.outputs(layer - 1)
         if words != expected:
             return Gap(f"layer {layer} is not wired to the outputs of the layer before")
         sum_inputs = _sum_inputs(low, words, levels if layer == 0 else None)
@@ -48,9 +48,63 @@ def prove_by_parts(net, low, progress=None):
                 gap = check_neuron(aig, words, sum_inputs, W[neuron.index], neuron, T[neuron.index])
             if gap:
                 return gap
+        gap = check_pools(aig, net.pools[layer], neurons, low.pools[layer])
+        if gap:
+            return gap
     if progress:
         progress("output")
     return _check_output(net, low)
+
+
+def check_pools(aig, pool, neurons, circuits):
+    """None when each pooled output is a tournament over exactly its window's neuron codes whose every step
+    gives the larger of its two words (checked exhaustively over the two words' bits); else a Gap."""
+    if pool is None and circuits is None:
+        return None
+    if pool is None or circuits is None or len(circuits) != len(pool):
+        return Gap("the max-pool outputs do not match the network's pooling")
+    checked = set()
+    for r, (window, circuit) in enumerate(zip(pool.tolist(), circuits)):
+        words = [list(neurons[j].out_word) for j in window]
+        replay = []
+        recorded = iter(circuit.steps)
+        for left, right in tournament_pairs(words, replay):
+            step = next(recorded, None)
+            if step is None or (list(step[0]), list(step[1])) != (left, right):
+                return Gap(f"max-pool output {r} is not wired as the maximum of its window")
+            replay.append((left, right, list(step[2])))
+            key = (tuple(left), tuple(right), tuple(step[2]))
+            if key not in checked:
+                if not _is_larger_of(aig, left, right, list(step[2])):
+                    return Gap(f"a step of max-pool output {r} does not give the larger code")
+                checked.add(key)
+        winner = replay[-1][2] if replay else words[0]
+        if next(recorded, None) is not None or winner != list(circuit.out_word):
+            return Gap(f"max-pool output {r} is not its window's maximum")
+    return None
+
+
+def _is_larger_of(aig, left, right, out):
+    """Whether out = max(left, right) for every value the two words' literals can take together."""
+    leaves = left + right
+    patterns = np.arange(1 << len(leaves), dtype=np.int64)
+    bits = ((patterns[None, :] >> np.arange(len(leaves))[:, None]) & 1).astype(bool)
+    cut, keep = {}, np.ones(len(patterns), dtype=bool)
+    for lit, row in zip(leaves, bits):
+        node_value = row ^ bool(lit & 1)
+        if lit >> 1 == 0:
+            keep &= ~node_value
+        elif lit >> 1 in cut:
+            keep &= cut[lit >> 1] == node_value
+        else:
+            cut[lit >> 1] = node_value
+    cut = {node: v[keep] for node, v in cut.items()} or {0: np.zeros(int(keep.sum()), dtype=bool)}
+    try:
+        got = bits_to_ints(evaluate_cone(aig, out, cut).T) if out else np.zeros(int(keep.sum()), dtype=np.int64)
+    except ValueError:
+        return False
+    a, b = bits_to_ints(bits[:len(left)].T[keep]), bits_to_ints(bits[len(left):].T[keep])
+    return bool(np.array_equal(got, np.maximum(a, b)))
 
 
 def _sum_inputs(low, words, levels):
@@ -87,7 +141,7 @@ def _check_inputs(net, low):
 def _check_output(net, low):
     aig = low.aig
     words = low.layer_inputs[-1]
-    expected = low.level_words if not net.hidden else [n.out_word for n in low.neurons[-1]]
+    expected = low.level_words if not net.hidden else low.outputs(len(net.hidden) - 1)
     if words != expected:
         return Gap("the output layer is not wired to the last hidden layer")
     attempts = _sum_inputs(low, words, None if net.hidden or _uniform(net) else net.levels.tolist())

@@ -117,14 +117,14 @@ def _layer_slice(low, layer, n_hidden):
     (or a constant) are one port (or that constant) on both sides."""
     aig = low.aig
     outputs = (list(zip(aig.output_names, aig.output_lits)) if layer == n_hidden else
-               [(code_pin(layer, j, b), lit) for j, neuron in enumerate(low.neurons[layer])
-                for b, lit in enumerate(neuron.out_word)])
+               [(code_pin(layer, j, b), lit) for j, word in enumerate(low.outputs(layer))
+                for b, lit in enumerate(word)])
     sliced = AIG()
     if layer == 0:
         cut = {0: 0, **{k + 1: sliced.add_input(name) for k, name in enumerate(aig.input_names)}}
         previous = None
     else:
-        cut, previous = _cut(low.neurons[layer - 1], layer - 1, sliced)
+        cut, previous = _cut(low.outputs(layer - 1), layer - 1, sliced)
     mapped = copy_cone(aig, [lit for _, lit in outputs], cut, sliced)
     if mapped is None:
         return None
@@ -133,12 +133,12 @@ def _layer_slice(low, layer, n_hidden):
     return sliced, previous
 
 
-def _cut(neurons, layer, sliced):
+def _cut(words, layer, sliced):
     """({node: literal in sliced} for the previous layer's code bits, their wiring as Verilog expressions)."""
     cut, ports, previous = {0: 0}, {}, []
-    for j, neuron in enumerate(neurons):
+    for j, out_word in enumerate(words):
         word = []
-        for b, lit in enumerate(neuron.out_word):
+        for b, lit in enumerate(out_word):
             node = lit >> 1
             if node == 0:
                 word.append("1'b1" if lit & 1 else "1'b0")

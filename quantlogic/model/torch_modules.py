@@ -1,0 +1,138 @@
+"""What every torch reader shares: dense tensors to numpy, a module (nn.Module, scripted or traced) to a
+Layer, and a runner of the original model."""
+import numpy as np
+
+from ..errors import QuantlogicError
+from .conv import conv_params, pool_params
+from .floatnet import Layer, activation
+
+
+MODULE_KINDS = {
+    "Linear": "linear", "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm", "ReLU": "relu", "ReLU6": "relu6",
+    "Hardtanh": "hardtanh", "Flatten": "flatten", "Dropout": "dropout", "Identity": "identity",
+    "Conv1d": "conv", "Conv2d": "conv", "MaxPool1d": "maxpool", "MaxPool2d": "maxpool",
+    "AvgPool1d": "avgpool", "AvgPool2d": "avgpool",
+}
+
+
+def first_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def to_numpy(value, where="a parameter"):
+    """A real float64 array of a dense tensor (torch or numpy); anything else is refused by name."""
+    if hasattr(value, "detach"):
+        import torch
+
+        problem = ("is sparse" if value.layout != torch.strided else
+                   "is quantized" if value.is_quantized else
+                   "holds no data (a meta tensor)" if value.device.type == "meta" else
+                   "is complex" if value.is_complex() else None)
+        if problem:
+            raise QuantlogicError(f"{where} {problem}; only dense real tensors are supported")
+        value = value.detach().cpu().double().numpy()
+    array = np.asarray(value) if isinstance(value, np.ndarray) else None
+    if array is None or array.dtype.kind not in "biuf":
+        kind = array.dtype if array is not None else type(value).__name__
+        raise QuantlogicError(f"{where} is not a real numeric tensor ({kind})")
+    if array.size == 0:
+        raise QuantlogicError(f"{where} is empty (shape {array.shape})")
+    return array.astype(np.float64)
+
+
+def layer_from_module(name, module, class_name):
+    kind = MODULE_KINDS.get(class_name)
+    if kind == "linear":
+        params = {"weight": to_numpy(module.weight, f"{name}.weight")}
+        if module.bias is not None:
+            params["bias"] = to_numpy(module.bias, f"{name}.bias")
+        return Layer("linear", params, f"{name} (Linear)")
+    if kind == "batchnorm":
+        params = {"running_mean": to_numpy(module.running_mean, f"{name}.running_mean"),
+                  "running_var": to_numpy(module.running_var, f"{name}.running_var"),
+                  "eps": float(module.eps if hasattr(module, "eps") else
+                               _traced_settings(module, ("eps",), f"{name} ({class_name})")["eps"])}
+        if module.weight is not None:
+            params.update(weight=to_numpy(module.weight, f"{name}.weight"), bias=to_numpy(module.bias, f"{name}.bias"))
+        return Layer("batchnorm", params, f"{name} ({class_name})")
+    if kind in ("conv", "maxpool", "avgpool"):
+        return _window_layer(name, module, class_name, kind)
+    if kind == "hardtanh":
+        return activation("hardtanh", module.min_val, module.max_val)
+    if kind in ("relu", "relu6"):
+        return activation(kind)
+    return Layer(kind, {}, f"{name} ({class_name})")
+
+
+WINDOW_SETTINGS = {  # the settings of each windowed module, in the order its traced graph passes them
+    "conv": ("stride", "padding", "dilation", "groups"),
+    "maxpool": ("kernel_size", "stride", "padding", "dilation", "ceil_mode"),
+    "avgpool": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
+}
+TRACED_ARGUMENTS = {  # positions of those settings among the traced operation's inputs
+    "aten::_convolution": (3, 4, 5, 8), "aten::conv1d": (3, 4, 5, 6), "aten::conv2d": (3, 4, 5, 6),
+    "aten::max_pool1d": (1, 2, 3, 4, 5), "aten::max_pool2d": (1, 2, 3, 4, 5),
+    "aten::avg_pool1d": (1, 2, 3, 4, 5), "aten::avg_pool2d": (1, 2, 3, 4, 5, 6), "aten::batch_norm": (7,),
+}
+
+
+def _window_layer(name, module, class_name, kind):
+    """A convolution or pooling layer of a module: settings from its attributes (an nn.Module or a scripted
+    module) or, for a traced module, from the constant arguments of its traced operation."""
+    where = f"{name} ({class_name})"
+    keys = WINDOW_SETTINGS[kind]
+    if all(hasattr(module, k) for k in keys[:3]):
+        settings = {k: getattr(module, k, None) for k in keys}
+    else:
+        settings = _traced_settings(module, keys, where)
+    if kind == "conv":
+        if getattr(module, "padding_mode", "zeros") != "zeros":
+            raise QuantlogicError(f"{where}: padding mode {module.padding_mode!r} is not supported (only zeros)")
+        bias = None if module.bias is None else to_numpy(module.bias, f"{name}.bias")
+        return Layer("conv", conv_params(where, to_numpy(module.weight, f"{name}.weight"), bias,
+                                         settings["stride"], settings["padding"], settings["dilation"],
+                                         settings["groups"]), where)
+    extra = ({"dilation": settings["dilation"]} if kind == "maxpool" else
+             {"count_include_pad": settings["count_include_pad"], "divisor": settings["divisor_override"]})
+    return Layer(kind, pool_params(where, int(class_name[-2]), settings["kernel_size"], settings["stride"],
+                                   settings["padding"], ceil_mode=settings["ceil_mode"], **extra), where)
+
+
+def _traced_settings(module, keys, where):
+    try:
+        nodes = [n for n in module.inlined_graph.nodes() if n.kind() in TRACED_ARGUMENTS]
+    except (RuntimeError, AttributeError):
+        nodes = []
+    if len(nodes) != 1:
+        raise QuantlogicError(f"{where}: cannot read the layer's settings from its TorchScript graph")
+    inputs = list(nodes[0].inputs())
+    positions = TRACED_ARGUMENTS[nodes[0].kind()]
+    settings = {}
+    for key, position in zip(keys, positions):
+        settings[key] = graph_constant(inputs[position], where) if position < len(inputs) else None
+    return settings
+
+
+def graph_constant(value, where):
+    node = value.node()
+    if node.kind() == "prim::Constant":
+        return value.toIValue()
+    if node.kind() == "prim::ListConstruct":
+        return [graph_constant(v, where) for v in node.inputs()]
+    raise QuantlogicError(f"{where}: a setting of this layer is not a constant in its TorchScript graph")
+
+
+def runner(module):
+    module.eval()
+    return plain_runner(module)
+
+
+def plain_runner(module):
+    import torch
+
+    def run(X):
+        with torch.no_grad():
+            return module(torch.as_tensor(X, dtype=torch.float32)).double().numpy()
+
+    return run

@@ -1,0 +1,103 @@
+"""TorchScript files (torch.jit.save): layers in the order the forward graph runs them."""
+import re
+import zipfile
+
+from ..errors import QuantlogicError
+from .floatnet import Layer, activation
+from .torch_modules import MODULE_KINDS, graph_constant, first_line, layer_from_module, runner
+
+
+def is_torchscript(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(re.search(r"(^|/)code/", name) for name in archive.namelist())
+    except Exception:  # noqa: BLE001 - a damaged zip fails in many ways; torch.load then names the problem
+        return False
+
+
+def read_torchscript(path):
+    import torch
+
+    try:
+        module = torch.jit.load(str(path), map_location="cpu")
+    except Exception as exc:  # a damaged archive fails in many ways
+        raise QuantlogicError(f"{path}: not a readable TorchScript file ({first_line(exc)})") from None
+    return _layers_from_script(module, path), runner(module)
+
+
+SCRIPT_OPS = {  # TorchScript operations on tensors outside a module call, and the Layer kind of each
+    "aten::relu": "relu", "aten::relu_": "relu", "aten::relu6": "relu6", "aten::hardtanh": "hardtanh",
+    "aten::hardtanh_": "hardtanh", "aten::flatten": "flatten", "aten::view": "reshape", "aten::reshape": "reshape",
+    "aten::unflatten": "reshape", "aten::dropout": "identity", "aten::dropout_": "identity",
+    "aten::contiguous": "identity", "aten::clone": "identity", "aten::detach": "identity",
+}
+
+
+def _layers_from_script(module, path):
+    """Layers of a TorchScript module in the order its forward graph runs them: each module call (leaf
+    modules become layers, others are read from their own graph) and the tensor operations between."""
+    layers = []
+    values = {}  # graph value -> the submodule it holds
+
+    def walk(owner, graph, prefix):
+        values[list(graph.inputs())[0]] = owner
+        for node in graph.nodes():
+            kind = node.kind()
+            inputs = list(node.inputs())
+            if kind == "prim::GetAttr" and inputs[0] in values:
+                child = getattr(values[inputs[0]], node.s("name"), None)
+                if isinstance(child, torch.jit.ScriptModule):
+                    values[node.output()] = child
+            elif kind == "prim::CallMethod" and inputs[0] in values:
+                child = values[inputs[0]]
+                name = _module_name(module, child) or prefix
+                if list(child.children()):
+                    walk(child, child.graph, name)
+                else:
+                    layers.append(_module_layer(path, name, child, len(layers)))
+            elif kind in SCRIPT_OPS:
+                layers.append(_script_op_layer(path, node, SCRIPT_OPS[kind]))
+            elif any(o.type().kind() == "TensorType" for o in node.outputs()) and kind != "prim::GetAttr":
+                raise QuantlogicError(f"{path}: unsupported operation {kind} in the TorchScript forward of "
+                                      f"{prefix or 'the model'}")
+
+    import torch
+
+    walk(module, module.graph, "")
+    return layers
+
+
+def _module_name(root, child):
+    return next((name for name, m in root.named_modules() if m is child), "")
+
+
+def _module_layer(path, name, child, position):
+    class_name = child.original_name
+    if class_name not in MODULE_KINDS:
+        raise QuantlogicError(f"{path}: unsupported layer type {class_name} at position {position} ({name}); "
+                              f"supported: {', '.join(MODULE_KINDS)}")
+    return layer_from_module(name, child, class_name)
+
+
+def _script_op_layer(path, node, kind):
+    where = f"{path}: operation {node.kind()}"
+    inputs = list(node.inputs())
+    if kind in ("relu", "relu6"):
+        return activation(kind)
+    if kind == "hardtanh":
+        lo, hi = (graph_constant(v, where) for v in inputs[1:3])
+        return activation("relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi)
+    if kind == "flatten":
+        start, end = (graph_constant(v, where) for v in inputs[1:3])
+        return Layer("flatten", {"start_dim": start, "end_dim": end}, node.kind())
+    if kind == "reshape":
+        sizes = inputs[-1].node()
+        if sizes.kind() != "prim::ListConstruct":
+            raise QuantlogicError(f"{where}: a reshape whose sizes are not a list of constants")
+        dims = list(sizes.inputs())
+        if node.kind() == "aten::view" or node.kind() == "aten::reshape":
+            dims = dims[1:]  # the batch dimension, often x.size(0)
+        elif graph_constant(inputs[1], where) != 1:
+            raise QuantlogicError(f"{where}: only an unflatten of dimension 1 is supported")
+        return Layer("reshape", {"shape": tuple(graph_constant(v, where) for v in dims)}, node.kind())
+    return Layer(kind, {}, node.kind())
