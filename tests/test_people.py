@@ -265,6 +265,7 @@ def test_constant_neurons_of_generated_networks():
     from hypothesis import HealthCheck, given, settings
 
     from conftest import int_networks
+    from quantlogic.quant.intnet import threshold_codes
     from quantlogic.report.summaries import idle_neurons
 
     @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -273,12 +274,16 @@ def test_constant_neurons_of_generated_networks():
         constant, unused = idle_neurons(net)
         codes = np.random.default_rng(1).integers(0, 2 ** net.ibits, size=(2000, net.n_features))
         hidden, _ = net.forward_codes(codes)
-        for neuron, code in constant:
+        inputs = [np.take_along_axis(net.levels.T, codes, axis=0)] + hidden[:-1]
+        for neuron, code in constant:  # a neuron's own code, before any max-pool
             layer, j = map(int, neuron.split("."))
-            assert np.all(hidden[layer][:, j] == code), neuron
+            W, T = net.hidden[layer]
+            assert np.all(threshold_codes(inputs[layer] @ W[j:j + 1].T, T[j:j + 1])[:, 0] == code), neuron
         for neuron in unused:
             layer, j = map(int, neuron.split("."))
             readers = net.hidden[layer + 1][0] if layer + 1 < len(net.hidden) else net.out_W
-            assert not np.any(readers[:, j])
+            pool = net.pools[layer]
+            outputs = [j] if pool is None else np.flatnonzero(np.any(pool == j, axis=1))
+            assert not np.any(readers[:, outputs])
 
     check()

@@ -15,7 +15,7 @@ def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
     from ..model.checkpoint import load_checkpoint
 
     layers, runnable = load_checkpoint(checkpoint, act, trust_pickle)
-    net = fold(layers)
+    net = fold(layers, None if X is None else X.shape[1])
     if runnable is not None and X is not None:
         if X.shape[1] != net.n_inputs:
             raise QuantlogicError(f"the calibration data has {X.shape[1]} features, the model takes {net.n_inputs}")
@@ -23,7 +23,7 @@ def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
         got = net.forward(X[:256])[1]
         if want.shape != got.shape or np.max(np.abs(want - got)) > 1e-3 * (1 + np.max(np.abs(want))):
             raise QuantlogicError(f"{checkpoint}: the model does not compute a plain sequence of its layers "
-                                  "(its forward differs from Linear/BatchNorm/activation in declaration order)")
+                                  "(its forward differs from its layers run in the order read)")
     return net
 
 

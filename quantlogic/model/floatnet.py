@@ -107,10 +107,12 @@ def activation(name, lo=None, hi=None):
     return Layer("act", {"lo": lo, "hi": hi}, name)
 
 
-def fold(layers):
+def fold(layers, n_inputs=None):
     """Fold a list of Layer records into a FloatNetwork: BatchNorm into the adjacent Linear or convolution,
-    average pools into the layer before or after them, max-pools onto the layer whose outputs they pool."""
+    average pools into the layer before or after them, max-pools onto the layer whose outputs they pool.
+    n_inputs: the row width when known (a reshape of the input must keep it)."""
     folder = _Folder()
+    folder.width = n_inputs
     for position, layer in enumerate(layers):
         if layer.kind not in NO_OPS:
             _check_finite(position, layer)

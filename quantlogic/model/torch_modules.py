@@ -71,7 +71,8 @@ WINDOW_SETTINGS = {  # the settings of each windowed module, in the order its tr
     "avgpool": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
 }
 TRACED_ARGUMENTS = {  # positions of those settings among the traced operation's inputs
-    "aten::_convolution": (3, 4, 5, 8), "aten::conv1d": (3, 4, 5, 6), "aten::conv2d": (3, 4, 5, 6),
+    "aten::_convolution": (3, 4, 5, 8), "aten::_convolution_mode": (3, 4, 5, 6), "aten::conv1d": (3, 4, 5, 6),
+    "aten::conv2d": (3, 4, 5, 6),
     "aten::max_pool1d": (1, 2, 3, 4, 5), "aten::max_pool2d": (1, 2, 3, 4, 5),
     "aten::avg_pool1d": (1, 2, 3, 4, 5), "aten::avg_pool2d": (1, 2, 3, 4, 5, 6), "aten::batch_norm": (7,),
 }
@@ -89,7 +90,8 @@ def _window_layer(name, module, class_name, kind):
     if kind == "conv":
         if getattr(module, "padding_mode", "zeros") != "zeros":
             raise QuantlogicError(f"{where}: padding mode {module.padding_mode!r} is not supported (only zeros)")
-        bias = None if module.bias is None else to_numpy(module.bias, f"{name}.bias")
+        bias = getattr(module, "bias", None)  # a traced module without bias has no such attribute
+        bias = None if bias is None else to_numpy(bias, f"{name}.bias")
         return Layer("conv", conv_params(where, to_numpy(module.weight, f"{name}.weight"), bias,
                                          settings["stride"], settings["padding"], settings["dilation"],
                                          settings["groups"]), where)
@@ -99,16 +101,24 @@ def _window_layer(name, module, class_name, kind):
                                    settings["padding"], ceil_mode=settings["ceil_mode"], **extra), where)
 
 
+PADDING_OPS = ("aten::pad", "aten::constant_pad_nd", "aten::reflection_pad1d", "aten::reflection_pad2d",
+               "aten::replication_pad1d", "aten::replication_pad2d", "aten::circular_pad1d", "aten::circular_pad2d")
+
+
 def _traced_settings(module, keys, where):
     try:
-        nodes = [n for n in module.inlined_graph.nodes() if n.kind() in TRACED_ARGUMENTS]
+        every = list(module.inlined_graph.nodes())
     except (RuntimeError, AttributeError):
-        nodes = []
+        every = []
+    if any(n.kind() in PADDING_OPS for n in every):
+        raise QuantlogicError(f"{where}: a padding mode other than zeros is not supported (the traced layer pads "
+                              "its input itself)")
+    nodes = [n for n in every if n.kind() in TRACED_ARGUMENTS]
     if len(nodes) != 1:
         raise QuantlogicError(f"{where}: cannot read the layer's settings from its TorchScript graph")
     inputs = list(nodes[0].inputs())
     positions = TRACED_ARGUMENTS[nodes[0].kind()]
-    settings = {}
+    settings = dict.fromkeys(keys)
     for key, position in zip(keys, positions):
         settings[key] = graph_constant(inputs[position], where) if position < len(inputs) else None
     return settings

@@ -35,7 +35,8 @@ def quantize_summary(s):
 
 def idle_neurons(net):
     """(constant, unused): hidden neurons (as LAYER.INDEX) whose code is the same for every input (with
-    that code), and those no later layer reads (all outgoing weights zero)."""
+    that code), and those no later layer reads (all outgoing weights zero, or only in max-pool windows
+    whose output nobody reads)."""
     constant, unused = [], []
     top = np.asarray(net.levels.max(axis=1), dtype=np.float64)
     bottom = np.asarray(net.levels.min(axis=1), dtype=np.float64)
@@ -46,9 +47,14 @@ def idle_neurons(net):
         codes_hi = (hi[:, None] >= T).sum(axis=1)
         constant += [(f"{k}.{j}", int(c)) for j, c in enumerate(codes_lo) if c == codes_hi[j]]
         readers = net.hidden[k + 1][0] if k + 1 < len(net.hidden) else net.out_W
-        unused += [f"{k}.{j}" for j in np.flatnonzero(~np.any(readers != 0, axis=0))]
-        top = np.full(W.shape[0], 2.0 ** net.abits - 1)
-        bottom = np.zeros(W.shape[0])
+        read = np.any(readers != 0, axis=0)
+        if net.pools[k] is not None:
+            rows = np.zeros(W.shape[0], dtype=bool)
+            rows[net.pools[k][read].ravel()] = True
+            read = rows
+        unused += [f"{k}.{j}" for j in np.flatnonzero(~read)]
+        top = np.full(net.layer_width(k), 2.0 ** net.abits - 1)
+        bottom = np.zeros(net.layer_width(k))
     return constant, unused
 
 
@@ -64,11 +70,19 @@ def describe_intnet(net):
         levels = "" if np.array_equal(net.levels[i], np.arange(net.levels.shape[1])) else \
             f"  levels {net.levels[i].tolist()}"
         lines.append(f"  {name}: thresholds {', '.join(f'{t:.4g}' for t in net.thresholds[i])}{levels}")
+    if net.in_shape is not None:
+        lines.append(f"input row read as {tuple(net.in_shape)} (channels x positions)")
     for k, (W, T) in enumerate(net.hidden):
         constant = int(np.sum(T[:, 0] == T[:, -1]) if T.shape[1] else 0)
         lines.append(f"hidden layer {k}: {W.shape[1]} -> {W.shape[0]}, weights in [{W.min()}, {W.max()}], "
                      f"{np.count_nonzero(W)} non-zero; thresholds in [{T.min()}, {T.max()}]; "
                      f"{constant} neurons with all thresholds equal")
+        pool, shape = net.pools[k], net.shapes[k]
+        if pool is not None:
+            lines.append(f"  max-pool: {W.shape[0]} -> {len(pool)} outputs, each the largest code of "
+                         f"{pool.shape[1]} neurons")
+        if shape is not None:
+            lines.append(f"  output shape {tuple(shape)}")
     lines.append(f"output layer: {net.out_W.shape[1]} -> {net.out_W.shape[0]} classes, weights in "
                  f"[{net.out_W.min()}, {net.out_W.max()}], bias in [{net.out_B.min()}, {net.out_B.max()}]; "
                  "prediction = argmax of integer logits, ties to the smallest index")

@@ -36,9 +36,9 @@ class FinetuneOptions:
     def check(self, params):
         """Refuse a fan-in the network's layers cannot have (before training starts)."""
         if self.fanin is not None:
-            widths = [layer.Wq.shape[1] for layer in params.hidden]
+            widths = [layer.Wq.shape[1] for layer in params.hidden if layer.groups is None]
             if not widths:
-                raise QuantlogicError("--fanin needs a hidden layer to prune")
+                raise QuantlogicError("--fanin needs a dense hidden layer to prune (convolutions keep their kernels)")
             if self.fanin > min(widths):
                 raise QuantlogicError(f"--fanin {self.fanin} is above the width of a layer's input ({min(widths)})")
 
@@ -53,18 +53,23 @@ def split_rows(n, holdout, seed):
 
 
 def saliency_masks(params, V, fanin):
-    """Per hidden layer, a 0/1 mask keeping each neuron's fanin inputs of largest |w| * rms(input)."""
+    """Per dense hidden layer, a 0/1 mask keeping each neuron's fanin inputs of largest |w| * rms(input);
+    None for a convolution (its kernel is shared by every position)."""
     masks, h = [], V.astype(np.float64)
     for layer in params.hidden:
-        rms = np.sqrt(np.mean(h ** 2, axis=0)) + 1e-12
-        score = np.abs(layer.Wq * layer.scale[:, None]) * rms[None, :] + 1e-9 * np.abs(layer.Wq)
-        keep = np.argsort(-score, axis=1, kind="stable")[:, :fanin]
-        mask = np.zeros(layer.Wq.shape)
-        np.put_along_axis(mask, keep, 1.0, axis=1)
+        mask = None
+        if layer.groups is None:
+            rms = np.sqrt(np.mean(h ** 2, axis=0)) + 1e-12
+            score = np.abs(layer.Wq * layer.scale[:, None]) * rms[None, :] + 1e-9 * np.abs(layer.Wq)
+            keep = np.argsort(-score, axis=1, kind="stable")[:, :fanin]
+            mask = np.zeros(layer.Wq.shape)
+            np.put_along_axis(mask, keep, 1.0, axis=1)
         masks.append(mask)
-        acc = h @ (layer.Wq * mask).T
+        acc = h @ (layer.Wq if mask is None else layer.Wq * mask).T
         f = np.clip(acc * layer.scale + layer.bias, layer.clip_lo, layer.clip_hi)
         h = np.clip(np.round((f - layer.act_lo) / layer.act_scale), 0, 2 ** params.abits - 1)
+        if layer.pool is not None:
+            h = h[:, layer.pool].max(axis=2)
     return masks
 
 
@@ -152,8 +157,8 @@ def _train(torch, net, params, X, y, options, progress):
 
 
 def _masked(params, masks):
-    return replace(params, hidden=[replace(layer, Wq=(layer.Wq * m).astype(np.int64)) for layer, m in
-                                   zip(params.hidden, masks)])
+    return replace(params, hidden=[layer if m is None else replace(layer, Wq=(layer.Wq * m).astype(np.int64))
+                                   for layer, m in zip(params.hidden, masks)])
 
 
 def _ste_round(torch, x):
@@ -161,18 +166,22 @@ def _ste_round(torch, x):
 
 
 class _Model:
-    """The IntNetwork's forward on integer level inputs, differentiable by straight-through rounding."""
+    """The IntNetwork's forward on integer level inputs, differentiable by straight-through rounding. A
+    convolution trains its kernel, one scale, bias and step per channel, so every position stays alike."""
 
     def __init__(self, torch, params, masks):
         self.torch, self.wbits, self.abits = torch, params.wbits, params.abits
         t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)  # noqa: E731
         self.layers = []
         for layer, mask in zip(params.hidden, masks):
+            W = layer.Wq * layer.scale[:, None]
+            tied = _Tying(torch, layer)
             self.layers.append({
-                "W": t(layer.Wq * layer.scale[:, None]).requires_grad_(), "s": t(layer.scale).requires_grad_(),
-                "b": t(layer.bias).requires_grad_(), "mask": None if mask is None else t(mask),
-                "lo": t(layer.act_lo), "step": t(layer.act_scale).requires_grad_(),
-                "clip": (layer.clip_lo, layer.clip_hi)})
+                "W": t(tied.kernel(W)).requires_grad_(), "s": t(tied.shared(layer.scale)).requires_grad_(),
+                "b": t(tied.shared(layer.bias)).requires_grad_(), "mask": None if mask is None else t(mask),
+                "lo": t(layer.act_lo), "step": t(tied.shared(layer.act_scale)).requires_grad_(),
+                "clip": (layer.clip_lo, layer.clip_hi), "tied": tied,
+                "pool": None if layer.pool is None else torch.as_tensor(layer.pool)})
         self.out = {"W": t(params.out_Wq * params.out_scale).requires_grad_(),
                     "s": t([params.out_scale]).requires_grad_(), "b": t(params.out_bias).requires_grad_()}
 
@@ -192,14 +201,23 @@ class _Model:
             q = _ste_round(torch, torch.clamp(w, -qmax, qmax))
         return q if mask is None else q * mask
 
+    def _layer_weights(self, layer):
+        """(integer weights per row, scale, bias and step per row) of a hidden layer."""
+        tied = layer["tied"]
+        s = tied.rows(layer["s"])
+        return (tied.connect(self._weights(tied.rows_of_kernel(layer["W"]), s, layer["mask"])), s,
+                tied.rows(layer["b"]), tied.rows(layer["step"]))
+
     def __call__(self, h):
         torch = self.torch
         M = 2 ** self.abits - 1
         for layer in self.layers:
-            q = self._weights(layer["W"], layer["s"], layer["mask"])
-            z = (h @ q.T) * torch.clamp(layer["s"], min=1e-8) + layer["b"]
+            q, s, b, step = self._layer_weights(layer)
+            z = (h @ q.T) * torch.clamp(s, min=1e-8) + b
             f = torch.clamp(z, min=layer["clip"][0], max=layer["clip"][1])
-            h = torch.clamp(_ste_round(torch, (f - layer["lo"]) / torch.clamp(layer["step"], min=1e-8)), 0, M)
+            h = torch.clamp(_ste_round(torch, (f - layer["lo"]) / torch.clamp(step, min=1e-8)), 0, M)
+            if layer["pool"] is not None:
+                h = h[:, layer["pool"]].amax(dim=2)
         s = torch.clamp(self.out["s"], min=1e-8)
         q = self._weights(self.out["W"], s[0])
         return (h @ q.T) * s[0] + self.out["b"]
@@ -209,12 +227,46 @@ class _Model:
         with self.torch.no_grad():
             hidden = []
             for layer, old in zip(self.layers, template.hidden):
-                q = self._weights(layer["W"], layer["s"], layer["mask"]).numpy().astype(np.int64)
-                scale = np.maximum(layer["s"].numpy().astype(np.float64), 1e-8)
-                step = np.maximum(layer["step"].numpy().astype(np.float64), 1e-8)
-                hidden.append(HiddenParams(q, scale, layer["b"].numpy().astype(np.float64), old.clip_lo,
-                                           old.clip_hi, old.act_lo, step))
+                q, s, b, step = (v.numpy() for v in self._layer_weights(layer))
+                hidden.append(replace(old, Wq=q.astype(np.int64), scale=np.maximum(s.astype(np.float64), 1e-8),
+                                      bias=b.astype(np.float64), act_scale=np.maximum(step.astype(np.float64), 1e-8)))
             s = float(max(self.out["s"].numpy()[0], 1e-8))
             q = self._weights(self.out["W"], self.torch.tensor(s)).numpy().astype(np.int64)
             return replace(template, hidden=hidden, out_Wq=q, out_scale=s,
                            out_bias=self.out["b"].numpy().astype(np.float64))
+
+
+class _Tying:
+    """How a layer's trained values map to its rows: one each for a dense layer; for a convolution a
+    kernel entry per tap and one value per channel (group)."""
+
+    def __init__(self, torch, layer):
+        self.torch = torch
+        self.taps = None if layer.taps is None else torch.as_tensor(np.maximum(layer.taps, 0))
+        self.on = None if layer.taps is None else torch.as_tensor(layer.taps >= 0, dtype=torch.float32)
+        self.groups = None if layer.taps is None else torch.as_tensor(layer.groups)
+        self.np_taps, self.np_groups = layer.taps, layer.groups
+
+    def kernel(self, W):
+        """The trained weights: W itself, or one value per kernel entry (equal at every position)."""
+        if self.np_taps is None:
+            return W
+        kernel = np.zeros(self.np_taps.max() + 1)
+        on = self.np_taps >= 0
+        kernel[self.np_taps[on]] = W[on]
+        return kernel
+
+    def shared(self, per_row):
+        """A per-row vector as trained: itself, or its mean per channel."""
+        if self.np_taps is None:
+            return per_row
+        return np.bincount(self.np_groups, per_row) / np.bincount(self.np_groups)
+
+    def rows(self, values):
+        return values if self.groups is None else values[self.groups]
+
+    def rows_of_kernel(self, W):
+        return W if self.taps is None else W[self.taps] * self.on
+
+    def connect(self, q):
+        return q if self.on is None else q * self.on
