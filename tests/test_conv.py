@@ -133,7 +133,7 @@ def test_tiny_cnn_lowering_is_proved_part_by_part_and_equals_the_intnet(tiny):
     X = np.load(tiny / "X.npy")
     for bits in (1, 2):
         net, _ = quantize_rows(tiny / "m.pt", X, wbits=bits + 1, abits=bits, ibits=1)
-        assert net.pools[0] is not None and net.shapes[0] == (2, 2, 2) and net.in_shape == (1, 4, 4)
+        assert net.pools[0] is not None and net.shapes[0] == (2, 4, 4) and net.in_shape == (1, 4, 4)
         low = lower_network(net)
         assert prove_by_parts(net, low) is None
         codes = all_codes(16)
@@ -251,3 +251,24 @@ def test_a_convolution_without_the_rows_shape_says_how_to_give_it():
                           "geometry": Geometry((1, 1), (1, 1), (1, 1), ((0, 0), (0, 0)))}, "c (Conv2d)")
     with pytest.raises(QuantlogicError, match="view"):
         fold([conv, Layer("act", {"lo": 0.0, "hi": np.inf}, "relu"), Layer("linear", {"weight": np.ones((2, 1))})])
+
+
+def test_conv_neurons_by_position_and_trees_of_a_pooled_network(tiny):
+    from quantlogic.lower.to_tree import network_diagram, neuron_diagram
+    from quantlogic.quant.neurons import neuron_name, parse_neuron
+    from quantlogic.verify.tree import verify_diagram
+
+    net, _ = quantize_rows(tiny / "m.pt", np.load(tiny / "X.npy"), wbits=3, abits=2, ibits=1)
+    assert parse_neuron(net, "0.c1@2,3") == (0, 16 + 2 * 4 + 3)
+    assert all(parse_neuron(net, neuron_name(net, 0, j)) == (0, j) for j in range(32))
+    with pytest.raises(QuantlogicError, match="shape"):
+        parse_neuron(net, "0.c2@0,0")
+    tree = neuron_diagram(net, "0.c1@2,3")
+    assert verify_diagram(net, tree, "0.c1@2,3").status == "proved"
+    whole = network_diagram(net)  # branch and bound through the max-pool
+    assert verify_diagram(net, whole).text.startswith("proved (exhaustive")
+    code, out, err = run_cli("convert", tiny / "m.pt", "--calib", tiny / "X.npy", "-o", tiny / "lowered.qlc",
+                             "--wbits", "3", "--abits", "2", "--ibits", "1", "--no-simplify")
+    assert code == 0, err
+    code, out, err = run_cli("inspect", tiny / "lowered.qlc", "--neuron", "0.c0@1,1")
+    assert code == 0 and "neuron 0.c0@1,1 (0.5)" in out and "max-pooled into output(s) p0.0" in out, err

@@ -76,6 +76,7 @@ class BoxBounds:
         self.levels = np.ascontiguousarray(net.levels, dtype=np.int64)
         self.hidden = [(np.ascontiguousarray(W, dtype=np.int64), np.ascontiguousarray(T, dtype=np.int64))
                        for W, T in net.hidden]
+        self.pools = [None if p is None else np.asarray(p, dtype=np.int64) for p in net.pools]
         self.out_W = np.ascontiguousarray(net.out_W, dtype=np.int64)
         self.out_B = np.ascontiguousarray(net.out_B, dtype=np.int64)
         self.features = np.arange(net.n_features)
@@ -83,6 +84,8 @@ class BoxBounds:
     def sure_class(self, code_lo, code_hi):
         lo = self.levels[self.features, code_lo]
         hi = self.levels[self.features, code_hi]
-        for W, T in self.hidden:
+        for (W, T), pool in zip(self.hidden, self.pools):
             lo, hi = _layer_bounds(lo, hi, W, T)
+            if pool is not None:  # the maximum is monotone in each code
+                lo, hi = lo[pool].max(axis=1), hi[pool].max(axis=1)
         return int(_sure_class(*_logit_bounds(lo, hi, self.out_W, self.out_B)))

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..errors import QuantlogicError
 from ..ir.tree import Diagram
+from ..quant.neurons import neuron_name, parse_neuron
 
 MAX_NETWORK_INPUT_BITS = 28
 MAX_NODES = 1_000_000
@@ -14,9 +15,11 @@ def layer_inputs(net, layer):
     """(names, float thresholds or None, integer value table per code) of a layer's inputs."""
     if layer == 0:
         return net.names(), [list(map(float, t)) for t in net.thresholds], [list(map(int, v)) for v in net.levels]
-    width = net.hidden[layer - 1][0].shape[0]
+    width = net.layer_width(layer - 1)
     codes = list(range(2 ** net.abits))
-    return [f"h{layer - 1}.{i}" for i in range(width)], [None] * width, [codes] * width
+    pooled = net.pools[layer - 1] is not None
+    names = [f"p{layer - 1}.{i}" if pooled else f"h{neuron_name(net, layer - 1, i)}" for i in range(width)]
+    return names, [None] * width, [codes] * width
 
 
 def neuron_diagram(net, neuron, max_nodes=MAX_NODES):
@@ -29,17 +32,6 @@ def neuron_diagram(net, neuron, max_nodes=MAX_NODES):
     weights = W[j]
     return threshold_diagram(weights, values, T[j], Diagram("neuron", names, thresholds, [len(v) for v in values]),
                              max_nodes)
-
-
-def parse_neuron(net, neuron):
-    try:
-        layer, j = (int(part) for part in str(neuron).split("."))
-    except ValueError:
-        raise QuantlogicError(f"--neuron takes LAYER.INDEX, like 0.3; got {neuron!r}") from None
-    if not 0 <= layer < len(net.hidden) or not 0 <= j < net.hidden[layer][0].shape[0]:
-        sizes = ", ".join(f"layer {k}: {W.shape[0]} neurons" for k, (W, _) in enumerate(net.hidden)) or "none"
-        raise QuantlogicError(f"no hidden neuron {neuron} (hidden layers: {sizes})")
-    return layer, j
 
 
 SUM_PAIRS = 10_000_000  # (input value, partial sum) pairs enumerated at most before the node budget is known

@@ -42,7 +42,7 @@ class Dense:
     groups: np.ndarray = None
     taps: np.ndarray = None  # (out, in): which kernel entry W[r, c] is (-1: none), while W is a shared kernel
     pool: np.ndarray = None  # (outputs, window) row indices
-    shape: tuple = None  # (C, H, W) of the output, for a convolution
+    shape: tuple = None  # a convolution's rows as (C, L) or (C, H, W) (before a max-pool)
 
     @property
     def n_out(self):
@@ -270,7 +270,6 @@ class _Folder:
                                   "activation)")
         windows, self.shape = pool_windows(self.shape, params["geometry"], where)
         last.pool = windows if last.pool is None else last.pool[windows].reshape(len(windows), -1)
-        last.shape = self._display()
         self.width = len(windows)
 
     def _avgpool(self, params, where):

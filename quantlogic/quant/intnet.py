@@ -27,7 +27,7 @@ class IntNetwork:
     feature_names: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)  # source sha256, quantization summary
     pools: list = field(default_factory=list)  # per hidden layer: None or (outputs, window) int64 row indices
-    shapes: list = field(default_factory=list)  # per hidden layer: None or its output's (C, L) / (C, H, W)
+    shapes: list = field(default_factory=list)  # per hidden layer: None or its neurons as (C, L) / (C, H, W)
     in_shape: tuple = None  # the input row as (C, L) / (C, H, W) when the first layer is a convolution
 
     def __post_init__(self):
@@ -143,8 +143,8 @@ def validate(net, where="network"):
                                  or pool.min() < 0 or pool.max() >= W.shape[0]):
             problems.append(f"hidden layer {k}: the max-pool table does not index its {W.shape[0]} neurons")
         width = W.shape[0] if pool is None else len(pool)
-        if net.shapes[k] is not None and int(np.prod(net.shapes[k])) != width:
-            problems.append(f"hidden layer {k}: shape {tuple(net.shapes[k])} does not hold its {width} outputs")
+        if net.shapes[k] is not None and int(np.prod(net.shapes[k])) != W.shape[0]:
+            problems.append(f"hidden layer {k}: shape {tuple(net.shapes[k])} does not hold its {W.shape[0]} neurons")
     if net.in_shape is not None and int(np.prod(net.in_shape)) != net.thresholds.shape[0]:
         problems.append(f"input shape {tuple(net.in_shape)} does not hold the {net.thresholds.shape[0]} features")
     if net.out_W.ndim != 2 or net.out_W.shape[1] != width or net.out_B.shape != (net.out_W.shape[0],):

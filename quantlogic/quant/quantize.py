@@ -53,7 +53,7 @@ class HiddenParams:
     pool: np.ndarray = None  # max-pool table (outputs, window), see IntNetwork
     groups: np.ndarray = None  # a convolution's channel of each row
     taps: np.ndarray = None  # a convolution's kernel entry of each weight (-1: none), see model.floatnet.Dense
-    shape: tuple = None  # the output's (C, L) / (C, H, W)
+    shape: tuple = None  # a convolution's neurons as (C, L) / (C, H, W)
 
     @property
     def n_out(self):

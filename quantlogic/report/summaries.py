@@ -1,6 +1,8 @@
 """Human-readable text about networks and circuits."""
 import numpy as np
 
+from ..quant.neurons import neuron_name
+
 
 def _pct(x):
     return f"{100 * x:.2f}%"
@@ -45,14 +47,14 @@ def idle_neurons(net):
         hi = np.where(W > 0, W * top, W * bottom).sum(axis=1)
         codes_lo = (lo[:, None] >= T).sum(axis=1)
         codes_hi = (hi[:, None] >= T).sum(axis=1)
-        constant += [(f"{k}.{j}", int(c)) for j, c in enumerate(codes_lo) if c == codes_hi[j]]
+        constant += [(neuron_name(net, k, j), int(c)) for j, c in enumerate(codes_lo) if c == codes_hi[j]]
         readers = net.hidden[k + 1][0] if k + 1 < len(net.hidden) else net.out_W
         read = np.any(readers != 0, axis=0)
         if net.pools[k] is not None:
             rows = np.zeros(W.shape[0], dtype=bool)
             rows[net.pools[k][read].ravel()] = True
             read = rows
-        unused += [f"{k}.{j}" for j in np.flatnonzero(~read)]
+        unused += [neuron_name(net, k, j) for j in np.flatnonzero(~read)]
         top = np.full(net.layer_width(k), 2.0 ** net.abits - 1)
         bottom = np.zeros(net.layer_width(k))
     return constant, unused
@@ -82,7 +84,8 @@ def describe_intnet(net):
             lines.append(f"  max-pool: {W.shape[0]} -> {len(pool)} outputs, each the largest code of "
                          f"{pool.shape[1]} neurons")
         if shape is not None:
-            lines.append(f"  output shape {tuple(shape)}")
+            lines.append(f"  a convolution: neurons as {tuple(shape)} (channels x positions), named like "
+                         f"{neuron_name(net, k, W.shape[0] - 1)}")
     lines.append(f"output layer: {net.out_W.shape[1]} -> {net.out_W.shape[0]} classes, weights in "
                  f"[{net.out_W.min()}, {net.out_W.max()}], bias in [{net.out_B.min()}, {net.out_B.max()}]; "
                  "prediction = argmax of integer logits, ties to the smallest index")
@@ -171,15 +174,18 @@ def describe_neuron(net, neuron, bundle=None, table_limit=12, cube_limit=24):
     and its gates in the bundle's circuit when it was lowered there."""
     from ..kernels.truth_table import neuron_truth_table
     from ..lower.network import neuron_table_inputs
-    from ..lower.to_tree import layer_inputs, parse_neuron
+    from ..lower.to_tree import layer_inputs
     from ..lower.truth_table import value_table
+    from ..quant.neurons import neuron_name, parse_neuron
     from ..pyeda_bridge import espresso_cover
 
     layer, j = parse_neuron(net, neuron)
     W, T = net.hidden[layer]
     names = layer_inputs(net, layer)[0]
     used = [i for i in range(W.shape[1]) if W[j, i]]
-    lines = [f"neuron {layer}.{j}: out = #{{k : sum_i w_i * in_i >= T_k}}, {len(used)} of {W.shape[1]} inputs used",
+    name = neuron_name(net, layer, j)
+    alias = f" ({layer}.{j})" if name != f"{layer}.{j}" else ""
+    lines = [f"neuron {name}{alias}: out = #{{k : sum_i w_i * in_i >= T_k}}, {len(used)} of {W.shape[1]} inputs used",
              "  weights: " + (", ".join(f"{names[i]} {int(W[j, i]):+d}" for i in used) or "none"),
              f"  thresholds T: {T[j].tolist()}"]
     bits = net.ibits if layer == 0 else net.abits
@@ -192,7 +198,7 @@ def describe_neuron(net, neuron, bundle=None, table_limit=12, cube_limit=24):
             cubes = espresso_cover((table >> b) & 1, len(pins))
             if len(cubes) > cube_limit:
                 lines.append(f"    out[{b}]: {len(cubes)} cubes, {sum(map(len, cubes))} literals (over {cube_limit}, "
-                             f"not printed; `quantlogic tree --neuron {layer}.{j}` gives its decision rules)")
+                             f"not printed; `quantlogic tree --neuron {name}` gives its decision rules)")
                 continue
             text = " | ".join(" & ".join(("" if pos else "~") + pins[k] for k, pos in cube) or "1" for cube in cubes)
             lines.append(f"    out[{b}] = {text or '0'}")
@@ -205,6 +211,9 @@ def describe_neuron(net, neuron, bundle=None, table_limit=12, cube_limit=24):
         gates = bundle.aig.cone(circuit.out_word, stop=stop)
         lines.append(f"  circuit: {circuit.method} lowering, {len(gates)} AND gates from its inputs to its "
                      f"outputs, output literals {circuit.out_word}")
+        if net.pools[layer] is not None:
+            windows = np.flatnonzero(np.any(net.pools[layer] == j, axis=1)).tolist()
+            lines.append(f"  max-pooled into output(s) {', '.join(f'p{layer}.{r}' for r in windows) or 'none'}")
     elif bundle is not None:
         lines.append("  circuit: simplified, so its gates are shared with the rest of the circuit")
     return "\n".join(lines)

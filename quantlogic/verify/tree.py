@@ -4,6 +4,7 @@ import itertools
 import numpy as np
 
 from .limits import EXHAUSTIVE_LIMIT, RANDOM_VECTORS
+from ..quant.neurons import parse_neuron
 from ..verdict import Verdict, disproved, proved
 
 
@@ -15,7 +16,7 @@ def reference(net, d, neuron=None):
     """The function the diagram must equal, on codes of its inputs."""
     if d.kind == "network":
         return net.predict_codes
-    layer, j = (int(p) for p in neuron.split("."))
+    layer, j = parse_neuron(net, neuron)
     W, T = net.hidden[layer]
 
     def neuron_code(codes):
