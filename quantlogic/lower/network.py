@@ -2,6 +2,7 @@
 
 Pins follow the I/O contract: x{i}_{j} is bit j of feature i's code, y_{j} bit j of the class index.
 """
+import functools
 from dataclasses import dataclass, field
 
 from ..errors import QuantlogicError
@@ -146,13 +147,23 @@ def _lower_neuron(aig, layer, j, words, weights, thresholds, abits, table_words,
         if table_always:
             out = lower_neuron_table(aig, table_words, weights, values, thresholds, abits)
             return NeuronCircuit(layer, j, [], 0, out, "table")
-        scratch = AIG()
-        fresh = [[scratch.add_input(f"i{i}_{k}") for k in range(len(w))] for i, w in enumerate(words)]
-        arith_size = len(scratch.cone(_lower_arith(scratch, layer, j, fresh, weights, thresholds, abits).out_word))
+        used = [i for i, w in enumerate(weights) if w]
+        arith_size = _arith_size(tuple((int(weights[i]), len(words[i])) for i in used),
+                                 tuple(int(t) for t in thresholds), abits)
         if table_size(table_words, weights, values, thresholds, abits) < arith_size:
             out = lower_neuron_table(aig, table_words, weights, values, thresholds, abits)
             return NeuronCircuit(layer, j, [], 0, out, "table")
     return _lower_arith(aig, layer, j, words, weights, thresholds, abits)
+
+
+@functools.lru_cache(maxsize=4096)
+def _arith_size(inputs, thresholds, abits):
+    """AND gates of the arithmetic lowering of a neuron with used inputs ((weight, word width), ...), on
+    fresh input bits (kept per function: a convolution's positions share it)."""
+    scratch = AIG()
+    fresh = [[scratch.add_input(f"i{i}_{k}") for k in range(width)] for i, (_, width) in enumerate(inputs)]
+    weights = [w for w, _ in inputs]
+    return len(scratch.cone(_lower_arith(scratch, 0, 0, fresh, weights, thresholds, abits).out_word))
 
 
 def _lower_output(low, words, net):

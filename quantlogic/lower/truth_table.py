@@ -1,5 +1,9 @@
 """The truth-table path for neurons with few input bits: enumerate, minimize each output bit with
-espresso, and build the sums of products as AND/OR gates."""
+espresso, and build the sums of products as AND/OR gates. Minimized covers and sizes are kept per
+neuron function (used weights, their value tables, thresholds), so a convolution's positions that share
+one are minimized once and instantiated on their own inputs."""
+import functools
+
 import numpy as np
 
 from ..ir.aig import AIG, neg
@@ -25,10 +29,22 @@ def lower_neuron_table(aig, words, weights, values, thresholds, abits):
     if not used:
         count = int(sum(0 >= int(t) for t in thresholds))
         return [int((count >> j) & 1) for j in range(abits)]
-    bits = len(words[used[0]])
-    table = neuron_truth_table([weights[i] for i in used], [values[i] for i in used], bits, thresholds)
     pins = [lit for i in used for lit in words[i]]
-    return [factored(aig, espresso_cover((table >> j) & 1, len(pins)), pins) for j in range(abits)]
+    return [factored(aig, cubes, pins) for cubes in _covers(*_function(words, weights, values, thresholds, abits))]
+
+
+def _function(words, weights, values, thresholds, abits):
+    """The key of a neuron's function over its used inputs (hashable)."""
+    used = table_inputs(words, weights)
+    return (tuple(int(weights[i]) for i in used), tuple(tuple(int(v) for v in values[i]) for i in used),
+            len(words[used[0]]), tuple(int(t) for t in thresholds), abits)
+
+
+@functools.lru_cache(maxsize=4096)
+def _covers(weights, values, bits, thresholds, abits):
+    """Espresso's cover of each output bit of the neuron function (see _function)."""
+    table = neuron_truth_table(list(weights), np.array(values), bits, list(thresholds))
+    return tuple(tuple(espresso_cover((table >> j) & 1, len(weights) * bits)) for j in range(abits))
 
 
 def factored(aig, cubes, pins):
@@ -53,9 +69,17 @@ def _pin(pins, literal):
 
 def table_size(words, weights, values, thresholds, abits):
     """AND gates the truth-table path would build for this neuron (in a scratch AIG)."""
+    if not table_inputs(words, weights):
+        return 0
+    return _table_size(*_function(words, weights, values, thresholds, abits))
+
+
+@functools.lru_cache(maxsize=4096)
+def _table_size(weights, values, bits, thresholds, abits):
     scratch = AIG()
-    fresh = [[scratch.add_input(f"i{i}_{j}") for j in range(len(w))] for i, w in enumerate(words)]
-    return len(scratch.cone(lower_neuron_table(scratch, fresh, weights, values, thresholds, abits)))
+    pins = [scratch.add_input(f"i{k}") for k in range(len(weights) * bits)]
+    return len(scratch.cone([factored(scratch, cubes, pins) for cubes in _covers(weights, values, bits, thresholds,
+                                                                                  abits)]))
 
 
 def value_table(values, bits):
