@@ -3,6 +3,7 @@
 The Python API (each name is imported on first use, so `import quantlogic` stays light):
 
     bundle, verdict, summary = quantlogic.convert("model.pt", "calib.npy", wbits=3, abits=3, ibits=3)
+    bundle, verdict, summary = quantlogic.convert(module, calib=X, wbits=2, abits=2, ibits=2)  # an nn.Module
     small = quantlogic.simplify(bundle)                  # proved equivalent before it is returned
     quantlogic.check(bundle).text                        # 'proved (per-neuron + composition)'
     quantlogic.equivalent(bundle, small).status          # 'proved': the same function (also: diff)
@@ -17,7 +18,8 @@ __all__ = ["convert", "simplify", "check", "diff", "equivalent", "export", "load
 
 
 def convert(source, calib=None, **options):
-    """(Bundle, Verdict, summary) of a checkpoint or .qnet: quantized (options of app.convert.quantize_rows:
+    """(Bundle, Verdict, summary) of a checkpoint, .qnet or torch nn.Module (traced on the calibration rows,
+    which may be a data file or an array): quantized (options of app.convert.quantize_rows:
     wbits, abits, ibits, act, method, finetune, test, ...), lowered and proved; raises NotProvedError
     unless proved."""
     from .app.convert import convert as run

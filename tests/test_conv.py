@@ -272,3 +272,21 @@ def test_conv_neurons_by_position_and_trees_of_a_pooled_network(tiny):
     assert code == 0, err
     code, out, err = run_cli("inspect", tiny / "lowered.qlc", "--neuron", "0.c0@1,1")
     assert code == 0 and "neuron 0.c0@1,1 (0.5)" in out and "max-pooled into output(s) p0.0" in out, err
+
+
+def test_the_python_api_converts_an_nn_module_with_arrays(tiny):
+    """quantlogic.convert(module, calib=X): traced in memory (its reshape read from the trace), the same
+    IntNetwork as from its TorchScript file, and the source named as the module's class."""
+    import quantlogic
+    from quantlogic.formats.qnet import to_bytes
+
+    X = np.load(tiny / "X.npy")
+    bundle, verdict, _ = quantlogic.convert(tiny_cnn(), calib=X, wbits=3, abits=2, ibits=1)
+    assert verdict.status == "proved"
+    assert bundle.net.meta["source"] == "nn.Module Reshaped"
+    from_file, _ = quantize_rows(tiny / "m.pt", X, wbits=3, abits=2, ibits=1)
+    for net in (bundle.net, from_file):
+        net.meta = {}
+    assert to_bytes(bundle.net) == to_bytes(from_file)
+    with pytest.raises(QuantlogicError, match="calibration rows"):
+        quantlogic.convert(tiny_cnn(), calib=np.full((3, 16), np.nan), wbits=2, abits=2, ibits=1)

@@ -3,7 +3,7 @@ import pathlib
 
 import numpy as np
 
-from ..model.data import load_dataset
+from ..model.data import from_arrays, load_dataset
 from ..errors import QuantlogicError
 from ..model.floatnet import fold
 from ..names import check_names
@@ -13,8 +13,14 @@ def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
     """Read and fold a checkpoint; when the format can run (TorchScript, .pt2, pickled module) and X is
     given, check that the folded network computes what the original model computes."""
     from ..model.checkpoint import load_checkpoint
+    from ..model.torchscript import is_module, read_module
 
-    layers, runnable = load_checkpoint(checkpoint, act, trust_pickle)
+    if is_module(checkpoint):
+        if X is None:
+            raise QuantlogicError("an nn.Module is read by tracing it: give calibration rows")
+        layers, runnable, _ = read_module(checkpoint, X.shape[1])
+    else:
+        layers, runnable = load_checkpoint(checkpoint, act, trust_pickle)
     net = fold(layers, None if X is None else X.shape[1])
     if runnable is not None and X is not None:
         if X.shape[1] != net.n_inputs:
@@ -27,8 +33,22 @@ def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
     return net
 
 
+def source_info(checkpoint, n_features):
+    """(name, sha256) of the model a network comes from: a file, or an nn.Module given in Python."""
+    from ..model.checkpoint import file_sha256
+    from ..model.torchscript import is_module, read_module
+
+    if is_module(checkpoint):
+        return f"nn.Module {type(checkpoint).__name__}", read_module(checkpoint, n_features)[2]
+    return pathlib.Path(checkpoint).name, file_sha256(checkpoint)
+
+
 def feature_names_for(checkpoint, names_file, n_features):
     """Names from --feature-names, else from feature_names.txt beside the checkpoint, else none."""
+    from ..model.torchscript import is_module
+
+    if is_module(checkpoint) and not names_file:
+        return []
     path = pathlib.Path(names_file) if names_file else pathlib.Path(checkpoint).with_name("feature_names.txt")
     if not path.is_file():
         if names_file:
@@ -57,7 +77,6 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
     (FinetuneOptions) trains the PTQ result into the integer semantics (progress(epoch, epochs, loss,
     score) after each epoch)."""
     from ..quant.quantize import build, ptq_params
-    from ..model.checkpoint import file_sha256
     from ..train.fakequant import fake_quant_forward
 
     test = labelled(test) if test is not None else None  # read before the work, so a bad file stops it
@@ -92,8 +111,16 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
         summary["test_float_accuracy"], summary["test_quantized_accuracy"] = accuracy_on(intnet, net, test)
         if tuned is not None:
             summary["test_ptq_accuracy"] = accuracy_on(ptq_net, None, test)[1]
-    intnet.meta = {"source_sha256": file_sha256(checkpoint), "source": pathlib.Path(checkpoint).name, **summary}
+    name, digest = source_info(checkpoint, X.shape[1])
+    intnet.meta = {"source_sha256": digest, "source": name, **summary}
     return intnet, summary
+
+
+def rows_of(calib, labels=None):
+    """(X, y) of calibration rows: a data file (and labels file), or arrays given in Python."""
+    if isinstance(calib, (str, pathlib.Path)):
+        return load_dataset(calib, labels)
+    return from_arrays(calib, labels)
 
 
 def labelled(data, labels=None):
@@ -130,18 +157,18 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     test = quant_options.get("test")
     if test is not None:
         quant_options["test"] = test = labelled(test)
-    if pathlib.Path(source).suffix.lower() == ".qnet":
+    if isinstance(source, (str, pathlib.Path)) and pathlib.Path(source).suffix.lower() == ".qnet":
         if quant_options.get("finetune") is not None:
             raise QuantlogicError("--finetune needs a checkpoint with float weights, not a .qnet")
         intnet, summary = load_qnet(source), {}
-        if calib:
-            X, _ = load_dataset(calib)
+        if calib is not None:
+            X, _ = rows_of(calib)
         if test is not None:
             summary["test_quantized_accuracy"] = accuracy_on(intnet, None, test)[1]
     else:
-        if not calib:
+        if calib is None:
             raise QuantlogicError("--calib is needed to quantize a checkpoint")
-        X, y = load_dataset(calib, quant_options.pop("labels", None))
+        X, y = rows_of(calib, quant_options.pop("labels", None))
         intnet, summary = quantize_rows(source, X, y, progress=finetune_progress, **quant_options)
     steps = 2 * (len(intnet.hidden) + 1)  # each layer is lowered, then proved
     low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage, steps)))

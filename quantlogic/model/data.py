@@ -36,6 +36,13 @@ def load_dataset(path, labels_path=None):
     return _checked_features(X, path), _checked_labels(y, len(X), path)
 
 
+def from_arrays(X, y=None, where="the calibration rows"):
+    """(X, y) of arrays given in Python, checked as a data file's are (y may also be a labels file)."""
+    if y is not None and isinstance(y, (str, pathlib.Path)):
+        y = load_labels(y)
+    return _checked_features(X, where), _checked_labels(None if y is None else np.asarray(y), len(X), where)
+
+
 def load_labels(path):
     """Labels from .npy or .csv/.txt (one integer per line)."""
     path = pathlib.Path(path)

@@ -25,6 +25,34 @@ def read_torchscript(path):
     return _layers_from_script(module, path), runner(module)
 
 
+def is_module(source):
+    """Whether source is a torch nn.Module (told without importing torch)."""
+    return callable(source) and hasattr(source, "state_dict") and hasattr(source, "named_modules")
+
+
+def read_module(module, n_features):
+    """(layers, runner, sha256 of its TorchScript) of an nn.Module given in Python, traced on rows of
+    n_features values (the reshape inside its forward is read from the trace)."""
+    import hashlib
+    import io
+    import warnings
+
+    import torch
+
+    module.eval()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            traced = torch.jit.trace(module, torch.zeros(2, n_features))
+            buffer = io.BytesIO()
+            torch.jit.save(traced, buffer)
+    except Exception as exc:  # noqa: BLE001 - tracing runs the user's forward, which can fail in any way
+        raise QuantlogicError(f"the module cannot be traced on rows of {n_features} features "
+                              f"({first_line(exc)})") from None
+    return _layers_from_script(traced, type(module).__name__), runner(module), \
+        hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
 SCRIPT_OPS = {  # TorchScript operations on tensors outside a module call, and the Layer kind of each
     "aten::relu": "relu", "aten::relu_": "relu", "aten::relu6": "relu6", "aten::hardtanh": "hardtanh",
     "aten::hardtanh_": "hardtanh", "aten::flatten": "flatten", "aten::view": "reshape", "aten::reshape": "reshape",
