@@ -367,8 +367,9 @@ def diff(first, second):
     """Whether the circuits of two bundles (.qlc) compute the same function of their pins.
 
     Exit status: 0 equivalent (proved), 1 different (with an input where they differ), 3 undecided, 2 bad input."""
-    from .app.diff import diff_bundles
+    from .app.diff import diff_bundles, same_contract
     from .formats.bundle import load
+    from .report.summaries import side_by_side
     from .verdict import EXIT_CODES
 
     a, b = load(first), load(second)
@@ -376,10 +377,13 @@ def diff(first, second):
     if verdict.status == "proved":
         click.echo(f"equivalent (proved: {verdict.method}); {a.ands} and {b.ands} ANDs, {a.levels} and "
                    f"{b.levels} levels")
+        if not same_contract(a, b):
+            click.echo(verdict.details[0])
     elif verdict.status == "disproved":
         click.echo(f"different: {verdict.reason}")
     else:
         click.echo(verdict.text)
+    click.echo(side_by_side(a, b))
     sys.exit(EXIT_CODES[verdict.status])
 
 

@@ -217,3 +217,30 @@ def describe_neuron(net, neuron, bundle=None, table_limit=12, cube_limit=24):
     elif bundle is not None:
         lines.append("  circuit: simplified, so its gates are shared with the rest of the circuit")
     return "\n".join(lines)
+
+
+def layer_levels(bundle):
+    """{stage: logic depth of its outputs} of a lowered bundle (hidden layers' codes, the class index), or {}."""
+    low = bundle.lowering
+    if low is None:
+        return {}
+    levels = bundle.aig.levels()
+    depth = lambda words: int(max((levels[lit >> 1] for w in words for lit in w), default=0))  # noqa: E731
+    stages = {f"layer {k}": depth(low.outputs(k)) for k in range(len(low.neurons))}
+    stages["output"] = depth([low.class_word])
+    return stages
+
+
+def side_by_side(a, b):
+    """Two bundles' sizes and depths, whole and per layer (as lowered, where the bundle keeps its layers)."""
+    rows = [("", "first", "second"), ("ANDs", str(a.ands), str(b.ands)), ("levels", str(a.levels), str(b.levels))]
+    ands = [x.meta.get("layer_ands", {}) if x.lowering is not None else {} for x in (a, b)]
+    depths = [layer_levels(x) for x in (a, b)]
+    for stage in dict.fromkeys(list(ands[0]) + list(ands[1])):
+        cells = [f"{n[stage]} ANDs" + (f", depth {d[stage]}" if stage in d else "") if stage in n else "-"
+                 for n, d in zip(ands, depths)]
+        rows.append((stage, *cells))
+    if any(x.lowering is None for x in (a, b)):
+        rows.append(("", *("simplified: no layers" if x.lowering is None else "as lowered" for x in (a, b))))
+    width = [max(len(r[k]) for r in rows) for k in range(3)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, width)).rstrip() for r in rows)
