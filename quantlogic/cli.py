@@ -7,7 +7,7 @@ import click
 
 from . import __version__
 from .errors import QuantlogicError
-from .progress import EpochProgress, StageProgress
+from .progress import EpochProgress, StageProgress, stages
 
 BITS = click.IntRange(1, 8)
 
@@ -41,6 +41,17 @@ class Group(click.Group):
 LONG_COMMANDS = {"quantize", "convert", "simplify", "verify", "tree", "diff", "sweep"}
 
 
+COMPILING_COMMANDS = LONG_COMMANDS | {"predict", "report"}
+
+
+def _announce_compilation(ctx):
+    """Say so before a first run compiles the numba kernels (tens of seconds, once)."""
+    from .kernels.config import kernels_cached
+
+    if ctx.invoked_subcommand in COMPILING_COMMANDS and not (ctx.obj or {}).get("quiet") and not kernels_cached():
+        click.echo("compiling the numba kernels on this first run (about a minute; cached for later runs)", err=True)
+
+
 def _total_time(ctx, start, finished):
     """The total time of a long command, on stderr, once it has done its work."""
     if finished and ctx.invoked_subcommand in LONG_COMMANDS and not (ctx.obj or {}).get("quiet"):
@@ -59,6 +70,7 @@ def _terminated(signum, frame):
 def main(ctx, quiet):
     """Quantize a neural network to a few bits and melt it into exact logic."""
     ctx.obj = {"quiet": quiet}
+    _announce_compilation(ctx)
 
 
 def quant_options(command):
@@ -267,7 +279,9 @@ def simplify(bundle_path, output, passes, effort, abc_script):
     if passes and effort:
         raise QuantlogicError("give --passes or --effort, not both")
     names = parse_passes(passes) if passes else ([] if abc_script and not effort else EFFORT[effort or "default"])
-    bundle = simplify_bundle(load(bundle_path), names, abc_script)
+    source = load(bundle_path)
+    with stages("simplify", len(names) + bool(abc_script) + 1) as progress:
+        bundle = simplify_bundle(source, names, abc_script, progress)
     bundle.save(output)
     click.echo(simplify_summary(bundle))
     click.echo(f"wrote {output}")
@@ -297,7 +311,13 @@ def verify(bundle_path, data, verbose, with_abc, abc_timeout):
         raise QuantlogicError("--with-abc proves on every input; --data is for the tool's own verification")
     bundle = load(bundle_path)
     X = load_dataset(data)[0] if data else None
-    verdict = prove_with_abc(bundle, abc_timeout) if with_abc else verify_bundle(bundle, X)
+    layers = len(bundle.net.hidden) + 1
+    if with_abc:
+        with stages("abc cec", 1 + (layers if bundle.lowering is not None else 0)) as progress:
+            verdict = prove_with_abc(bundle, abc_timeout, progress=progress)
+    else:
+        with stages("verify", layers + (bundle.lowering is None)) as progress:
+            verdict = verify_bundle(bundle, X, progress)
     click.echo(verdict_lines(verdict, bundle.aig, verbose))
     sys.exit(EXIT_CODES[verdict.status])
 
@@ -418,10 +438,13 @@ def tree(model, neuron, output, max_nodes, max_input_bits):
     from .formats.container import write_atomic
     from .formats.diagram import to_text
     from .report.summaries import describe_diagram
-    from .app.trees import build, render
+    from .app.trees import build, render, tree_format
 
+    if output:
+        tree_format(output)
     net = load_network(model)
-    diagram, verdict, seconds = build(net, neuron, max_nodes, max_input_bits)
+    with stages("tree", 2) as progress:
+        diagram, verdict, seconds = build(net, neuron, max_nodes, max_input_bits, progress)
     summary = describe_diagram(diagram, verdict, seconds)
     if output:
         write_atomic(output, render(net, diagram, output))

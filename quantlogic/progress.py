@@ -1,5 +1,6 @@
 """Progress of long commands on stderr: a bar with an ETA on a terminal, one line per stage in logs, nothing
 with the CLI's --quiet."""
+import contextlib
 import sys
 import time
 
@@ -58,3 +59,13 @@ class StageProgress:
 
     def close(self):
         self.bar.close()
+
+
+@contextlib.contextmanager
+def stages(command, steps):
+    """A StageProgress for one command of `steps` steps, as a function progress(label); closed at the end."""
+    bar = StageProgress()
+    try:
+        yield lambda label: bar(command, label, steps)
+    finally:
+        bar.close()

@@ -11,7 +11,8 @@ from quantlogic.app.convert import convert
 
 def test_diff_of_equal_and_of_different_circuits(converted, tmp_path):
     """Equivalent bundles prove so (exit 0); different ones give an input where they differ, confirmed by
-    both integer networks (exit 1); bundles with other pins are a clean error (exit 2)."""
+    both integer networks (exit 1); bundles of other input bits are compared on a float row; bundles of other
+    features are a clean error (exit 2)."""
     lowered = converted["iris", 3][0]
     lowered.save(tmp_path / "low.qlc")
     code, out, err = run_cli("simplify", tmp_path / "low.qlc", "-o", tmp_path / "small.qlc")
@@ -28,8 +29,16 @@ def test_diff_of_equal_and_of_different_circuits(converted, tmp_path):
     assert int(found.group(2)) == lowered.net.predict_codes(codes)[0]
     assert int(found.group(3)) == other.net.predict_codes(codes)[0] != int(found.group(2))
 
-    converted["iris", 2][0].save(tmp_path / "two.qlc")
-    assert_clean_failure(*run_cli("diff", tmp_path / "low.qlc", tmp_path / "two.qlc"), "same pins")
+    two = converted["iris", 2][0]
+    two.save(tmp_path / "two.qlc")
+    code, out, err = run_cli("diff", tmp_path / "low.qlc", tmp_path / "two.qlc")
+    found = re.search(r"at the float input row (\[[-0-9., e]+\]) the first circuit gives class (\d+), the second (\d+)",
+                      out)
+    assert code == 1 and found and "union of their thresholds" in out, out + err
+    row = np.array([json.loads(found.group(1))])
+    assert lowered.net.predict(row)[0] == int(found.group(2)) != int(found.group(3)) == two.net.predict(row)[0]
+    converted["wine_bn", 2][0].save(tmp_path / "wine.qlc")
+    assert_clean_failure(*run_cli("diff", tmp_path / "low.qlc", tmp_path / "wine.qlc"), "same inputs")
 
 
 def test_inspect_json_of_each_kind_of_file(converted, tmp_path):
@@ -245,6 +254,28 @@ def test_progress_lines_in_logs_and_quiet(tmp_path):
     assert any(line.startswith("prove layer 0 (step 3/4") for line in lines), err
     code, out, err = run_cli("--quiet", *args, "-o", tmp_path / "b.qlc")
     assert code == 0 and err.strip() == "" and "wrote" in out
+    code, out, err = run_cli("verify", tmp_path / "a.qlc")  # a simplified bundle: 2 layers and the equivalence
+    assert code == 0 and [line.split(" (step")[0] for line in err.splitlines()[:3]] == [
+        "verify layer 0", "verify output", "verify equivalence with the stored circuit"], err
+    code, out, err = run_cli("simplify", tmp_path / "a.qlc", "-o", tmp_path / "c.qlc", "--passes", "sweep,fraig")
+    assert code == 0 and "simplify fraig (step 2/3" in err and "simplify equivalence check (step 3/3" in err, err
+    code, out, err = run_cli("tree", tmp_path / "a.qlc", "--neuron", "0.3", "-o", tmp_path / "t.json")
+    assert code == 0 and "tree check it against the network (step 2/2" in err, err
+
+
+def test_a_cold_numba_cache_is_announced(tmp_path):
+    """With no compiled kernels on disk, the first command says it is compiling them; --quiet stays quiet."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "empty")}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "quantlogic", *a], capture_output=True, text=True,  # noqa: E731
+                                    env=env)
+    proc = run("verify", str(tmp_path / "missing.qlc"))
+    assert "compiling the numba kernels" in proc.stderr.splitlines()[0]
+    assert "compiling" not in run("--quiet", "verify", str(tmp_path / "missing.qlc")).stderr
+    assert "compiling" not in run("inspect", str(tmp_path / "missing.qlc")).stderr
 
 
 @pytest.mark.parametrize("accuracy, warned", [(0.2, True), (0.34, False)])

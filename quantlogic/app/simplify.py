@@ -8,12 +8,16 @@ from ..verify.cec import equivalent_through
 from ..verify.network import combine, verify_bundle
 
 
-def simplify_bundle(bundle, names, abc_script=None):
+def simplify_bundle(bundle, names, abc_script=None, progress=None):
     """A new Bundle with the simplified circuit, proved equivalent to the one it came from; raises
-    QuantlogicError (nothing to write) when that proof fails."""
-    before = proved_verdict(bundle, verify_bundle)
+    QuantlogicError (nothing to write) when that proof fails. progress(stage) is called as the proof of the
+    input (when it has no matching verdict), each pass and the equivalence check start."""
+    before = proved_verdict(bundle, lambda b: verify_bundle(b, progress=progress and (
+        lambda layer: progress(f"prove the input, {layer}"))))
     steps = []
-    new_aig, stats = run_passes(bundle.aig, names, abc_script, steps)
+    new_aig, stats = run_passes(bundle.aig, names, abc_script, steps, progress)
+    if progress:
+        progress("equivalence check")
     start = time.perf_counter()
     same = equivalent_through(bundle.aig, new_aig, steps)
     stats.append({"pass": "equivalence check", "seconds": round(time.perf_counter() - start, 3)})

@@ -94,16 +94,21 @@ def _split(diagram, feature, children):
     return build(0, len(runs))
 
 
-def network_diagram(net, max_input_bits=MAX_NETWORK_INPUT_BITS, max_nodes=MAX_NODES):
-    """Diagram of the whole network's prediction, by branch and bound over boxes of input codes: a box
-    becomes a leaf as soon as interval bounds show one class winning on all of it."""
-    from ..kernels.bounds import BoxBounds
-
+def check_network_bits(net, max_input_bits=MAX_NETWORK_INPUT_BITS):
+    """Refuse a whole-network diagram over more input bits than max_input_bits."""
     bits = net.n_features * net.ibits
     if bits > max_input_bits:
         raise QuantlogicError(f"a whole-network diagram is limited to {max_input_bits} input bits; this network "
                               f"has {bits} ({net.n_features} features x {net.ibits} bits). Use --neuron, fewer "
                               "input bits, or --max-input-bits")
+
+
+def network_diagram(net, max_input_bits=MAX_NETWORK_INPUT_BITS, max_nodes=MAX_NODES):
+    """Diagram of the whole network's prediction, by branch and bound over boxes of input codes: a box
+    becomes a leaf as soon as interval bounds show one class winning on all of it."""
+    from ..kernels.bounds import BoxBounds
+
+    check_network_bits(net, max_input_bits)
     bounds = BoxBounds(net)
     first_W = net.hidden[0][0] if net.hidden else net.out_W
     influence = np.abs(first_W).sum(axis=0)

@@ -28,11 +28,14 @@ def parse_passes(text):
     return names
 
 
-def run_passes(aig, names, abc_script=None, steps=None):
+def run_passes(aig, names, abc_script=None, steps=None, progress=None):
     """(simplified AIG, list of per-pass stats). steps, when a list, receives (input, output, the pass's
-    source map, whether the pass is LOCAL) of every pass that changed the circuit."""
+    source map, whether the pass is LOCAL) of every pass that changed the circuit; progress(name) is called
+    as each pass starts."""
     stats = []
     for name in names:
+        if progress:
+            progress(name)
         start = time.perf_counter()
         new, st = PASSES[name](aig)
         st["seconds"] = round(time.perf_counter() - start, 3)
@@ -43,6 +46,8 @@ def run_passes(aig, names, abc_script=None, steps=None):
     if abc_script:
         from .abc import run_abc
 
+        if progress:
+            progress(f"abc {abc_script}")
         start = time.perf_counter()
         before = aig
         aig, line = run_abc(aig, abc_script)

@@ -180,7 +180,8 @@ def _codes_of_bits(net, bits):
 
 def verify_bundle(bundle, X=None, progress=None):
     """Re-prove a bundle's circuit against its IntNetwork: exhaustively when small, by its lowering records,
-    or (a simplified circuit) by proving a fresh lowering and then its equivalence to the stored circuit."""
+    or (a simplified circuit) by proving a fresh lowering and then its equivalence to the stored circuit.
+    progress(stage) is called as each layer's proof (and the equivalence check) starts."""
     from ..lower.network import Lowering
     from .cec import equivalent, equivalent_through
 
@@ -200,6 +201,8 @@ def verify_bundle(bundle, X=None, progress=None):
     if gap is not None:
         return undecided(PER_NEURON, f"a fresh lowering of the network did not prove: {gap.text}", len(codes))
     base = _per_neuron_verdict(reference, len(codes))
+    if progress:
+        progress("equivalence with the stored circuit")
     steps = _replayed_steps(reference.aig, bundle)
     same = equivalent(reference.aig, aig) if steps is None else equivalent_through(reference.aig, aig, steps)
     return combine(net, aig, base, same)

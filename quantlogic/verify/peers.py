@@ -20,14 +20,17 @@ METHOD = "ABC cec against Yosys(reference)"
 LAYERED = METHOD + ", layer by layer"
 
 
-def prove_with_abc(bundle, timeout=60, whole_timeout=None):
+def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
     """Verdict of the bundle's circuit against its IntNetwork by Yosys and ABC: the whole circuit within
-    whole_timeout seconds (default: timeout), then each layer within timeout."""
+    whole_timeout seconds (default: timeout), then each layer within timeout (progress(stage) as each
+    comparison starts)."""
     tools = external.find("yosys"), external.find("abc")
     net, aig = bundle.net, bundle.aig
     with tempfile.TemporaryDirectory() as folder:
         folder = pathlib.Path(folder)
         whole = timeout if whole_timeout is None else whole_timeout
+        if progress:
+            progress("the whole circuit")
         result, detail = _cec(aig, to_reference_verilog(net), folder / "whole", tools, whole)
         if result == "equivalent":
             return proved(METHOD, "ABC cec: the circuit equals Yosys' synthesis of the reference Verilog")
@@ -36,12 +39,14 @@ def prove_with_abc(bundle, timeout=60, whole_timeout=None):
             return confirmed_counterexample(net, aig, codes, METHOD)
         if bundle.lowering is None:
             return undecided(METHOD, f"{detail}; a simplified bundle has no layer records to compare layer by layer")
-        return _by_layers(bundle, folder, tools, timeout, detail)
+        return _by_layers(bundle, folder, tools, timeout, detail, progress)
 
 
-def _by_layers(bundle, folder, tools, timeout, why):
+def _by_layers(bundle, folder, tools, timeout, why, progress=None):
     net, low = bundle.net, bundle.lowering
     for layer in range(len(net.hidden) + 1):
+        if progress:
+            progress(f"layer {layer}")
         cut = _layer_slice(low, layer, len(net.hidden))
         if cut is None:
             return undecided(LAYERED, f"{why}; layer {layer} of the circuit reaches below the previous layer's codes")
