@@ -318,3 +318,20 @@ def test_constant_neurons_of_generated_networks():
             assert not np.any(readers[:, outputs])
 
     check()
+
+
+@pytest.mark.parametrize("name, bits", [("digits_fanin", 2), ("wine_bn", 3)])
+def test_per_layer_sizes_after_simplification_add_up(converted, name, bits):
+    """Each layer's gates after simplification, followed along the passes' node maps, partition the circuit,
+    and the output's depth is the circuit's."""
+    from quantlogic.app.simplify import simplify_bundle
+    from quantlogic.passes.registry import EFFORT
+    from quantlogic.report.summaries import describe_circuit
+
+    small = simplify_bundle(converted[name, bits][0], EFFORT["default"])
+    layers = small.meta["simplified_layers"]
+    assert list(layers) == [f"layer {k}" for k in range(len(small.net.hidden))] + ["output"]
+    assert sum(st["ands"] for st in layers.values()) == small.aig.n_ands
+    assert layers["output"]["levels"] == small.aig.depth()
+    assert all(layers[f"layer {k}"]["levels"] <= layers["output"]["levels"] for k in range(len(small.net.hidden)))
+    assert "layer 0 after simplification" in describe_circuit(small)

@@ -26,9 +26,45 @@ def simplify_bundle(bundle, names, abc_script=None, progress=None):
     if not verdict.ok:
         raise NotProvedError(f"the simplified circuit is {same.text}; nothing written", verdict)
     simplified.meta["simplify"] = [{k: v for k, v in st.items() if k != "seconds"} for st in stats]
+    layers = simplified_layers(bundle, new_aig, steps)
+    if layers:
+        simplified.meta["simplified_layers"] = layers
     simplified.record_verdict(verdict)
     simplified.timings = [st["seconds"] for st in stats]
     return simplified
+
+
+def simplified_layers(bundle, new_aig, steps):
+    """{stage: {"ands", "levels", "unmapped"}} of a simplified circuit, per layer of the lowered bundle it came
+    from: each layer's code bits followed along the passes' composed node maps; "ands" counts the gates in
+    their cone that no earlier layer's codes need, "levels" the depth where the layer's codes are ready,
+    "unmapped" the code bits no longer a node of their own. {} when the bundle has no layers or a pass
+    (ABC) keeps no node map."""
+    import numpy as np
+
+    from ..passes.structural import compose
+
+    low = bundle.lowering
+    if low is None:
+        return {}
+    node_map = np.arange(0, 2 * bundle.aig.n_nodes, 2, dtype=np.int64)
+    for _, _, step_map, _ in steps:
+        node_map = compose(node_map, step_map)
+        if node_map is None:
+            return {}
+    levels = new_aig.levels()
+    stages = [(f"layer {k}", [lit for word in low.outputs(k) for lit in word]) for k in range(len(low.neurons))]
+    stages.append(("output", list(low.class_word)))
+    done, result = set(), {}
+    for stage, lits in stages:
+        mapped = [int(node_map[lit >> 1]) ^ (lit & 1) for lit in lits if node_map[lit >> 1] >= 0]
+        if stage == "output":
+            mapped = list(new_aig.output_lits)
+        cone = set(new_aig.cone(mapped))
+        result[stage] = {"ands": len(cone - done), "levels": int(max((levels[lit >> 1] for lit in mapped), default=0)),
+                         "unmapped": len(lits) - len(mapped) if stage != "output" else 0}
+        done |= cone
+    return result
 
 
 def proved_verdict(bundle, verify):

@@ -71,6 +71,11 @@ def to_html(bundle, test=None):
     rows += [[f"simplified by {st['pass']}", f"{st['ands_before']} -> {st['ands_after']}"]
              for st in bundle.meta.get("simplify", []) if "ands_after" in st]
     parts.append(_table(["stage", "AND gates"], rows or [["circuit", aig.n_ands]]))
+    after = bundle.meta.get("simplified_layers", {})
+    if after:
+        parts.append("<h2>Per layer after simplification</h2>")
+        parts.append(_table(["layer", "AND gates", "levels (depth of its codes)", "code bits merged away"],
+                            [[stage, st["ands"], st["levels"], st["unmapped"]] for stage, st in after.items()]))
     counts = gates_per_neuron(bundle)
     if counts:
         parts.append("<h2>Gates per hidden neuron (as lowered)</h2>")

@@ -105,6 +105,9 @@ def describe_circuit(bundle):
              f"AND gates: {aig.n_ands}, levels: {aig.depth()}"]
     for stage, count in info.get("layer_ands", {}).items():
         lines.append(f"  {stage}: {count} ANDs as lowered")
+    for stage, st in info.get("simplified_layers", {}).items():
+        lines.append(f"  {stage} after simplification: {st['ands']} ANDs, its codes at depth {st['levels']}"
+                     + (f" ({st['unmapped']} code bits merged into other gates)" if st["unmapped"] else ""))
     if bundle.lowering is not None:
         levels = aig.levels()
         for k, neurons in enumerate(bundle.lowering.neurons):
@@ -231,16 +234,23 @@ def layer_levels(bundle):
     return stages
 
 
+def _per_layer(bundle):
+    """{stage: "N ANDs, depth D"} of a lowered bundle, or of a simplified one along its passes' node maps."""
+    if bundle.lowering is not None:
+        depths = layer_levels(bundle)
+        return {stage: f"{n} ANDs" + (f", depth {depths[stage]}" if stage in depths else "")
+                for stage, n in bundle.meta.get("layer_ands", {}).items()}
+    return {stage: f"{st['ands']} ANDs, depth {st['levels']}" for stage, st in
+            bundle.meta.get("simplified_layers", {}).items()}
+
+
 def side_by_side(a, b):
     """Two bundles' sizes and depths, whole and per layer (as lowered, where the bundle keeps its layers)."""
     rows = [("", "first", "second"), ("ANDs", str(a.ands), str(b.ands)), ("levels", str(a.levels), str(b.levels))]
-    ands = [x.meta.get("layer_ands", {}) if x.lowering is not None else {} for x in (a, b)]
-    depths = [layer_levels(x) for x in (a, b)]
+    ands = [_per_layer(x) for x in (a, b)]
     for stage in dict.fromkeys(list(ands[0]) + list(ands[1])):
-        cells = [f"{n[stage]} ANDs" + (f", depth {d[stage]}" if stage in d else "") if stage in n else "-"
-                 for n, d in zip(ands, depths)]
-        rows.append((stage, *cells))
-    if any(x.lowering is None for x in (a, b)):
-        rows.append(("", *("simplified: no layers" if x.lowering is None else "as lowered" for x in (a, b))))
+        rows.append((stage, *(n.get(stage, "-") for n in ands)))
+    rows.append(("", *(("as lowered" if x.lowering is not None else "after simplification" if
+                        x.meta.get("simplified_layers") else "simplified: no layers") for x in (a, b))))
     width = [max(len(r[k]) for r in rows) for k in range(3)]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, width)).rstrip() for r in rows)
