@@ -410,7 +410,7 @@ def diff(first, second):
 @main.command()
 @click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
-@click.option("--format", "fmt", help="aig, aag, blif, v, dot, json, or reference (the IntNetwork as behavioural "
+@click.option("--format", "fmt", help="aig, aag, blif, v, dot, json, c (a bit-sliced C evaluator), or reference (the IntNetwork as behavioural "
                                      "Verilog); default: from the extension.")
 def export(bundle_path, output, fmt):
     """Write the circuit of BUNDLE (.qlc) as AIGER, BLIF, Verilog, DOT or JSON metadata."""

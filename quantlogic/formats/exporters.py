@@ -3,7 +3,7 @@ import pathlib
 
 from ..errors import QuantlogicError
 
-FORMATS = ("aig", "aag", "blif", "v", "dot", "json", "reference")
+FORMATS = ("aig", "aag", "blif", "v", "dot", "json", "reference", "c")
 
 
 def format_for(path, explicit=None):
@@ -17,8 +17,10 @@ def format_for(path, explicit=None):
 
 def export(bundle, fmt):
     """The file content (str or bytes) of bundle in format fmt."""
-    from . import aiger, meta, netlist, reference
+    from . import aiger, c_eval, meta, netlist, reference
 
+    if fmt == "c":
+        return c_eval.to_c(bundle.aig, header=pin_comments(bundle.net))
     if fmt == "json":
         return meta.to_json(bundle)
     if fmt == "reference":
