@@ -443,7 +443,7 @@ def tree(model, neuron, output, max_nodes, max_input_bits):
     if output:
         tree_format(output)
     net = load_network(model)
-    with stages("tree", 2) as progress:
+    with stages("tree", 2 if neuron is None else 1) as progress:
         diagram, verdict, seconds = build(net, neuron, max_nodes, max_input_bits, progress)
     summary = describe_diagram(diagram, verdict, seconds)
     if output:

@@ -8,7 +8,8 @@ TREE_FORMATS = ("txt", "json", "dot", "py", "qlc", "aig", "aag", "blif", "v")
 
 
 def build(net, neuron=None, max_nodes=None, max_input_bits=None, progress=None):
-    """(diagram, verdict, seconds); progress(stage) as building and checking start."""
+    """(diagram, verdict, seconds); progress(stage) as building a whole-network diagram (a branch and bound
+    that can take long; a neuron's is built at once or refused by its budget) and checking start."""
     from ..lower import to_tree
     from ..verify.tree import verify_diagram
 
@@ -16,7 +17,7 @@ def build(net, neuron=None, max_nodes=None, max_input_bits=None, progress=None):
         to_tree.check_network_bits(net, max_input_bits or to_tree.MAX_NETWORK_INPUT_BITS)
     else:
         to_tree.parse_neuron(net, neuron)
-    if progress:
+    if progress and neuron is None:
         progress("build the diagram")
     start = time.perf_counter()
     if neuron is not None:

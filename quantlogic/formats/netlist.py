@@ -117,8 +117,9 @@ def module_line(module, ports, per_line=32):
     return f"module {module} (" + ",\n    ".join(rows) + ");"
 
 
-def declarations(kind, names, per_line=32):
-    """Declaration lines of at most per_line names each (Verilator limits the tokens on a line)."""
+def declarations(kind, names, per_line=1):
+    """Declaration lines of per_line names each: one a line by default (Verilator limits the tokens on a
+    line, and every tool reads this)."""
     return [f"  {kind} " + ", ".join(names[k:k + per_line]) + ";" for k in range(0, len(names), per_line)]
 
 
