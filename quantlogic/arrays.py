@@ -33,6 +33,35 @@ def read_npy(data, where):
     return np.lib.format.read_array(stream, allow_pickle=False)
 
 
+def npy_row_chunks(path, rows, where):
+    """The rows of a 2-D (or 1-D: one row) numeric .npy file, `rows` at a time, read from disk as they are
+    needed (its header checked as read_npy checks it; other layouts are read whole by read_npy)."""
+    with open(path, "rb") as stream:
+        try:
+            version = np.lib.format.read_magic(stream)
+            readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+            if version not in readers:
+                raise ValueError(f"unsupported .npy version {version}")
+            shape, fortran, dtype = readers[version](stream)
+        except Exception as exc:  # noqa: BLE001 - numpy's header parser raises tokenizer and syntax errors too
+            raise QuantlogicError(f"{where}: not a valid .npy array ({_first_line(exc)})") from None
+        if dtype.kind not in "biuf" or dtype.hasobject:
+            raise QuantlogicError(f"{where}: holds an array of dtype {dtype}; numbers are expected")
+        if len(shape) not in (1, 2) or (fortran and len(shape) == 2 and min(shape) > 1):
+            stream.seek(0)
+            yield read_npy(stream.read(), where)
+            return
+        n_rows, n_cols = (1, shape[0]) if len(shape) == 1 else shape
+        data_start = stream.tell()
+        available = (stream.seek(0, 2) - data_start) // dtype.itemsize
+        if n_rows * n_cols > available:
+            raise QuantlogicError(f"{where}: the array declares shape {shape} but the file holds {available} values")
+        stream.seek(data_start)
+        for start in range(0, n_rows, rows):
+            count = min(rows, n_rows - start) * n_cols
+            yield np.fromfile(stream, dtype=dtype, count=count).reshape(-1, n_cols)
+
+
 def check_zip_sizes(infos, where):
     """Refuse encrypted members, compression other than stored or deflated, and sizes beyond the limits
     (zip bombs included), before any member is read."""

@@ -152,12 +152,15 @@ def predict(model, data, output):
 
     from .app.artifacts import open_artifact
     from .formats.container import check_output, write_atomic
-    from .model.data import load_dataset
+    from .model.data import row_chunks
 
     if output:
         check_output(output, (".npy", ".txt", ".csv"), "the predictions file")
-    X, _ = load_dataset(data)
-    predictions = open_artifact(model).predict(X)
+    artifact = open_artifact(model)
+    parts = [artifact.predict(X) for X in row_chunks(data)]  # an .npy is streamed: memory bounded by a chunk
+    if not parts:
+        raise QuantlogicError(f"{data}: holds no rows")
+    predictions = np.concatenate(parts)
     if output and output.lower().endswith(".npy"):
         import io
 

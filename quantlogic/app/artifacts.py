@@ -1,6 +1,8 @@
 """Open any file quantlogic writes, by its extension, as an object with predict(X) and describe()."""
 import pathlib
 
+import numpy as np
+
 from ..errors import QuantlogicError
 
 
@@ -32,7 +34,10 @@ class CircuitArtifact:
         self.bundle = bundle
 
     def predict(self, X):
-        return self.bundle.predict(X)
+        if getattr(self, "_classifier", None) is None:
+            self._classifier = self.bundle.classifier()
+        self.bundle.net.encode(np.asarray(X, dtype=np.float64)[:1])  # the rows must fit the network
+        return self._classifier.classes(X)
 
     def describe(self):
         from ..report.summaries import describe_circuit

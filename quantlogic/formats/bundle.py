@@ -54,9 +54,14 @@ class Bundle:
 
     def predict(self, X):
         """Classes of float rows X from simulating the circuit (pins read by name)."""
-        from ..quant.codes import circuit_classes
+        self.net.encode(np.asarray(X, dtype=np.float64)[:1])  # the rows must fit the network
+        return self.classifier().classes(X)
 
-        return circuit_classes(self.aig, self.net.encode(X), self.net.ibits, self.net.n_classes)
+    def classifier(self):
+        """A RowClassifier of the circuit (encode, pack, simulate and decode fused, a chunk at a time)."""
+        from ..quant.codes import row_classifier
+
+        return row_classifier(self.aig, self.net.thresholds, self.net.ibits, self.net.n_classes)
 
     def accuracy(self, X, y):
         return float(np.mean(self.predict(X) == np.asarray(y)))

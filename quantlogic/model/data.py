@@ -5,7 +5,7 @@ import zlib
 
 import numpy as np
 
-from ..arrays import check_zip_sizes, read_npy
+from ..arrays import check_zip_sizes, npy_row_chunks, read_npy
 from ..errors import QuantlogicError
 
 MAX_VALUE = 1e15  # |feature| beyond this loses all precision in the float64 arithmetic of quantization
@@ -34,6 +34,22 @@ def load_dataset(path, labels_path=None):
     if labels_path is not None:
         y = load_labels(labels_path)
     return _checked_features(X, path), _checked_labels(y, len(X), path)
+
+
+def row_chunks(path, rows=1 << 16):
+    """The feature rows of a data file, `rows` at a time (an .npy is read from disk chunk by chunk; other
+    formats are read whole first), each chunk checked as load_dataset checks a file."""
+    path = pathlib.Path(path)
+    if path.suffix.lower() != ".npy":
+        X, _ = load_dataset(path)
+        for start in range(0, len(X), rows):
+            yield X[start:start + rows]
+        return
+    if not path.is_file():
+        raise QuantlogicError(f"{path}: no such file")
+    _check_size(path)
+    for chunk in npy_row_chunks(path, rows, str(path)):
+        yield _checked_features(chunk, path)
 
 
 def from_arrays(X, y=None, where="the calibration rows"):

@@ -62,3 +62,17 @@ def circuit_classes(aig, codes, ibits, n_classes):
     pins = np.empty_like(canonical)
     pins[:, inputs] = canonical
     return bits_to_ints(Simulator(aig, [aig.output_lits[k] for k in outputs]).bits(pins))
+
+
+def row_classifier(aig, thresholds, ibits, n_classes):
+    """A kernels.predict.RowClassifier of the circuit: float rows -> class indices, the pins read by name."""
+    from ..kernels.predict import RowClassifier
+
+    inputs, outputs = pin_layout(aig, len(thresholds), ibits, n_classes)
+    pin_feature = np.empty(aig.n_inputs, dtype=np.int64)
+    pin_bit = np.empty(aig.n_inputs, dtype=np.int64)
+    pin_feature[inputs] = np.arange(len(inputs)) // ibits
+    pin_bit[inputs] = np.arange(len(inputs)) % ibits
+    fanin0, fanin1, _ = aig.arrays()
+    return RowClassifier(fanin0, fanin1, aig.n_inputs, [aig.output_lits[k] for k in outputs], thresholds,
+                         pin_feature, pin_bit)
