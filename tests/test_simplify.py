@@ -257,6 +257,31 @@ def test_convert_keeps_the_proved_circuit_when_simplification_cannot_be_proved(t
     assert bundle.lowering is not None and bundle.meta["verdict"]["ok"]
 
 
+def test_convert_writes_the_proved_lowered_circuit_when_simplification_runs_out_of_memory(tmp_path, monkeypatch):
+    """A MemoryError in a simplification pass (as on a very wide network) costs the simplification only: the
+    proved lowered circuit is written, with a warning, and it still predicts like its network."""
+    from click.testing import CliRunner
+
+    from quantlogic.cli import main
+    from quantlogic.formats.bundle import load
+    from quantlogic.passes import registry
+
+    def out_of_memory(aig):
+        raise MemoryError
+
+    monkeypatch.setitem(registry.PASSES, "fraig", out_of_memory)
+    result = CliRunner().invoke(main, ["convert", str(model_path("wine_bn")), "--calib",
+                                       str(model_path("wine_bn", "calib.npy")), "-o", str(tmp_path / "m.qlc"),
+                                       "--wbits", "2", "--abits", "2", "--ibits", "2"])
+    assert result.exit_code == 0, result.output
+    assert "simplification ran out of memory, writing the circuit as lowered" in result.stderr
+    bundle = load(tmp_path / "m.qlc")
+    assert bundle.lowering is not None and bundle.recorded_verdict()[0].status == "proved"
+    assert bundle.recorded_verdict()[1]
+    X = np.load(model_path("wine_bn", "calib.npy"))
+    assert np.array_equal(bundle.predict(X), bundle.net.predict(X))
+
+
 def test_simplified_bundles_are_byte_for_byte_reproducible(lowered):
     first = simplify_bundle(lowered["iris", 3], EFFORT["high"]).to_bytes()
     assert simplify_bundle(lowered["iris", 3], EFFORT["high"]).to_bytes() == first
