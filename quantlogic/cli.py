@@ -92,6 +92,9 @@ def quant_options(command):
                      "(distillation from the float model on the calibration rows; labels optional)."),
         click.option("--epochs", type=int, default=300, show_default=True, help="Fine-tuning epochs at most."),
         click.option("--seed", type=int, default=0, show_default=True, help="Fine-tuning seed."),
+        click.option("--holdout", type=float, help="Share of the calibration rows held out to pick the fine-tuned "
+                     "epoch (default: 0.2 with --labels, else none: every row scores the agreement with the float "
+                     "model)."),
         click.option("--fanin", type=int, help="With --finetune: at most this many inputs per hidden neuron."),
     ]
     for option in reversed(options):
@@ -99,15 +102,17 @@ def quant_options(command):
     return command
 
 
-def finetune_options(finetune, epochs, seed, fanin):
-    """FinetuneOptions when --finetune is given; --fanin and a changed --epochs/--seed need it."""
+def finetune_options(finetune, epochs, seed, fanin, holdout=None):
+    """FinetuneOptions when --finetune is given; --fanin and --holdout need it."""
     if not finetune:
         if fanin is not None:
             raise QuantlogicError("--fanin needs --finetune (pruned neurons are trained with their mask)")
+        if holdout is not None:
+            raise QuantlogicError("--holdout needs --finetune (it picks the fine-tuned epoch)")
         return None
     from .train.finetune import FinetuneOptions
 
-    return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin)
+    return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin, holdout=holdout)
 
 
 @main.command()
@@ -116,7 +121,7 @@ def finetune_options(finetune, epochs, seed, fanin):
 @click.option("--test", "test_data", type=click.Path(dir_okay=False), help="Held-out .npz (X, y) to report accuracy.")
 @quant_options
 def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_data, method, feature_names, trust_pickle,
-             finetune, epochs, seed, fanin):
+             finetune, epochs, seed, holdout, fanin):
     """Quantize CHECKPOINT into an integer network (.qnet)."""
     if not calib:
         raise QuantlogicError("--calib is needed to quantize a checkpoint")
@@ -127,7 +132,7 @@ def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_d
 
     check_output(output, (".qnet",), "the integer network")
 
-    options = finetune_options(finetune, epochs, seed, fanin)
+    options = finetune_options(finetune, epochs, seed, fanin, holdout)
     progress = EpochProgress()
     try:
         intnet, summary = quantize_checkpoint(checkpoint, calib, wbits=wbits, abits=abits, ibits=ibits, act=act,
@@ -213,7 +218,7 @@ def inspect(model, neuron, as_json):
               help="Held-out labelled rows (.npz with X and y): float, IntNetwork and circuit accuracy.")
 @quant_options
 def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits, abits, ibits, act, labels, method,
-            feature_names, trust_pickle, finetune, epochs, seed, fanin):
+            feature_names, trust_pickle, finetune, epochs, seed, holdout, fanin):
     """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
     from .app.convert import convert as run_convert
     from .app.convert import simplify_converted
@@ -222,7 +227,7 @@ def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits
 
     check_output(output, (".qlc",), "the bundle", " (export writes the other formats)")
     _refuse_quantize_options_for_qnet(source, click.get_current_context())
-    options = finetune_options(finetune, epochs, seed, fanin)
+    options = finetune_options(finetune, epochs, seed, fanin, holdout)
     progress, epochs_bar = StageProgress(), EpochProgress()
     try:
         bundle, verdict, summary = run_convert(source, calib, progress=progress, allow_unproved=allow_unproved,

@@ -27,9 +27,12 @@ def test_finetune_is_exact_and_never_below_ptq_on_the_held_out_slice(name, bits)
     assert ft["holdout_score"] >= ft["ptq_holdout_score"]
     assert s["fake_quant_disagreements"] == round((1 - s["fake_quant_agreement"]) * s["calib_rows"])
     assert s["fake_quant_agreement"] >= 0.99  # the rest are rounding ties, and they are counted
+    from quantlogic.train.finetune import split_rows
+
     X = calib(name)
-    rows = np.random.default_rng(0).permutation(len(X))[:int(round(len(X) * 0.2))]
-    if len(X) >= 20:  # the held-out score is the written network's own, recomputed here
+    assert ft["holdout"] == 0.0  # no labels: every calibration row scores the epochs
+    rows = split_rows(len(X), ft["holdout"], 0)[1]
+    if len(X) >= 20:  # the score is the written network's own, recomputed here
         target = np.argmax(load_float_network(model_path(name)).forward(X)[1], axis=1)
         assert np.mean(net.predict(X[rows]) == target[rows]) == pytest.approx(ft["holdout_score"])
 
@@ -57,6 +60,20 @@ def test_finetune_improves_a_network_trained_here_at_two_bits():
         _, s = quantize_rows(path, X, wbits=2, abits=2, ibits=2, finetune=options(epochs=60, patience=60))
     ft = s["finetune"]
     assert ft["holdout_score"] > ft["ptq_holdout_score"], ft
+
+
+def test_labels_hold_out_a_fifth_of_the_rows_by_default_and_holdout_is_checked(tmp_path):
+    X = calib("iris")
+    y = np.argmax(load_float_network(model_path("iris")).forward(X)[1], axis=1)
+    _, s = quantize_rows(model_path("iris"), X, y, wbits=2, abits=2, ibits=2, finetune=options(epochs=3))
+    assert s["finetune"]["holdout"] == 0.2 and s["finetune"]["holdout_rows"] == round(0.2 * len(X))
+    code, out, err = run_cli("quantize", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o",
+                             tmp_path / "m.qnet", "--finetune", "--holdout", "1.5")
+    assert_clean_failure(code, out, err, "--holdout")
+    code, out, err = run_cli("quantize", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o",
+                             tmp_path / "m.qnet", "--holdout", "0.3")
+    assert_clean_failure(code, out, err, "--holdout needs --finetune")
+    assert not (tmp_path / "m.qnet").exists()
 
 
 def test_fanin_limits_every_hidden_neuron():
