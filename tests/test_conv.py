@@ -184,6 +184,19 @@ def test_torchscript_and_torch_export_give_the_same_intnet(tiny):
     assert to_bytes(nets[0]) == to_bytes(nets[1])
 
 
+def test_the_bundled_digits_cnn_reads_alike_from_torchscript_and_torch_export():
+    from conftest import model_path
+    from quantlogic.formats.qnet import to_bytes
+
+    X = np.load(model_path("digits_cnn", "calib.npy"))
+    nets = [quantize_rows(model_path("digits_cnn", name), X, wbits=2, abits=2, ibits=2)[0]
+            for name in ("model.pt", "model.pt2")]
+    assert nets[0].shapes == [(4, 8, 8)] and nets[0].pools[0].shape == (64, 4)
+    for net in nets:
+        net.meta = {}
+    assert to_bytes(nets[0]) == to_bytes(nets[1])
+
+
 def test_convert_cli_proves_a_cnn_and_inspect_shows_shapes(tiny):
     code, out, err = run_cli("convert", tiny / "m.pt2", "--calib", tiny / "X.npy", "-o", tiny / "n.qlc",
                              "--wbits", "2", "--abits", "2", "--ibits", "1")
