@@ -7,7 +7,7 @@ import click
 
 from . import __version__
 from .errors import QuantlogicError
-from .progress import EpochProgress, StageProgress, stages
+from .progress import EpochProgress, StageProgress, long_work_starts, on_long_work, stages
 
 BITS = click.IntRange(1, 8)
 
@@ -44,11 +44,11 @@ LONG_COMMANDS = {"quantize", "convert", "simplify", "verify", "tree", "diff", "s
 COMPILING_COMMANDS = LONG_COMMANDS | {"predict", "report"}
 
 
-def _announce_compilation(ctx):
+def _announce_compilation():
     """Say so before a first run compiles the numba kernels (tens of seconds, once)."""
     from .kernels.config import kernels_cached
 
-    if ctx.invoked_subcommand in COMPILING_COMMANDS and not (ctx.obj or {}).get("quiet") and not kernels_cached():
+    if not kernels_cached():
         click.echo("compiling the numba kernels on this first run (about a minute; cached for later runs)", err=True)
 
 
@@ -70,7 +70,8 @@ def _terminated(signum, frame):
 def main(ctx, quiet):
     """Quantize a neural network to a few bits and melt it into exact logic."""
     ctx.obj = {"quiet": quiet}
-    _announce_compilation(ctx)
+    if ctx.invoked_subcommand in COMPILING_COMMANDS:
+        on_long_work(_announce_compilation)  # said when the long work starts, after the input checks
 
 
 def quant_options(command):
@@ -384,6 +385,7 @@ def report(bundle_path, output, test_data):
     check_output(output, (".html", ".htm"), "the report")
     bundle = load(bundle_path)
     test = labelled(test_data) if test_data else None
+    long_work_starts()
     write_atomic(output, to_html(bundle, test))
     click.echo(f"wrote {output}")
 
@@ -401,6 +403,7 @@ def diff(first, second):
     from .verdict import EXIT_CODES
 
     a, b = load(first), load(second)
+    long_work_starts()
     verdict = diff_bundles(a, b)
     if verdict.status == "proved":
         click.echo(f"equivalent (proved: {verdict.method}); {a.ands} and {b.ands} ANDs, {a.levels} and "

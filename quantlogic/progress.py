@@ -14,6 +14,22 @@ def _quiet():
     return bool(root and root.obj and root.obj.get("quiet"))
 
 
+_ANNOUNCED = []  # whether this process said it is compiling the kernels
+
+
+def on_long_work(callback):
+    """Register what to say once, as the first long work starts (after a command's input checks): the CLI
+    says here that a cold numba cache is being compiled."""
+    _ANNOUNCED[:] = [callback]
+
+
+def long_work_starts():
+    """Say what on_long_work registered, once per process (nothing with --quiet)."""
+    if _ANNOUNCED and _ANNOUNCED[0] is not None and not _quiet():
+        callback, _ANNOUNCED[0] = _ANNOUNCED[0], None
+        callback()
+
+
 class EpochProgress:
     """A bar on stderr over fine-tuning epochs with the loss and the held-out score."""
 
@@ -41,6 +57,7 @@ class StageProgress:
     def __init__(self):
         from tqdm import tqdm
 
+        long_work_starts()
         self.quiet = _quiet()
         self.lines = not self.quiet and not sys.stderr.isatty()
         self.bar = tqdm(file=sys.stderr, leave=False, disable=None if not self.quiet else True, unit="step")

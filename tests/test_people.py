@@ -263,19 +263,32 @@ def test_progress_lines_in_logs_and_quiet(tmp_path):
     assert code == 0 and "tree check it against the network (step 1/1" in err, err
 
 
-def test_a_cold_numba_cache_is_announced(tmp_path):
-    """With no compiled kernels on disk, the first command says it is compiling them; --quiet stays quiet."""
-    import os
-    import subprocess
-    import sys
+def test_a_cold_numba_cache_is_announced(tmp_path, monkeypatch):
+    """With no compiled kernels on disk, a command says it is compiling them as its long work starts (after
+    its input checks, so bad input stays one line); --quiet and commands without kernels say nothing."""
+    from click.testing import CliRunner
 
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "empty")}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "quantlogic", *a], capture_output=True, text=True,  # noqa: E731
-                                    env=env)
-    proc = run("verify", str(tmp_path / "missing.qlc"))
-    assert "compiling the numba kernels" in proc.stderr.splitlines()[0]
-    assert "compiling" not in run("--quiet", "verify", str(tmp_path / "missing.qlc")).stderr
-    assert "compiling" not in run("inspect", str(tmp_path / "missing.qlc")).stderr
+    from conftest import model_path
+    from quantlogic.cli import main
+    from quantlogic.kernels import config
+
+    monkeypatch.setattr(config, "kernels_cached", lambda: False)
+    data = str(model_path("iris", "calib.npy"))
+    result = CliRunner().invoke(main, ["predict", str(tmp_path / "missing.qlc"), data])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "compiling" not in result.stderr
+    convert = ["convert", str(model_path("iris")), "--calib", data, "--wbits", "1", "--abits", "1", "--ibits", "1"]
+    result = CliRunner().invoke(main, convert + ["-o", str(tmp_path / "a.qlc")])
+    assert result.exit_code == 0 and result.stderr.startswith("compiling the numba kernels"), result.stderr
+    result = CliRunner().invoke(main, ["--quiet"] + convert + ["-o", str(tmp_path / "b.qlc")])
+    assert result.exit_code == 0 and "compiling" not in result.stderr
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "a.qlc")])
+    assert result.exit_code == 0 and "compiling" not in result.stderr
+    monkeypatch.undo()  # the real check: numba's cache index files under $NUMBA_CACHE_DIR
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "cache" / "quantlogic_kernels").mkdir(parents=True)
+    assert config.kernels_cached() is False
+    (tmp_path / "cache" / "quantlogic_kernels" / "simulate._simulate-43.py311.nbi").write_bytes(b"")
+    assert config.kernels_cached() is True
 
 
 @pytest.mark.parametrize("accuracy, warned", [(0.2, True), (0.34, False)])

@@ -4,6 +4,7 @@ import pathlib
 import numpy as np
 
 from ..errors import QuantlogicError
+from ..progress import long_work_starts
 
 
 class QnetArtifact:
@@ -37,6 +38,7 @@ class CircuitArtifact:
         if getattr(self, "_classifier", None) is None:
             self._classifier = self.bundle.classifier()
         self.bundle.net.encode(np.asarray(X, dtype=np.float64)[:1])  # the rows must fit the network
+        long_work_starts()
         return self._classifier.classes(X)
 
     def describe(self):
