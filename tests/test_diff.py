@@ -60,7 +60,7 @@ def test_diff_cli_across_input_bits_shows_layers_side_by_side(tmp_path):
     for ibits in (2, 3):
         path = tmp_path / f"w{ibits}.qlc"
         code, _, err = run_cli("convert", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o", path,
-                               "--wbits", "3", "--abits", "3", "--ibits", str(ibits), "--no-simplify")
+                               "--wbits", "2", "--abits", "2", "--ibits", str(ibits), "--no-simplify")
         assert code == 0, err
         paths.append(path)
     code, out, err = run_cli("diff", *paths)

@@ -13,7 +13,7 @@ VERILATOR = shutil.which("verilator")
 def test_verilator_builds_the_exported_verilog_and_it_predicts_like_the_intnet(converted, tmp_path):
     from quantlogic.formats.exporters import export
 
-    bundle = converted["digits_fanin", 2][0]
+    bundle = converted["wine_bn", 2][0]
     aig, net = bundle.aig, bundle.net
     (tmp_path / "net.v").write_text(export(bundle, "v"))
     sets = "\n".join(f"        top->{pin} = bits[{k}] - '0';" for k, pin in enumerate(aig.input_names))
