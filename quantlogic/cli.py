@@ -229,7 +229,7 @@ def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits
     check_output(output, (".qlc",), "the bundle", " (export writes the other formats)")
     _refuse_quantize_options_for_qnet(source, click.get_current_context())
     options = finetune_options(finetune, epochs, seed, fanin, holdout)
-    progress, epochs_bar = StageProgress(), EpochProgress()
+    progress, epochs_bar = StageProgress("read and quantize"), EpochProgress()
     try:
         bundle, verdict, summary = run_convert(source, calib, progress=progress, allow_unproved=allow_unproved,
                                                wbits=wbits, abits=abits,
@@ -239,13 +239,17 @@ def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits
     finally:
         epochs_bar.close()
         progress.close()
+    progress.echo_summary()
     if "widths" in summary:
         click.echo(quantize_summary(summary))
     elif "test_quantized_accuracy" in summary:
         click.echo(f"test accuracy: IntNetwork {100 * summary['test_quantized_accuracy']:.2f}%")
     click.echo(convert_summary(bundle, verdict, summary))
     if not no_simplify and verdict.ok:
-        bundle, warning = simplify_converted(bundle)
+        from .passes.registry import EFFORT
+
+        with stages("simplify", len(EFFORT["default"]) + 1) as steps:
+            bundle, warning = simplify_converted(bundle, steps)
         click.echo(f"warning: {warning}" if warning else simplify_summary(bundle), err=bool(warning))
     bundle.save(output)
     click.echo(f"wrote {output}")

@@ -52,18 +52,26 @@ class EpochProgress:
 
 class StageProgress:
     """Progress on stderr, one step per layer and stage: a bar with the total and an ETA on a terminal, else
-    one line per step with the elapsed time (for logs); nothing with --quiet."""
+    one line per step with the elapsed time (for logs); nothing with --quiet. It keeps the time of each stage
+    and the process's peak memory as each stage ends (summary())."""
 
-    def __init__(self):
+    def __init__(self, first_stage=None):
+        """first_stage: the name of the work before the first step (its time is counted under that name)."""
         from tqdm import tqdm
 
-        long_work_starts()
         self.quiet = _quiet()
         self.lines = not self.quiet and not sys.stderr.isatty()
         self.bar = tqdm(file=sys.stderr, leave=False, disable=None if not self.quiet else True, unit="step")
         self.start, self.done = time.perf_counter(), 0
+        self.current, self.seconds, self.peak = None, {}, (0, None)
+        if first_stage:
+            self.current = (first_stage, self.start)
 
     def __call__(self, stage, layer, steps=None):
+        if self.done == 0:
+            long_work_starts()  # after the command's input checks
+        self._end_step()
+        self.current = (stage, time.perf_counter())
         if steps is not None and self.bar.total != steps:
             self.bar.total = steps
         self.done += 1
@@ -74,15 +82,43 @@ class StageProgress:
         self.bar.set_description(f"{stage} {layer}")
         self.bar.update(1)
 
+    def _end_step(self):
+        if self.current is None:
+            return
+        import resource
+
+        stage, began = self.current
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - began
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        if peak > self.peak[0]:
+            self.peak = (peak, stage)
+        self.current = None
+
     def close(self):
+        self._end_step()
         self.bar.close()
+
+    def summary(self):
+        """One line: seconds per stage and the process's peak memory, with the stage it was reached in."""
+        if not self.seconds:
+            return None
+        stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.seconds.items())
+        return f"time by stage: {stages}; peak memory {self.peak[0] / 1024:.0f} MB (reached by the end of " \
+               f"{self.peak[1]})"
+
+    def echo_summary(self):
+        line = self.summary()
+        if line and not self.quiet:
+            click.echo(line, err=True)
 
 
 @contextlib.contextmanager
 def stages(command, steps):
-    """A StageProgress for one command of `steps` steps, as a function progress(label); closed at the end."""
+    """A StageProgress for one command of `steps` steps, as a function progress(label); closed at the end,
+    and its time and memory summary said when the work finished."""
     bar = StageProgress()
     try:
         yield lambda label: bar(command, label, steps)
     finally:
         bar.close()
+    bar.echo_summary()

@@ -197,14 +197,14 @@ def accept(verdict, allow_unproved=False):
     raise NotProvedError(f"the circuit is {verdict.text}; nothing written{hint}", verdict)
 
 
-def simplify_converted(bundle):
+def simplify_converted(bundle, progress=None):
     """(bundle, warning): the converted bundle simplified by the default passes and proved equal, or, when
     simplification stops with an error, the lowered (proved) bundle and the reason it is kept as lowered."""
     from ..passes.registry import EFFORT
     from .simplify import simplify_bundle
 
     try:
-        return simplify_bundle(bundle, EFFORT["default"]), None
+        return simplify_bundle(bundle, EFFORT["default"], progress=progress), None
     except QuantlogicError as exc:
         return bundle, f"simplification skipped, writing the circuit as lowered: {exc}"
     except MemoryError:
