@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import int_networks, model_path
+from conftest import ROOT, int_networks, model_path
 from quantlogic.quant.codes import circuit_classes
 from quantlogic.verify.network import sample_codes, verify_lowering
 
@@ -208,3 +208,32 @@ def test_the_quantile_level_neuron_of_the_report_proves():
                      [(np.array([[0, -1, -1, -1, 1, 2, 2, 0, 3, -2, 2, 3, 3]]), np.array([[0, 27, 54]]))],
                      np.array([[1], [-1]]), np.array([0, 0]))
     assert verify_lowering(net, lower_network(net)).text == "proved (per-neuron + composition)"
+
+
+@pytest.mark.parametrize("case", ["undecided_tied_logits_8bit.qnet", "undecided_tied_logits_2.qnet",
+                                  "undecided_tied_logits_3.qnet"])
+def test_networks_the_long_differential_run_left_undecided_now_prove(case):
+    """Three of the 10,000 random networks of `benchmarks/differential.py 10000` (tied logits over wide codes
+    whose bits depend on each other): the algebra's leftover difference over those code bits is shown to
+    vanish on every value they can take together (verify/reachable.py), so the logits prove."""
+    from quantlogic.formats.qnet import load
+    from quantlogic.lower.network import lower_network
+
+    net = load(ROOT / "benchmarks" / "cases" / case)
+    low = lower_network(net)
+    verdict = verify_lowering(net, low)
+    assert verdict.status == "proved", verdict.text
+    assert_circuit_is_network(net, low.aig)
+
+
+def test_a_difference_over_dependent_nodes_vanishes_only_where_unreachable():
+    from quantlogic.ir.aig import AIG
+    from quantlogic.verify.reachable import vanishes_on_reachable_values
+
+    g = AIG()
+    a, b = g.add_input("a"), g.add_input("b")
+    ab = g.and_(a, b)
+    g.add_output("o", ab)
+    x, y = -(ab >> 1), -(a >> 1)  # stop nodes as algebra writes them
+    assert vanishes_on_reachable_values(g, {(x,): 1, (x, y): -1})  # ab (1 - a): ab implies a
+    assert not vanishes_on_reachable_values(g, {(x,): 1, (y,): -1})  # ab - a: a = 1, b = 0

@@ -11,6 +11,7 @@ canonical), so `witness` gives input values where the word is wrong.
 import heapq
 
 from ..ir.aig import AIG
+from .reachable import vanishes_on_reachable_values
 
 MIN_TERMS = 20_000
 TERMS_PER_DOT = 32  # measured: backward rewriting of compressed dot diagrams peaks below ~20 terms a dot
@@ -223,6 +224,8 @@ def difference(aig, word, words, weights, offset, levels=None, order=None):
     stops = {lit >> 1 for i in used for lit in words[i]} - {0}
     diff = _difference_over(aig, word, [words[i] for i in used], [weights[i] for i in used], offset,
                             None if levels is None else [levels[i] for i in used], stops, order)
+    if diff and vanishes_on_reachable_values(aig, diff):  # stops that depend on each other, seen by SAT
+        return {}
     independent = independent_stops(aig, stops) if diff else stops
     if independent != stops:
         diff = _difference_over(aig, word, [words[i] for i in used], [weights[i] for i in used], offset,
