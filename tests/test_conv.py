@@ -303,3 +303,17 @@ def test_the_python_api_converts_an_nn_module_with_arrays(tiny):
     assert to_bytes(bundle.net) == to_bytes(from_file)
     with pytest.raises(QuantlogicError, match="calibration rows"):
         quantlogic.convert(tiny_cnn(), calib=np.full((3, 16), np.nan), wbits=2, abits=2, ibits=1)
+
+
+def test_a_trusted_pickled_cnn_module_is_traced(tiny, tmp_path):
+    """A whole nn.Module saved with torch.save (read only with --trust-pickle) is traced on the calibration
+    rows, so the reshape in its forward is known: the same IntNetwork as its TorchScript file."""
+    from quantlogic.formats.qnet import to_bytes
+
+    torch.save(tiny_cnn(), tmp_path / "whole.pt")
+    X = np.load(tiny / "X.npy")
+    nets = [quantize_rows(tmp_path / "whole.pt", X, wbits=3, abits=2, ibits=1, trust_pickle=True)[0],
+            quantize_rows(tiny / "m.pt", X, wbits=3, abits=2, ibits=1)[0]]
+    for net in nets:
+        net.meta = {}
+    assert to_bytes(nets[0]) == to_bytes(nets[1])

@@ -20,7 +20,7 @@ def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
             raise QuantlogicError("an nn.Module is read by tracing it: give calibration rows")
         layers, runnable, _ = read_module(checkpoint, X.shape[1])
     else:
-        layers, runnable = load_checkpoint(checkpoint, act, trust_pickle)
+        layers, runnable = load_checkpoint(checkpoint, act, trust_pickle, None if X is None else X.shape[1])
     net = fold(layers, None if X is None else X.shape[1])
     if runnable is not None and X is not None:
         if X.shape[1] != net.n_inputs:

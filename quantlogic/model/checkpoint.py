@@ -13,15 +13,17 @@ from ..errors import QuantlogicError
 from .exported import read_exported
 from .floatnet import Layer, activation
 from .torch_modules import MODULE_KINDS, first_line, layer_from_module, runner, to_numpy
-from .torchscript import is_torchscript, read_torchscript
+from .torchscript import is_torchscript, read_module, read_torchscript
 
 
 def file_sha256(path):
     return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
 
-def load_checkpoint(path, act="relu", trust_pickle=False):
-    """Return (layers, runnable) where runnable(X) -> logits is the original model, or None."""
+def load_checkpoint(path, act="relu", trust_pickle=False, n_features=None):
+    """Return (layers, runnable) where runnable(X) -> logits is the original model, or None. A trusted
+    pickled nn.Module is traced on rows of n_features values when given (so a reshape in its forward counts),
+    else read in module order."""
     path = pathlib.Path(path)
     if not path.is_file():
         raise QuantlogicError(f"{path}: no such file")
@@ -36,6 +38,8 @@ def load_checkpoint(path, act="relu", trust_pickle=False):
     import torch
 
     if isinstance(state, torch.nn.Module):
+        if n_features is not None:
+            return read_module(state, n_features)[:2]
         return _layers_from_module(state, path), runner(state)
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
