@@ -12,19 +12,26 @@ MAX_RATIO = 200  # uncompressed / compressed of a member over BOMB_SIZE: a zip b
 BOMB_SIZE = 32 << 20
 
 
-def read_npy(data, where):
-    """The numeric array stored in .npy bytes; its header must declare no more data than the bytes hold."""
-    stream = io.BytesIO(data)
+def _npy_header(stream, where):
+    """(shape, fortran_order, dtype) of the .npy header at the stream's start, a numeric dtype; the stream is
+    left at the first data byte."""
     try:
         version = np.lib.format.read_magic(stream)
         readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
         if version not in readers:
             raise ValueError(f"unsupported .npy version {version}")
-        shape, _, dtype = readers[version](stream)
+        shape, fortran, dtype = readers[version](stream)
     except Exception as exc:  # noqa: BLE001 - numpy's header parser raises tokenizer and syntax errors too
         raise QuantlogicError(f"{where}: not a valid .npy array ({_first_line(exc)})") from None
     if dtype.kind not in "biuf" or dtype.hasobject:
         raise QuantlogicError(f"{where}: holds an array of dtype {dtype}; numbers are expected")
+    return shape, fortran, dtype
+
+
+def read_npy(data, where):
+    """The numeric array stored in .npy bytes; its header must declare no more data than the bytes hold."""
+    stream = io.BytesIO(data)
+    shape, _, dtype = _npy_header(stream, where)
     declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if declared > len(data) - stream.tell():
         raise QuantlogicError(f"{where}: the array declares shape {shape} ({declared} bytes) but the file holds "
@@ -37,16 +44,7 @@ def npy_row_chunks(path, rows, where):
     """The rows of a 2-D (or 1-D: one row) numeric .npy file, `rows` at a time, read from disk as they are
     needed (its header checked as read_npy checks it; other layouts are read whole by read_npy)."""
     with open(path, "rb") as stream:
-        try:
-            version = np.lib.format.read_magic(stream)
-            readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
-            if version not in readers:
-                raise ValueError(f"unsupported .npy version {version}")
-            shape, fortran, dtype = readers[version](stream)
-        except Exception as exc:  # noqa: BLE001 - numpy's header parser raises tokenizer and syntax errors too
-            raise QuantlogicError(f"{where}: not a valid .npy array ({_first_line(exc)})") from None
-        if dtype.kind not in "biuf" or dtype.hasobject:
-            raise QuantlogicError(f"{where}: holds an array of dtype {dtype}; numbers are expected")
+        shape, fortran, dtype = _npy_header(stream, where)
         if len(shape) not in (1, 2) or (fortran and len(shape) == 2 and min(shape) > 1):
             stream.seek(0)
             yield read_npy(stream.read(), where)

@@ -14,19 +14,21 @@ def _quiet():
     return bool(root and root.obj and root.obj.get("quiet"))
 
 
-_ANNOUNCED = []  # whether this process said it is compiling the kernels
+_ON_LONG_WORK = None  # what to say once, as the first long work starts
 
 
 def on_long_work(callback):
     """Register what to say once, as the first long work starts (after a command's input checks): the CLI
     says here that a cold numba cache is being compiled."""
-    _ANNOUNCED[:] = [callback]
+    global _ON_LONG_WORK
+    _ON_LONG_WORK = callback
 
 
 def long_work_starts():
     """Say what on_long_work registered, once per process (nothing with --quiet)."""
-    if _ANNOUNCED and _ANNOUNCED[0] is not None and not _quiet():
-        callback, _ANNOUNCED[0] = _ANNOUNCED[0], None
+    global _ON_LONG_WORK
+    if _ON_LONG_WORK is not None and not _quiet():
+        callback, _ON_LONG_WORK = _ON_LONG_WORK, None
         callback()
 
 

@@ -351,3 +351,28 @@ def test_per_layer_sizes_after_simplification_add_up(converted, name, bits):
     assert layers["output"]["levels"] == small.aig.depth()
     assert all(layers[f"layer {k}"]["levels"] <= layers["output"]["levels"] for k in range(len(small.net.hidden)))
     assert "layer 0 after simplification" in describe_circuit(small)
+
+
+def test_per_layer_sizes_after_simplification_add_up_on_generated_networks():
+    """The same partition on random IntNetworks (every bit width, max-pools, degenerate neurons)."""
+    from hypothesis import HealthCheck, given, settings
+
+    from conftest import int_networks
+    from quantlogic.app.simplify import simplify_bundle
+    from quantlogic.formats.bundle import Bundle
+    from quantlogic.lower.network import lower_network
+    from quantlogic.passes.registry import EFFORT
+    from quantlogic.verify.network import verify_lowering
+
+    @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(int_networks(max_features=5, max_width=8, max_input_bits=24))
+    def check(net):
+        low = lower_network(net)
+        bundle = Bundle(net, low.aig, low, {"layer_ands": low.layer_ands})
+        bundle.record_verdict(verify_lowering(net, low))
+        small = simplify_bundle(bundle, EFFORT["default"])
+        layers = small.meta["simplified_layers"]
+        assert sum(st["ands"] for st in layers.values()) == small.aig.n_ands
+        assert layers["output"]["levels"] == small.aig.depth()
+
+    check()

@@ -35,11 +35,9 @@ class CircuitArtifact:
         self.bundle = bundle
 
     def predict(self, X):
-        if getattr(self, "_classifier", None) is None:
-            self._classifier = self.bundle.classifier()
-        self.bundle.net.encode(np.asarray(X, dtype=np.float64)[:1])  # the rows must fit the network
+        self.bundle.net.encode(np.asarray(X, dtype=np.float64)[:1])  # bad rows: one line, before the notice
         long_work_starts()
-        return self._classifier.classes(X)
+        return self.bundle.classifier().classes(X)
 
     def describe(self):
         from ..report.summaries import describe_circuit

@@ -11,17 +11,21 @@ from ..names import check_names
 
 def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
     """Read and fold a checkpoint; when the format can run (TorchScript, .pt2, pickled module) and X is
-    given, check that the folded network computes what the original model computes."""
-    from ..model.checkpoint import load_checkpoint
+    given, check that the folded network computes what the original model computes. net.source is
+    (name, sha256) of the file, or of an nn.Module's TorchScript."""
+    from ..model.checkpoint import file_sha256, load_checkpoint
     from ..model.torchscript import is_module, read_module
 
     if is_module(checkpoint):
         if X is None:
             raise QuantlogicError("an nn.Module is read by tracing it: give calibration rows")
-        layers, runnable, _ = read_module(checkpoint, X.shape[1])
+        layers, runnable, digest = read_module(checkpoint, X.shape[1])
+        source = (f"nn.Module {type(checkpoint).__name__}", digest)
     else:
         layers, runnable = load_checkpoint(checkpoint, act, trust_pickle, None if X is None else X.shape[1])
+        source = (pathlib.Path(checkpoint).name, file_sha256(checkpoint))
     net = fold(layers, None if X is None else X.shape[1])
+    net.source = source
     if runnable is not None and X is not None:
         if X.shape[1] != net.n_inputs:
             raise QuantlogicError(f"the calibration data has {X.shape[1]} features, the model takes {net.n_inputs}")
@@ -31,16 +35,6 @@ def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
             raise QuantlogicError(f"{checkpoint}: the model does not compute a plain sequence of its layers "
                                   "(its forward differs from its layers run in the order read)")
     return net
-
-
-def source_info(checkpoint, n_features):
-    """(name, sha256) of the model a network comes from: a file, or an nn.Module given in Python."""
-    from ..model.checkpoint import file_sha256
-    from ..model.torchscript import is_module, read_module
-
-    if is_module(checkpoint):
-        return f"nn.Module {type(checkpoint).__name__}", read_module(checkpoint, n_features)[2]
-    return pathlib.Path(checkpoint).name, file_sha256(checkpoint)
 
 
 def feature_names_for(checkpoint, names_file, n_features):
@@ -111,7 +105,7 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
         summary["test_float_accuracy"], summary["test_quantized_accuracy"] = accuracy_on(intnet, net, test)
         if tuned is not None:
             summary["test_ptq_accuracy"] = accuracy_on(ptq_net, None, test)[1]
-    name, digest = source_info(checkpoint, X.shape[1])
+    name, digest = net.source
     intnet.meta = {"source_sha256": digest, "source": name, **summary}
     return intnet, summary
 

@@ -58,10 +58,15 @@ class Bundle:
         return self.classifier().classes(X)
 
     def classifier(self):
-        """A RowClassifier of the circuit (encode, pack, simulate and decode fused, a chunk at a time)."""
+        """The RowClassifier of the circuit (encode, pack, simulate and decode fused, a chunk at a time),
+        built once per circuit."""
         from ..quant.codes import row_classifier
 
-        return row_classifier(self.aig, self.net.thresholds, self.net.ibits, self.net.n_classes)
+        built = getattr(self, "_classifier", None)
+        if built is None or built[0] is not self.aig:
+            built = (self.aig, row_classifier(self.aig, self.net.thresholds, self.net.ibits, self.net.n_classes))
+            self._classifier = built
+        return built[1]
 
     def accuracy(self, X, y):
         return float(np.mean(self.predict(X) == np.asarray(y)))

@@ -71,6 +71,7 @@ class FloatNetwork:
     hidden: list  # of Dense
     output: Dense
     in_shape: tuple = None  # (C, H, W) of an input row that a convolution reads
+    source: tuple = None  # (name, sha256) of what it was read from, set by its reader
 
     @property
     def n_inputs(self):

@@ -129,7 +129,7 @@ def _input_encodings(net, X, ibits, search):
     """(thresholds (F, K), levels (F, K + 1), scale (F,), offset (F,)) of the inputs: per feature, or per
     channel when a convolution reads them (every pixel of a channel encoded alike, so weights stay shared)."""
     first = net.hidden[0] if net.hidden else net.output
-    if net.in_shape is None or getattr(first, "groups", None) is None:
+    if net.in_shape is None or first.groups is None:
         encodings = [input_encoding(X[:, i], ibits, search) for i in range(X.shape[1])]
     else:
         channels, plane = net.in_shape[0], X.shape[1] // net.in_shape[0]

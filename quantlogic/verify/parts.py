@@ -86,25 +86,18 @@ def check_pools(aig, pool, neurons, circuits):
 
 def _is_larger_of(aig, left, right, out):
     """Whether out = max(left, right) for every value the two words' literals can take together."""
-    leaves = left + right
-    patterns = np.arange(1 << len(leaves), dtype=np.int64)
-    bits = ((patterns[None, :] >> np.arange(len(leaves))[:, None]) & 1).astype(bool)
-    cut, keep = {}, np.ones(len(patterns), dtype=bool)
-    for lit, row in zip(leaves, bits):
-        node_value = row ^ bool(lit & 1)
-        if lit >> 1 == 0:
-            keep &= ~node_value
-        elif lit >> 1 in cut:
-            keep &= cut[lit >> 1] == node_value
-        else:
-            cut[lit >> 1] = node_value
-    cut = {node: v[keep] for node, v in cut.items()} or {0: np.zeros(int(keep.sum()), dtype=bool)}
+    rows = np.arange(1 << (len(left) + len(right)), dtype=np.int64)
+    a, b = rows & ((1 << len(left)) - 1), rows >> len(left)
+    cut, keep = {}, np.ones(len(rows), dtype=bool)
+    _assign_word(cut, keep, left, a)
+    _assign_word(cut, keep, right, b)
+    width = int(keep.sum())
+    cut = {node: v[keep] for node, v in cut.items()} or {0: np.zeros(width, dtype=bool)}
     try:
-        got = bits_to_ints(evaluate_cone(aig, out, cut).T) if out else np.zeros(int(keep.sum()), dtype=np.int64)
+        got = bits_to_ints(evaluate_cone(aig, out, cut).T) if out else np.zeros(width, dtype=np.int64)
     except ValueError:
         return False
-    a, b = bits_to_ints(bits[:len(left)].T[keep]), bits_to_ints(bits[len(left):].T[keep])
-    return bool(np.array_equal(got, np.maximum(a, b)))
+    return bool(np.array_equal(got, np.maximum(a[keep], b[keep])))
 
 
 def _sum_inputs(low, words, levels):
