@@ -38,14 +38,22 @@ class EpochProgress:
     def __init__(self):
         self.bar = None
 
-    def __call__(self, epoch, epochs, loss, score):
+    def stage(self, name, epochs):
+        """Name the step the fine-tuner is in (the searches before and after the epochs)."""
+        self._bar(epochs).set_description(f"fine-tune: {name}")
+
+    def _bar(self, epochs):
         from tqdm import tqdm
 
         if self.bar is None:
             self.bar = tqdm(total=epochs, file=sys.stderr, leave=False, disable=True if _quiet() else None,
                             desc="fine-tune", unit="epoch")
-        self.bar.set_postfix(loss=f"{loss:.4f}", held_out=f"{100 * score:.1f}%")
-        self.bar.update(1)
+        return self.bar
+
+    def __call__(self, epoch, epochs, loss, score):
+        bar = self._bar(epochs)
+        bar.set_postfix(loss=f"{loss:.4f}", held_out=f"{100 * score:.1f}%")
+        bar.update(1)
 
     def close(self):
         if self.bar is not None:

@@ -81,7 +81,7 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
         from ..train.finetune import finetune as run_finetune
 
         ptq_net = build(params)[0]
-        params, tuned = run_finetune(net, params, X, y, finetune, progress)
+        params, tuned = run_finetune(net, params, X, y, finetune, progress, method)
     intnet, fq = build(params)
     intnet.feature_names = feature_names_for(checkpoint, names_file, net.n_inputs)
     fq_hidden, fq_pred = fake_quant_forward(fq, X)

@@ -94,6 +94,17 @@ class FloatNetwork:
         logits = h @ self.output.W.T + self.output.b
         return pre, logits
 
+    def logits_after_first(self, z):
+        """Logits from the first layer's weighted sums z = X @ W.T (bias not yet added)."""
+        layers = self.hidden + [self.output]
+        h = z + layers[0].b
+        for layer, after in zip(layers[:-1], layers[1:]):
+            h = np.clip(h, layer.lo, layer.hi)
+            if layer.pool is not None:
+                h = h[:, layer.pool].max(axis=2)
+            h = h @ after.W.T + after.b
+        return h
+
 
 def activation(name, lo=None, hi=None):
     """A Layer for a named activation; hardtanh takes its own bounds."""

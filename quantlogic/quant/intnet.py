@@ -81,6 +81,17 @@ class IntNetwork:
             hidden.append(h)
         return hidden, h @ self.out_W.T + self.out_B
 
+    def logits_after_first(self, acc):
+        """Integer logits from the first layer's weighted sums acc = levels @ W.T."""
+        Ws = [W for W, _ in self.hidden] + [self.out_W]
+        h = acc
+        for (W, T), pool, after in zip(self.hidden, self.pools, Ws[1:]):
+            h = threshold_codes(h, T)
+            if pool is not None:
+                h = h[:, pool].max(axis=2)
+            h = h @ after.T
+        return h + self.out_B
+
     def predict_codes(self, codes):
         return np.argmax(self.forward_codes(codes)[1], axis=1).astype(np.int64)
 

@@ -88,8 +88,9 @@ def quantize(net, X, wbits=3, abits=3, ibits=3, method="mse"):
     return build(ptq_params(net, X, wbits, abits, ibits, method))
 
 
-def ptq_params(net, X, wbits=3, abits=3, ibits=3, method="mse"):
-    """The QuantParams of post-training quantization (see quantize)."""
+def ptq_params(net, X, wbits=3, abits=3, ibits=3, method="mse", encoding=None):
+    """The QuantParams of post-training quantization (see quantize); encoding, when given, is the input
+    encoding to use (thresholds, levels, scale, offset as _input_encodings returns them)."""
     for name, bits in (("wbits", wbits), ("abits", abits), ("ibits", ibits)):
         check_bits(name, bits)
     if method not in ("mse", "naive"):
@@ -99,7 +100,7 @@ def ptq_params(net, X, wbits=3, abits=3, ibits=3, method="mse"):
     search = method == "mse"
     float_pre, float_logits = net.forward(X)
 
-    thresholds, levels, in_scale, in_offset = _input_encodings(net, X, ibits, search)
+    thresholds, levels, in_scale, in_offset = encoding or _input_encodings(net, X, ibits, search)
     first_scale, first_offset = in_scale, in_offset
     codes = np.stack([encode_column(X[:, i], thresholds[i]) for i in range(X.shape[1])], axis=1)
     V = np.take_along_axis(levels.T, codes, axis=0)  # integer inputs of the first layer
@@ -125,17 +126,24 @@ def ptq_params(net, X, wbits=3, abits=3, ibits=3, method="mse"):
                        net.in_shape)
 
 
-def _input_encodings(net, X, ibits, search):
-    """(thresholds (F, K), levels (F, K + 1), scale (F,), offset (F,)) of the inputs: per feature, or per
-    channel when a convolution reads them (every pixel of a channel encoded alike, so weights stay shared)."""
+def encoding_groups(net, n_features):
+    """The input columns that share one encoding: each feature alone, or every pixel of a channel when a
+    convolution reads the input (so its weights stay shared)."""
     first = net.hidden[0] if net.hidden else net.output
     if net.in_shape is None or first.groups is None:
-        encodings = [input_encoding(X[:, i], ibits, search) for i in range(X.shape[1])]
-    else:
-        channels, plane = net.in_shape[0], X.shape[1] // net.in_shape[0]
-        per_channel = [input_encoding(X[:, c * plane:(c + 1) * plane].ravel(), ibits, search)
-                       for c in range(channels)]
-        encodings = [per_channel[i // plane] for i in range(X.shape[1])]
+        return [np.array([i]) for i in range(n_features)]
+    plane = n_features // net.in_shape[0]
+    return [np.arange(c * plane, (c + 1) * plane) for c in range(net.in_shape[0])]
+
+
+def _input_encodings(net, X, ibits, search):
+    """(thresholds (F, K), levels (F, K + 1), scale (F,), offset (F,)) of the inputs, one encoding per
+    group of encoding_groups."""
+    encodings = [None] * X.shape[1]
+    for cols in encoding_groups(net, X.shape[1]):
+        encoding = input_encoding(X[:, cols].ravel(), ibits, search)
+        for i in cols:
+            encodings[i] = encoding
     return (np.array([e[0] for e in encodings]), np.array([e[1] for e in encodings]),
             np.array([e[2] for e in encodings], dtype=np.float64), np.array([e[3] for e in encodings],
                                                                               dtype=np.float64))

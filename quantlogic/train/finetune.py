@@ -5,15 +5,22 @@ The trained model is the IntNetwork's forward with straight-through gradients: f
 levels, per-row weight scales with rounded integer weights, each hidden neuron's rounded activation code,
 integer logits on one scale. The loss is distillation from the float model's logits (plus cross-entropy
 when labels are given); a held-out slice of the calibration rows, scored with the exact IntNetwork that
-each epoch's parameters build, picks the epoch kept (epoch 0 is the PTQ result, so it never gets worse
-there). `fanin` prunes each hidden neuron to its most salient inputs first and trains with the mask.
+each epoch's parameters build, picks the epoch kept (epoch 0 is the start, so it never gets worse there).
+
+Two exact local searches frame the training: before it, the input thresholds are placed where the float
+network, fed each code's value, agrees best with the target (kept only when that PTQ scores at least as
+well); after it, the thresholds and then single integer weights and bias steps of the picked IntNetwork
+are changed wherever more calibration rows predict the target. `fanin` prunes each hidden neuron to its
+most salient inputs first and trains with the mask.
 """
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import QuantlogicError
-from ..quant.quantize import HiddenParams, build
+from ..quant.quantize import build, encoding_groups, ptq_params
+from ..quant.threshold_search import FirstLayer, refine_thresholds
+from ..quant.weight_search import search_integers
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ def saliency_masks(params, V, fanin):
     return masks
 
 
-def finetune(net, params, X, y=None, options=FinetuneOptions(), progress=None):
+def finetune(net, params, X, y=None, options=FinetuneOptions(), progress=None, method="mse"):
     """(fine-tuned QuantParams, report dict) for FloatNetwork net, PTQ params and calibration rows X
     (labels y optional). progress(epoch, epochs, loss, score) is called after each epoch."""
     import torch
@@ -96,7 +103,7 @@ def finetune(net, params, X, y=None, options=FinetuneOptions(), progress=None):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same sums in the same order: byte-identical results on any machine
     try:
-        return _train(torch, net, params, np.asarray(X, dtype=np.float64), y, options, progress)
+        return _train(torch, net, params, np.asarray(X, dtype=np.float64), y, options, progress, method)
     finally:
         torch.set_num_threads(threads)
 
@@ -110,27 +117,63 @@ def _score(params, X, target, teacher, temperature):
 
 
 def _distillation(logits, teacher, T):
+    return float(np.mean(_row_distillation(logits, teacher, T)))
+
+
+def _row_distillation(logits, teacher, T):
+    """Each row's KL divergence of the softened logits from the softened teacher's, times T^2."""
     def log_softmax(z):
         z = z / T - np.max(z / T, axis=1, keepdims=True)
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     p = np.exp(log_softmax(teacher))
-    return float(np.mean((p * (log_softmax(teacher) - log_softmax(logits))).sum(axis=1)) * T * T)
+    return (p * (log_softmax(teacher) - log_softmax(logits))).sum(axis=1) * T * T
 
 
-def _train(torch, net, params, X, y, options, progress):
+def _train(torch, net, params, X, y, options, progress, method):
     torch.manual_seed(options.seed)
     teacher = net.forward(X)[1]
     holdout = options.held_out_share(y is not None)
     train_rows, held_rows = split_rows(len(X), holdout, options.seed)
     target = y if y is not None else np.argmax(teacher, axis=1)
-    V = np.take_along_axis(params.levels.T, build(params)[0].encode(X), axis=0)  # the first layer's integer inputs
-    masks = saliency_masks(params, V, options.fanin) if options.fanin else [None] * len(params.hidden)
-    start = params if options.fanin is None else _masked(params, masks)
-    model = _Model(torch, start, masks)
     held = (X[held_rows], target[held_rows], teacher[held_rows], options.temperature)
+    fit = (X[train_rows], target[train_rows], teacher[train_rows], options.temperature)
+    _stage(progress, "place input thresholds", options.epochs)
+    start, searched = params, _searched_inputs(net, params, method, *fit)
+    if _score(searched, *held) >= _score(params, *held):
+        start = searched
+    V = np.take_along_axis(start.levels.T, build(start)[0].encode(X), axis=0)  # the first layer's integer inputs
+    masks = saliency_masks(start, V, options.fanin) if options.fanin else [None] * len(params.hidden)
+    report = {"ptq_holdout_score": _score(params, *held)[0], "searched_inputs": start is searched}
+    _stage(progress, "train", options.epochs)
+    best, best_score, report["best_epoch"], report["epochs_run"] = _epochs(
+        torch, _Model(torch, start, masks), start if options.fanin is None else _masked(start, masks), V, teacher, y,
+        train_rows, held, options, progress)
+    report["start_holdout_score"] = _score(start, *held)[0]
+    _stage(progress, "search thresholds and integer weights", options.epochs)
+    gains = {}
+    for name, polish in (("thresholds", lambda p: _polished_inputs(p, net, *fit)),
+                         ("integers", lambda p: search_integers(p, *fit[:2], masks)[0])):
+        polished = polish(best)
+        score = _score(polished, *held)
+        gains[name] = int(round((score[0] - best_score[0]) * len(held_rows)))
+        if score >= best_score:
+            best, best_score = polished, score
+    report.update(holdout_score=best_score[0], holdout_rows=len(held_rows), holdout=holdout,
+                  rows_gained_by_thresholds=max(gains["thresholds"], 0),
+                  rows_gained_by_integers=max(gains["integers"], 0),
+                  score_kind="accuracy" if y is not None else "agreement with the float model")
+    return best, report
+
+
+def _stage(progress, name, epochs):
+    if progress is not None and hasattr(progress, "stage"):
+        progress.stage(name, epochs)
+
+
+def _epochs(torch, model, start, V, teacher, y, train_rows, held, options, progress):
+    """(best QuantParams, its score, its epoch, epochs run) of training model from start (epoch 0)."""
     best, best_score, best_epoch = start, _score(start, *held), 0
-    report = {"ptq_holdout_score": _score(params, *held)[0], "start_holdout_score": best_score[0]}
-    opt = torch.optim.Adam(model.parameters(), lr=options.lr)
+    opt = torch.optim.Adam(model.param_groups(options.lr), lr=options.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, options.epochs)
     Vt = torch.tensor(V, dtype=torch.float32)
     teacher_t = torch.tensor(teacher, dtype=torch.float32)
@@ -152,7 +195,7 @@ def _train(torch, net, params, X, y, options, progress):
             opt.step()
             total += float(loss.detach()) * len(chunk)
         schedule.step()
-        current = model.params(params)
+        current = model.params(start)
         score = _score(current, *held)
         if score > best_score:
             best, best_score, best_epoch = current, score, epoch
@@ -160,10 +203,40 @@ def _train(torch, net, params, X, y, options, progress):
             progress(epoch, options.epochs, total / len(train_rows), score[0])
         if epoch - best_epoch >= options.patience:
             break
-    report.update(best_epoch=best_epoch, epochs_run=epoch, holdout_score=best_score[0], holdout_rows=len(held_rows),
-                  holdout=holdout,
-                  score_kind="accuracy" if y is not None else "agreement with the float model")
-    return best, report
+    return best, best_score, best_epoch, epoch
+
+
+def _agreement(target, teacher=None, T=None, scale=1.0):
+    """score(logits, rows) for the threshold search: per row, 1 where it predicts target, then (with a
+    teacher) minus its distillation loss to break ties."""
+    def score(logits, rows):
+        right = np.argmax(logits, axis=1) == target[rows]
+        if teacher is None:
+            return right[:, None]
+        return np.stack([right, -_row_distillation(logits * scale, teacher[rows], T)], axis=1)
+    return score
+
+
+def _searched_inputs(net, params, method, X, target, teacher, T):
+    """PTQ params re-made on input thresholds searched so the float network, fed each code's value,
+    predicts target on rows X."""
+    values = params.in_offset[:, None] + params.in_scale[:, None] * params.levels
+    first = (net.hidden + [net.output])[0]
+    thresholds = refine_thresholds(X, params.thresholds, values, encoding_groups(net, X.shape[1]),
+                                   FirstLayer(first.W, net.logits_after_first), _agreement(target, teacher, T))
+    return ptq_params(net, X, params.wbits, params.abits, params.ibits, method,
+                      encoding=(thresholds, params.levels, params.in_scale, params.in_offset))
+
+
+def _polished_inputs(params, net, X, target, *_):
+    """params with input thresholds searched on the exact IntNetwork they build (weights kept), moved only
+    where more rows predict target (a lower loss alone does not move them: on the bundled models that
+    fitted the calibration rows and lost test rows)."""
+    intnet = build(params)[0]
+    W = intnet.hidden[0][0] if intnet.hidden else intnet.out_W
+    thresholds = refine_thresholds(X, params.thresholds, params.levels, encoding_groups(net, X.shape[1]),
+                                   FirstLayer(W, intnet.logits_after_first), _agreement(target))
+    return replace(params, thresholds=thresholds)
 
 
 def _masked(params, masks):
@@ -195,9 +268,15 @@ class _Model:
         self.out = {"W": t(params.out_Wq * params.out_scale).requires_grad_(),
                     "s": t([params.out_scale]).requires_grad_(), "b": t(params.out_bias).requires_grad_()}
 
-    def parameters(self):
-        return [layer[k] for layer in self.layers + [self.out] for k in ("W", "s", "b")] + \
-            [layer["step"] for layer in self.layers]
+    def param_groups(self, lr):
+        """Adam groups: weights and biases at lr; each scale and activation step at lr times its own mean
+        size (a fixed step would be huge for the small scales of 6-8 bits: the network died there)."""
+        def relative(t):
+            return {"params": [t], "lr": lr * (float(t.detach().abs().mean()) + 1e-12)}
+        groups = []
+        for layer in self.layers:
+            groups += [{"params": [layer["W"], layer["b"]]}, relative(layer["s"]), relative(layer["step"])]
+        return groups + [{"params": [self.out["W"], self.out["b"]]}, relative(self.out["s"])]
 
     def _weights(self, W, s, mask=None):
         torch = self.torch
