@@ -144,11 +144,12 @@ def _train(torch, net, params, X, y, options, progress, method):
     V = np.take_along_axis(start.levels.T, build(start)[0].encode(X), axis=0)  # the first layer's integer inputs
     masks = saliency_masks(start, V, options.fanin) if options.fanin else [None] * len(params.hidden)
     report = {"ptq_holdout_score": _score(params, *held)[0], "searched_inputs": start is searched}
+    model = _Model(torch, start, masks)
+    start = start if options.fanin is None else _masked(start, masks)
+    report["start_holdout_score"] = _score(start, *held)[0]
     _stage(progress, "train", options.epochs)
     best, best_score, report["best_epoch"], report["epochs_run"] = _epochs(
-        torch, _Model(torch, start, masks), start if options.fanin is None else _masked(start, masks), V, teacher, y,
-        train_rows, held, options, progress)
-    report["start_holdout_score"] = _score(start, *held)[0]
+        torch, model, start, V, teacher, y, train_rows, held, options, progress)
     _stage(progress, "search thresholds and integer weights", options.epochs)
     gains = {}
     for name, polish in (("thresholds", lambda p: _polished_inputs(p, net, *fit)),
