@@ -371,3 +371,25 @@ def test_class_ids_group_equal_rows_even_when_hashes_collide(seed, n, width):
     ids = class_ids(keys)
     same_row = (keys[:, None, :] == keys[None, :, :]).all(axis=2)
     assert np.array_equal(ids[:, None] == ids[None, :], same_row)
+
+
+def test_fraig_witness_pool_is_bounded_and_keeps_the_latest_witnesses():
+    """Memory by design: past its capacity the pool overwrites its oldest word; what it holds is still the
+    simulation of the witnesses it keeps."""
+    from quantlogic.ir.aig import AIG
+    from quantlogic.passes.fraig import Witnesses
+
+    aig = AIG()
+    xs = [aig.add_input(f"x{i}") for i in range(6)]
+    aig.add_output("y", aig.and_all(xs[:3]) ^ 1)
+    rng = np.random.default_rng(1)
+    pool = Witnesses(aig, seed=0, capacity=8)
+    kept = {}
+    for k in range(40):
+        witness = {t + 1: bool(b) for t, b in enumerate(rng.integers(0, 2, 6))}
+        pool.add(witness)
+        kept[k % 8] = witness
+        assert pool.words.shape == (aig.n_nodes, min(16, 8)) and pool.used == min(k + 1, 8)
+    for column, witness in kept.items():  # bit 0 of each word is the witness itself (63 neighbours follow)
+        for t in range(6):
+            assert int(pool.words[t + 1, column]) & 1 == int(witness[t + 1])

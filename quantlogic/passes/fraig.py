@@ -19,7 +19,8 @@ from .structural import compose, mapped_aig
 class FraigParams:
     """words: 64-pattern simulation words per node for the signatures; max_members / max_tries: class
     members a candidate is compared with and proofs it gets; exhaustive_inputs: circuits this small are
-    signed by whole truth tables; into: a bool per node, merges only of unmarked nodes into marked ones;
+    signed by whole truth tables; witness_words: simulated witness words kept per node (the oldest is
+    overwritten past that); into: a bool per node, merges only of unmarked nodes into marked ones;
     limits: of each pair proof."""
 
     words: int = 32
@@ -27,6 +28,7 @@ class FraigParams:
     max_members: int = 16
     max_tries: int = 3
     exhaustive_inputs: int = 20
+    witness_words: int = 32
     into: np.ndarray | None = field(default=None, compare=False)
     limits: PairLimits = PairLimits()
 
@@ -48,23 +50,30 @@ def signatures(aig, words, seed):
 
 class Witnesses:
     """Input patterns that told candidates apart, each simulated at once on every node together with 63
-    neighbours (one input flipped), so later candidates they separate are dropped without a SAT call."""
+    neighbours (one input flipped), so later candidates they separate are dropped without a SAT call. At
+    most `capacity` words a node are kept (memory bounded by design): past that, each new witness word
+    overwrites the oldest."""
 
-    def __init__(self, aig, seed):
+    def __init__(self, aig, seed, capacity):
         self.fanin0, self.fanin1, _ = aig.arrays()
         self.n_inputs = aig.n_inputs
-        self.words = np.zeros((aig.n_nodes, 16), dtype=np.uint64)
-        self.used = 0
+        self.capacity = capacity
+        self.words = np.zeros((aig.n_nodes, min(16, capacity)), dtype=np.uint64)
+        self.used = self.added = 0
         self.rng = np.random.default_rng(seed)
 
     def add(self, witness):
         row = np.array([bool(witness.get(t + 1, False)) for t in range(self.n_inputs)])
         block = np.tile(row, (64, 1))
         block[np.arange(1, 64), self.rng.integers(0, self.n_inputs, size=63)] ^= True
-        if self.used == self.words.shape[1]:
-            self.words = np.concatenate([self.words, np.zeros_like(self.words)], axis=1)
-        node_words(self.fanin0, self.fanin1, self.n_inputs, pack_bits(block), self.words, self.used)
-        self.used += 1
+        if self.used == self.words.shape[1] < self.capacity:
+            grown = np.zeros((len(self.words), min(2 * self.used, self.capacity)), dtype=np.uint64)
+            grown[:, :self.used] = self.words
+            self.words = grown
+        column = self.added % self.capacity
+        node_words(self.fanin0, self.fanin1, self.n_inputs, pack_bits(block), self.words, column)
+        self.added += 1
+        self.used = min(self.added, self.capacity)
 
 
 def fraig(aig, params=FraigParams()):
@@ -79,7 +88,7 @@ def fraig(aig, params=FraigParams()):
         phase = (sigs[:, 0] & np.uint64(1)).astype(bool)
         keys = np.where(phase[:, None], ~sigs, sigs)
     copy = ClassCopy(aig, keys, phase, params.into, exact, params.max_members, params.max_tries)
-    witnesses = Witnesses(aig, params.seed)
+    witnesses = Witnesses(aig, params.seed, params.witness_words)
     stats = {"pass": "fraig", "ands_before": aig.n_ands, "candidates": 0, "merged": 0, "disproved": 0, "unknown": 0}
     cones = Cones(aig.n_inputs, aig.n_ands)
     while (pair := copy.next(witnesses.words, witnesses.used)) is not None:
