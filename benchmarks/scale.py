@@ -52,13 +52,13 @@ def main(cases):
             text = run.stdout + run.stderr
             ands = re.findall(r"(\d+) ANDs", text)
             n_ands = int(ands[-1]) if ands else None
-            verdict = next((line.split(",")[0] for line in run.stdout.splitlines()
-                            if line.startswith("verification:")), f"exit {run.returncode}")
-            stages = re.search(r"time by stage: (.*?);", text)
+            verdicts = [line.split(",")[0] for line in run.stdout.splitlines() if line.startswith("verification:")]
+            verdict = verdicts[-1] if verdicts else f"exit {run.returncode}"
+            stages = "; ".join(re.findall(r"time by stage: (.*?); peak", text))
             peak = f"{peak_kb / 2 ** 20:.2f}" if peak_kb else "-"
             per_and = f"{peak_kb * 1024 / n_ands:.0f}" if peak_kb and n_ands else "-"
             print(f"| {shape} | {bits}/{bits}/{bits} | {verdict} | {n_ands} | {seconds:.0f} | {peak} | {per_and} | "
-                  f"{stages.group(1) if stages else '-'} |", flush=True)
+                  f"{stages or '-'} |", flush=True)
 
 
 if __name__ == "__main__":
