@@ -4,8 +4,10 @@ the same network as building its result from scratch."""
 from dataclasses import replace
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from test_conv import conv_models, save
 
 from quantlogic.model.floatnet import Dense, FloatNetwork
 from quantlogic.quant.codes import encode_column
@@ -77,17 +79,30 @@ def test_integer_search_gains_what_it_reports_and_respects_ranges_and_masks(shap
             assert np.all(layer.Wq[m == 0] == 0)
 
 
-def test_integer_search_keeps_a_convolutions_shared_kernel():
-    """A conv layer's rows share their kernel: the search leaves them and changes only later layers."""
-    from conftest import model_path
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(conv_models(), st.integers(1, 3))
+def test_searches_on_generated_conv_networks_keep_kernels_and_channel_encodings(tmp_path_factory, model_n, bits):
+    """Random Conv1d/Conv2d networks (pools, groups, padding): the threshold search moves a channel's
+    pixels together, the integer search leaves the shared kernel and changes only dense layers, and its
+    gain is what a rebuild of its result scores."""
     from quantlogic.app.convert import load_float_network
 
-    X = np.load(model_path("digits_cnn", "calib.npy")).astype(np.float64)[:300]
-    net = load_float_network(model_path("digits_cnn"), X=X)
-    p = ptq_params(net, X, 2, 2, 2)
+    model, n = model_n
+    path = save(model, n, tmp_path_factory.mktemp("conv") / "m.pt", "trace")
+    X = np.random.default_rng(2).normal(size=(160, n))
+    net = load_float_network(path, X=X)
+    p = ptq_params(net, X, bits, bits, bits)
     target = np.argmax(net.forward(X)[1], axis=1)
-    found, gained = search_integers(p, X, target, limits=SearchLimits(sweeps=1))
-    assert np.array_equal(found.hidden[0].Wq, p.hidden[0].Wq)
-    assert np.array_equal(found.hidden[0].bias, p.hidden[0].bias)
-    assert gained > 0  # the dense output layer alone still gains rows at 2 bits
-    assert int(np.sum(build(found)[0].predict(X) == target)) == int(np.sum(build(p)[0].predict(X) == target)) + gained
+    values = p.in_offset[:, None] + p.in_scale[:, None] * p.levels
+    groups = encoding_groups(net, n)
+    first = (net.hidden + [net.output])[0]
+    score = lambda logits, rows: (np.argmax(logits, axis=1) == target[rows])[:, None]  # noqa: E731
+    found = refine_thresholds(X, p.thresholds, values, groups, FirstLayer(first.W, net.logits_after_first), score)
+    for cols in groups:
+        assert np.all(found[cols] == found[cols[0]])
+    before = int(np.sum(build(p)[0].predict(X) == target))
+    tuned, gained = search_integers(p, X, target, limits=SearchLimits(sweeps=1))
+    for old, new in zip(p.hidden, tuned.hidden):
+        if old.taps is not None:
+            assert np.array_equal(old.Wq, new.Wq) and np.array_equal(old.bias, new.bias)
+    assert gained >= 0 and int(np.sum(build(tuned)[0].predict(X) == target)) == before + gained

@@ -59,8 +59,13 @@ class Witnesses:
         self.n_inputs = aig.n_inputs
         self.capacity = capacity
         self.words = np.zeros((aig.n_nodes, min(16, capacity)), dtype=np.uint64)
-        self.used = self.added = 0
+        self.added = 0
         self.rng = np.random.default_rng(seed)
+
+    @property
+    def used(self):
+        """Columns of words that hold a witness."""
+        return min(self.added, self.capacity)
 
     def add(self, witness):
         row = np.array([bool(witness.get(t + 1, False)) for t in range(self.n_inputs)])
@@ -73,7 +78,6 @@ class Witnesses:
         column = self.added % self.capacity
         node_words(self.fanin0, self.fanin1, self.n_inputs, pack_bits(block), self.words, column)
         self.added += 1
-        self.used = min(self.added, self.capacity)
 
 
 def fraig(aig, params=FraigParams()):

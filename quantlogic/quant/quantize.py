@@ -173,7 +173,7 @@ def _hidden_params(layer, z_float, V, in_scale, in_offset, wbits, abits, search)
 
 def layer_thresholds(layer, abits, vmax):
     """Integer thresholds T (out, 2^abits - 1) of a hidden layer whose inputs go up to vmax."""
-    return _integer_thresholds(layer.Wq, layer.scale, layer.bias, layer.clip_lo, layer.clip_hi, layer.act_lo,
+    return integer_thresholds(layer.Wq, layer.scale, layer.bias, layer.clip_lo, layer.clip_hi, layer.act_lo,
                                layer.act_scale, abits, vmax)
 
 
@@ -206,7 +206,7 @@ def _moments(V):
     return V.T @ V / len(V)
 
 
-def _integer_thresholds(Wq, s, b, clip_lo, clip_hi, act_lo, act_scale, abits, vmax):
+def integer_thresholds(Wq, s, b, clip_lo, clip_hi, act_lo, act_scale, abits, vmax):
     """T[j, k] = least integer acc with code >= k + 1, where code = round((clip(s*acc + b) - lo) / scale),
     clamped to [acc_min, acc_max + 1] (always / never reached)."""
     M = 2 ** abits - 1

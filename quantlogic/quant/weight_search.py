@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .intnet import threshold_codes
-from .quantize import _integer_thresholds, build
+from .quantize import build, integer_thresholds
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,14 @@ class _State:
         self.pools = intnet.pools
         wbits = params.wbits
         self.values = (-1, 1) if wbits == 1 else tuple(range(-(2 ** (wbits - 1) - 1), 2 ** (wbits - 1)))
-        self.vmax = [params.levels[:, -1]] + [np.full(self.W[k].shape[0] if p is None else len(p), 2 ** params.abits - 1)
-                                              for k, p in enumerate(self.pools[:-1])]
         self.inputs = [np.take_along_axis(params.levels.T, intnet.encode(X), axis=0)]
         self.acc, self.codes = [], []
         for k in range(len(self.W)):
             self.acc.append(self.inputs[k] @ self.W[k].T)
             self.codes.append(threshold_codes(self.acc[k], self.T[k]))
             self.inputs.append(self._pooled(k, self.codes[k]))
+        # the largest value of each hidden layer's inputs, as the thresholds are computed for them
+        self.vmax = [params.levels[:, -1]] + [np.full(h.shape[1], 2 ** params.abits - 1) for h in self.inputs[1:-1]]
         self.logits = self.inputs[-1] @ self.out_W.T + self.out_B
         self.right = np.argmax(self.logits, axis=1) == self.target
 
@@ -90,7 +90,7 @@ class _State:
 
     def _thresholds(self, k, r, W_row, bias):
         layer = self.template.hidden[k]
-        return _integer_thresholds(W_row[None, :], layer.scale[r:r + 1], np.array([bias]), layer.clip_lo,
+        return integer_thresholds(W_row[None, :], layer.scale[r:r + 1], np.array([bias]), layer.clip_lo,
                                    layer.clip_hi, layer.act_lo[r:r + 1], layer.act_scale[r:r + 1],
                                    self.template.abits, self.vmax[k])[0]
 

@@ -22,13 +22,13 @@ def quantize_summary(s):
         lines.append(f"fine-tuned: {ft['epochs_run']} epochs (best {ft['best_epoch']}); {ft['score_kind']} "
                      f"on {rows}: PTQ {_pct(ft['ptq_holdout_score'])} -> "
                      f"fine-tuned {_pct(ft['holdout_score'])}" + (f" (fan-in {ft['fanin']})" if ft["fanin"] else ""))
-        searches = ["input thresholds placed for the task before training" if ft.get("searched_inputs") else "",
-                    f"thresholds moved after it (+{ft['rows_gained_by_thresholds']} rows)"
-                    if ft.get("rows_gained_by_thresholds") else "",
-                    f"integer weights searched (+{ft['rows_gained_by_integers']} rows)"
-                    if ft.get("rows_gained_by_integers") else ""]
-        if any(searches):
-            lines.append("exact local search: " + "; ".join(s for s in searches if s))
+        searches = ["input thresholds placed for the task before training"] if ft.get("searched_inputs") else []
+        for key, what in (("rows_gained_by_thresholds", "thresholds moved after it"),
+                          ("rows_gained_by_integers", "integer weights searched")):
+            if ft.get(key):
+                searches.append(f"{what} (+{ft[key]} rows)")
+        if searches:
+            lines.append("exact local search: " + "; ".join(searches))
     if "test_quantized_accuracy" in s:
         before = f"PTQ {_pct(s['test_ptq_accuracy'])}, " if "test_ptq_accuracy" in s else ""
         floating = f"float {_pct(s['test_float_accuracy'])}, " if s.get("test_float_accuracy") is not None else ""

@@ -138,12 +138,11 @@ def _train(torch, net, params, X, y, options, progress, method):
     held = (X[held_rows], target[held_rows], teacher[held_rows], options.temperature)
     fit = (X[train_rows], target[train_rows], teacher[train_rows], options.temperature)
     _stage(progress, "place input thresholds", options.epochs)
-    start, searched = params, _searched_inputs(net, params, method, *fit)
-    if _score(searched, *held) >= _score(params, *held):
-        start = searched
+    ptq_score, searched = _score(params, *held), _searched_inputs(net, params, method, *fit)
+    start = searched if _score(searched, *held) >= ptq_score else params
     V = np.take_along_axis(start.levels.T, build(start)[0].encode(X), axis=0)  # the first layer's integer inputs
     masks = saliency_masks(start, V, options.fanin) if options.fanin else [None] * len(params.hidden)
-    report = {"ptq_holdout_score": _score(params, *held)[0], "searched_inputs": start is searched}
+    report = {"ptq_holdout_score": ptq_score[0], "searched_inputs": start is searched}
     model = _Model(torch, start, masks)
     start = start if options.fanin is None else _masked(start, masks)
     report["start_holdout_score"] = _score(start, *held)[0]
