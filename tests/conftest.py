@@ -1,6 +1,10 @@
+import contextlib
+import os
 import pathlib
 import subprocess
 import sys
+import traceback
+import warnings
 
 import numpy as np
 import pytest
@@ -16,6 +20,27 @@ def model_path(name, file="model.pt"):
 
 
 def run_cli(*args, cwd=None):
+    """Run the command line in this process, as a fresh one would see it: (exit code, stdout, stderr).
+    Python warnings go to stderr under the interpreter's default filters, and an exception that escaped the
+    command is its traceback on stderr (so a test that asserts one clean line sees it). In-process because
+    a subprocess pays for importing torch and numba on every call; run_cli_process runs the real thing."""
+    from click.testing import CliRunner
+
+    from quantlogic.cli import main
+
+    with contextlib.chdir(cwd or os.getcwd()), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+            warnings.simplefilter("ignore", category)
+        result = CliRunner().invoke(main, [str(a) for a in args])
+    err = result.stderr + "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
+                                  for w in caught)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        err += "".join(traceback.format_exception(*result.exc_info))
+    return result.exit_code, result.stdout, err
+
+
+def run_cli_process(*args, cwd=None):
     """Run the real command line in a subprocess: (exit code, stdout, stderr)."""
     proc = subprocess.run([sys.executable, "-m", "quantlogic", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd)

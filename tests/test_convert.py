@@ -5,7 +5,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from conftest import MODEL_NAMES, assert_clean_failure, load_test_split, model_path, run_cli
+from conftest import MODEL_NAMES, assert_clean_failure, load_test_split, model_path, run_cli, run_cli_process
 from quantlogic.formats.bundle import load
 from quantlogic.app.convert import convert
 from quantlogic.verify.network import verify_bundle, verify_lowering
@@ -73,8 +73,9 @@ def test_planted_bug_is_disproved_with_a_confirmed_counterexample(bundles, name,
 
 
 def test_cli_convert_inspect_verify_predict_export(tmp_path):
+    """The real command line (a subprocess) where it converts and refuses; the rest in-process."""
     qlc = tmp_path / "iris.qlc"
-    code, out, err = run_cli("convert", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o", qlc,
+    code, out, err = run_cli_process("convert", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o", qlc,
                              "--wbits", 3, "--abits", 2, "--ibits", 2, "--no-simplify")
     assert code == 0, err
     assert "proved (exhaustive)" in out and "AND gates" in out
@@ -96,7 +97,7 @@ def test_cli_convert_inspect_verify_predict_export(tmp_path):
     meta = json.loads((tmp_path / "iris.json").read_text())
     assert meta["output"]["tie_break"] == "smallest index" and meta["features"][2]["name"] == "petal_length"
     assert meta["verification"]["text"].startswith("proved")
-    code, out, err = run_cli("export", qlc, "-o", tmp_path / "iris.xyz")
+    code, out, err = run_cli_process("export", qlc, "-o", tmp_path / "iris.xyz")
     assert_clean_failure(code, out, err, "unknown export format")
     assert not (tmp_path / "iris.xyz").exists()
 
