@@ -10,6 +10,7 @@ from ..quant.codes import bits_to_ints, circuit_classes, encode_column, pin_layo
 from ..verdict import Verdict, disproved, proved, undecided
 from .limits import EXHAUSTIVE_LIMIT, RANDOM_VECTORS
 from .parts import prove_by_parts
+from .search import Part, search_counterexample
 
 PER_NEURON = "per-neuron + composition"
 
@@ -95,7 +96,7 @@ def verify_lowering(net, low, X=None, progress=None):
     gap = prove_by_parts(net, low, progress)
     if gap is None:
         return _per_neuron_verdict(low, len(codes))
-    return _against_reference(net, aig, codes, gap, progress)
+    return _against_reference(net, low, codes, gap, progress)
 
 
 def _per_neuron_verdict(low, vectors):
@@ -107,21 +108,47 @@ def _per_neuron_verdict(low, vectors):
                   f"also tested on {vectors} vectors", vectors=vectors)
 
 
-def _against_reference(net, aig, codes, gap, progress=None):
-    """A circuit whose records did not prove it: compare it with a fresh lowering proved part by part."""
+def _against_reference(net, low, codes, gap, progress=None):
+    """A circuit whose records did not prove it: compare it with a fresh lowering proved part by part; when
+    that does not decide, search for a difference around the part that did not prove."""
     from .cec import equivalent
 
+    aig = low.aig
     reference, ref_gap = proved_reference(net, progress)
     if _same_structure(reference.aig, aig):
         kind = "a budget ran out" if gap.undecided else "the proof method did not go through"
-        return undecided(PER_NEURON, f"{gap.text} ({kind}; no input among {len(codes)} test vectors differs)",
-                         len(codes))
-    if ref_gap is not None:
-        return undecided(PER_NEURON, f"{gap.text}, and a fresh lowering did not prove either: {ref_gap.text}",
-                         len(codes))
-    return combine(net, aig, _per_neuron_verdict(reference, len(codes)),
-                   equivalent(reference.aig, aig, hints=_twin_hints(reference.aig, aig)),
-                   f"the records did not prove it ({gap.text})")
+        verdict = undecided(PER_NEURON, f"{gap.text} ({kind}; no input among {len(codes)} test vectors differs)",
+                            len(codes))
+    elif ref_gap is not None:
+        verdict = undecided(PER_NEURON, f"{gap.text}, and a fresh lowering did not prove either: {ref_gap.text}",
+                            len(codes))
+    else:
+        verdict = combine(net, aig, _per_neuron_verdict(reference, len(codes)),
+                          equivalent(reference.aig, aig, hints=_twin_hints(reference.aig, aig)),
+                          f"the records did not prove it ({gap.text})")
+    return _searched(net, aig, codes, verdict, _part(net, low, gap.part))
+
+
+def _part(net, low, part):
+    """The circuit's word for a part (layer, index) named by a Gap: a hidden neuron's code or a logit."""
+    if part is None:
+        return None
+    layer, index = part
+    if layer == len(net.hidden):
+        return Part(layer, index, low.logits[index].sum_word, low.logit_offset)
+    return Part(layer, index, low.neurons[layer][index].out_word)
+
+
+def _searched(net, aig, codes, verdict, part=None):
+    """An undecided verdict turned into a disproof when a guided search finds an input where the circuit
+    differs (confirmed by simulation); other verdicts as they are."""
+    if verdict.status != "undecided":
+        return verdict
+    found = search_counterexample(net, aig, codes, part)
+    if found is None:
+        return undecided(verdict.method, f"{verdict.reason}; a guided search found no difference",
+                         verdict.vectors, verdict.details)
+    return confirmed_counterexample(net, aig, found, "guided search", verdict.vectors)
 
 
 def _twin_hints(a, b):
@@ -205,7 +232,7 @@ def verify_bundle(bundle, X=None, progress=None):
         progress("equivalence with the stored circuit")
     steps = _replayed_steps(reference.aig, bundle)
     same = equivalent(reference.aig, aig) if steps is None else equivalent_through(reference.aig, aig, steps)
-    return combine(net, aig, base, same)
+    return _searched(net, aig, codes, combine(net, aig, base, same))
 
 
 def _replayed_steps(reference, bundle):

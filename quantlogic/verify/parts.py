@@ -23,6 +23,7 @@ class Gap:
     text: str
     undecided: bool = False
     codes: list = None  # input codes where the part (not necessarily the network) is wrong, when known
+    part: tuple = None  # (layer, index) of the hidden neuron, or (number of hidden layers, class) of the logit
 
 
 def prove_by_parts(net, low, progress=None):
@@ -47,6 +48,7 @@ def prove_by_parts(net, low, progress=None):
             else:
                 gap = check_neuron(aig, words, sum_inputs, W[neuron.index], neuron, T[neuron.index])
             if gap:
+                gap.part = (layer, neuron.index)
                 return gap
         gap = check_pools(aig, net.pools[layer], neurons, low.pools[layer])
         if gap:
@@ -144,6 +146,7 @@ def _check_output(net, low):
         gap = _sum_gap(aig, logit.sum_word, attempts, net.out_W[c], low.logit_offset - int(net.out_B[c]),
                        f"logit {c}", order)
         if gap:
+            gap.part = (len(net.hidden), c)
             return gap
     named = dict(zip(aig.output_names, aig.output_lits))
     if [named.get(output_pin(j)) for j in range(len(low.class_word))] != list(low.class_word) \
