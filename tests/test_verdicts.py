@@ -281,3 +281,36 @@ def test_the_guided_search_only_returns_real_differences(net, seed):
     found = search_counterexample(net, bad, codes, limits=limits)
     if found is not None:
         assert circuit_classes(bad, found[None], net.ibits, net.n_classes)[0] != net.predict_codes(found[None])[0]
+
+
+def test_a_part_is_compared_with_the_reference_part_as_a_function_of_its_layer_inputs(converted):
+    """Each first-layer neuron of the arithmetic lowering equals the truth-table lowering's as a function of
+    the input pins, and each logit's sum word as a function of the hidden codes; a neuron with a gate changed
+    is disproved where simulation shows its code differ."""
+    from quantlogic.ir.aig import neg
+    from quantlogic.kernels.simulate import Simulator
+    from quantlogic.lower.network import lower_network
+    from quantlogic.quant.codes import bits_to_ints, codes_to_bits
+    from quantlogic.verify.reference import part_equals_reference
+
+    net = converted["digits_fanin", 2][0].net
+    arith, table = lower_network(net), lower_network(net, table_always=True)
+    assert sum(a.method != t.method for a, t in zip(arith.neurons[0], table.neurons[0])) >= 8
+    for a, t in zip(arith.neurons[0], table.neurons[0]):
+        assert part_equals_reference(arith.aig, arith.code_words, a.out_word, table.aig, table.code_words,
+                                     t.out_word).status == "proved"
+    for a, t in zip(arith.logits, table.logits):
+        assert part_equals_reference(arith.aig, arith.layer_inputs[1], a.sum_word, table.aig,
+                                     table.layer_inputs[1], t.sum_word).status == "proved"
+    bad = arith.aig.copy()
+    k = next(j for j, n in enumerate(arith.neurons[0]) if n.method == "arith")
+    bad = arith.aig.copy()
+    node = max(bad.cone(arith.neurons[0][k].out_word))  # the gate nearest the neuron's outputs
+    bad.fanin0[node - 1 - bad.n_inputs] = neg(bad.fanin0[node - 1 - bad.n_inputs])
+    verdict = part_equals_reference(bad, arith.code_words, arith.neurons[0][k].out_word, table.aig,
+                                    table.code_words, table.neurons[0][k].out_word)
+    assert verdict.status == "disproved"
+    bits = np.asarray(verdict.counterexample, dtype=bool)[None]  # the pins, feature by feature
+    got, want = (bits_to_ints(Simulator(c, w).bits(bits)) for c, w in
+                 ((bad, arith.neurons[0][k].out_word), (table.aig, table.neurons[0][k].out_word)))
+    assert got[0] != want[0]

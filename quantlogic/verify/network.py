@@ -93,7 +93,7 @@ def verify_lowering(net, low, X=None, progress=None):
     bad = check_vectors(net, aig, codes)
     if bad is not None:
         return confirmed_counterexample(net, aig, bad, PER_NEURON, len(codes))
-    gap = prove_by_parts(net, low, progress)
+    gap = prove_by_parts(net, low, progress, reference=lambda: _proved_lowering(net))
     if gap is None:
         return _per_neuron_verdict(low, len(codes))
     return _against_reference(net, low, codes, gap, progress)
@@ -126,7 +126,8 @@ def _against_reference(net, low, codes, gap, progress=None):
         verdict = combine(net, aig, _per_neuron_verdict(reference, len(codes)),
                           equivalent(reference.aig, aig, hints=_twin_hints(reference.aig, aig)),
                           f"the records did not prove it ({gap.text})")
-    return _searched(net, aig, codes, verdict, _part(net, low, gap.part))
+    witness = np.asarray([gap.codes] if gap.codes is not None else [], dtype=np.int64).reshape(-1, codes.shape[1])
+    return _searched(net, aig, np.concatenate([witness, codes]), verdict, _part(net, low, gap.part), len(witness))
 
 
 def _part(net, low, part):
@@ -139,12 +140,13 @@ def _part(net, low, part):
     return Part(layer, index, low.neurons[layer][index].out_word)
 
 
-def _searched(net, aig, codes, verdict, part=None):
-    """An undecided verdict turned into a disproof when a guided search finds an input where the circuit
-    differs (confirmed by simulation); other verdicts as they are."""
+def _searched(net, aig, codes, verdict, part=None, first=0):
+    """An undecided verdict turned into a disproof when a guided search (from the first `first` rows of
+    codes, then the others closest to a flip) finds an input where the circuit differs (confirmed by
+    simulation); other verdicts as they are."""
     if verdict.status != "undecided":
         return verdict
-    found = search_counterexample(net, aig, codes, part)
+    found = search_counterexample(net, aig, codes, part, first=first)
     if found is None:
         return undecided(verdict.method, f"{verdict.reason}; a guided search found no difference",
                          verdict.vectors, verdict.details)
@@ -177,6 +179,12 @@ def proved_reference(net, progress=None):
             _REFERENCES.pop(next(iter(_REFERENCES)))
     reference, gap = _REFERENCES[key]
     return reference, gap
+
+
+def _proved_lowering(net):
+    """A fresh lowering of net when it is proved part by part, else None."""
+    reference, gap = proved_reference(net)
+    return reference if gap is None else None
 
 
 def _same_structure(a, b):

@@ -12,7 +12,7 @@ from ..lower.network import logit_sum, neuron_sum, neuron_table_inputs
 from ..prove.cnf import CNF
 from . import algebra
 from .cones import evaluate_cone, word_values
-from .reference import sum_equals_reference
+from .reference import part_equals_reference, sum_equals_reference
 
 EXHAUSTIVE_NEURON_BITS = 20  # input bits of a neuron checked exhaustively when algebra runs out of budget
 
@@ -26,8 +26,10 @@ class Gap:
     part: tuple = None  # (layer, index) of the hidden neuron, or (number of hidden layers, class) of the logit
 
 
-def prove_by_parts(net, low, progress=None):
-    """None when every part of the lowering is proved; else the first Gap."""
+def prove_by_parts(net, low, progress=None, reference=None):
+    """None when every part of the lowering is proved; else the first Gap. reference: a callable giving a
+    fresh lowering of net proved part by part (or None); a neuron or logit whose own proof does not go
+    through is proved when it equals the reference's as a function of its layer's inputs."""
     aig = low.aig
     gap = _check_inputs(net, low)
     if gap:
@@ -47,7 +49,8 @@ def prove_by_parts(net, low, progress=None):
                 gap = check_table_neuron(aig, table_words, values, W[neuron.index], neuron, T[neuron.index])
             else:
                 gap = check_neuron(aig, words, sum_inputs, W[neuron.index], neuron, T[neuron.index])
-            if gap:
+            if gap and not _equals_reference(gap, low, reference, layer,
+                                             lambda r: r.neurons[layer][neuron.index].out_word):
                 gap.part = (layer, neuron.index)
                 return gap
         gap = check_pools(aig, net.pools[layer], neurons, low.pools[layer])
@@ -55,7 +58,23 @@ def prove_by_parts(net, low, progress=None):
             return gap
     if progress:
         progress("output")
-    return _check_output(net, low)
+    return _check_output(net, low, reference)
+
+
+def _equals_reference(gap, low, reference, layer, word_of):
+    """Whether the part word_of(lowering) of low is proved equal to the reference's (see prove_by_parts).
+    When a first-layer part differs, gap.codes gets the input codes where it does."""
+    ref = reference() if reference is not None else None
+    if ref is None or ref.aig.input_names != low.aig.input_names:
+        return False
+    inputs = (lambda r: r.code_words) if layer == 0 else (lambda r: r.layer_inputs[layer])
+    verdict = part_equals_reference(low.aig, inputs(low), word_of(low), ref.aig, inputs(ref), word_of(ref))
+    if verdict is None:
+        return False
+    if verdict.status == "disproved" and layer == 0 and gap.codes is None:
+        n_bits = len(low.code_words[0]) if low.code_words else 0
+        gap.codes = bits_to_ints(np.asarray(verdict.counterexample).reshape(-1, n_bits)).tolist()
+    return verdict.ok
 
 
 def check_pools(aig, pool, neurons, circuits):
@@ -133,7 +152,7 @@ def _check_inputs(net, low):
     return None
 
 
-def _check_output(net, low):
+def _check_output(net, low, reference=None):
     aig = low.aig
     words = low.layer_inputs[-1]
     expected = low.level_words if not net.hidden else low.outputs(len(net.hidden) - 1)
@@ -145,7 +164,7 @@ def _check_output(net, low):
                                                                      low.logit_offset))
         gap = _sum_gap(aig, logit.sum_word, attempts, net.out_W[c], low.logit_offset - int(net.out_B[c]),
                        f"logit {c}", order)
-        if gap:
+        if gap and not _equals_reference(gap, low, reference, len(net.hidden), lambda r: r.logits[c].sum_word):
             gap.part = (len(net.hidden), c)
             return gap
     named = dict(zip(aig.output_names, aig.output_lits))

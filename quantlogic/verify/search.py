@@ -34,13 +34,15 @@ class Part:
     offset: int = 0  # the part's value is the word's value plus this
 
 
-def search_counterexample(net, aig, starts, part=None, limits=SearchLimits(), seed=0):
+def search_counterexample(net, aig, starts, part=None, limits=SearchLimits(), seed=0, first=0):
     """Input codes (F,) where the circuit's class differs from the IntNetwork's, or None when the search
-    found none within its limits (which proves nothing)."""
+    found none within its limits (which proves nothing). The first `first` rows of starts (witnesses that
+    the part is wrong there) are searched from before the rows closest to a flip."""
     score = _Scorer(net, aig, part)
     starts = np.asarray(starts, dtype=np.int64).reshape(-1, net.n_features)
     if part is not None:
-        starts = np.concatenate([_bit_witnesses(net, aig, part.word, starts, limits.seed_decisions), starts])
+        witnesses = _bit_witnesses(net, aig, part.word, starts, limits.seed_decisions)
+        starts, first = np.concatenate([witnesses, starts]), first + len(witnesses)
     if not len(starts):
         return None
     patterns = limits.gate_patterns / max(aig.n_ands, 1)
@@ -49,7 +51,8 @@ def search_counterexample(net, aig, starts, part=None, limits=SearchLimits(), se
     if found is not None:
         return found
     rng = np.random.default_rng(seed)
-    for start in np.argsort(values, kind="stable")[:limits.starts]:
+    order = np.concatenate([np.arange(first), first + np.argsort(values[first:], kind="stable")])
+    for start in order[:max(limits.starts, first)]:
         x, current = starts[start].copy(), values[start]
         for _ in range(limits.steps):
             neighbours = _neighbours(x, 1 << net.ibits)
