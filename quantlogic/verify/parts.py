@@ -349,11 +349,13 @@ def reference_match(width, index_bits):
 
 def check_argmax(aig, logit_words, class_word, matches):
     """None when the tournament is wired as an argmax (ties to the smallest index) and every match is
-    proved equal to the reference compare-and-select by SAT; else a Gap."""
+    proved equal to the reference compare-and-select by SAT; else a Gap. A match's index inputs range over
+    the classes of its side of the tournament (earlier matches, proved before it, select one of theirs)."""
     width = len(logit_words[0])
     index_bits = max(1, (len(logit_words) - 1).bit_length())
     entries = [(list(w), [TRUE if (c >> j) & 1 else FALSE for j in range(index_bits)])
                for c, w in enumerate(logit_words)]
+    classes = {id(entry): {c} for c, entry in enumerate(entries)}
     recorded = iter(matches)
     replay = []
     ref = reference_match(width, index_bits)
@@ -362,22 +364,28 @@ def check_argmax(aig, logit_words, class_word, matches):
         if match is None or (match[0], match[1]) != (left, right):
             return Gap("the argmax tournament is not wired as an argmax")
         replay.append(match)
+        classes[id(match[2])] = classes[id(left)] | classes[id(right)]
         inputs = left[0] + left[1] + right[0] + right[1]
         outputs = match[2][0] + match[2][1]
-        if _differs(aig, inputs, outputs, ref):
+        if _differs(aig, inputs, outputs, ref, [(left[1], classes[id(left)]), (right[1], classes[id(right)])]):
             return Gap("a compare-and-select step of the argmax is not the reference one over free inputs")
     if list(entries_winner(entries, replay)[1]) != list(class_word) or next(recorded, None) is not None:
         return Gap("the class outputs are not the argmax winner's index")
     return None
 
 
-def _differs(aig, inputs, outputs, ref):
-    """Whether outputs (literals of aig over the input literals as free variables) can differ from ref."""
+def _differs(aig, inputs, outputs, ref, ranges=()):
+    """Whether outputs (literals of aig over the input literals as free variables) can differ from ref.
+    ranges: (word of input literals, the values it can take) pairs restricting the free variables."""
     cnf = CNF()
     cut = {}
     for lit in inputs:
         if lit >> 1 and lit >> 1 not in cut:
             cut[lit >> 1] = cnf.new_var()
+    for word, values in ranges:
+        if not _restrict(cnf, [None if lit >> 1 == 0 else (-1 if lit & 1 else 1) * cut[lit >> 1] for lit in word],
+                         [lit & 1 if lit >> 1 == 0 else None for lit in word], values):
+            return True
     try:
         ours = cnf.encode(aig, outputs, lambda node: cut.get(node))
     except ValueError:  # the match reaches below its inputs
@@ -392,3 +400,18 @@ def _differs(aig, inputs, outputs, ref):
 
     theirs = cnf.encode(ref, ref.output_lits, ref_leaf)
     return cnf.differ(ours, theirs)[0] is True  # no decision limit: always decided
+
+
+def _restrict(cnf, bits, constants, values):
+    """Add clauses that keep a word (SAT literal per bit, or None where constants gives the bit) to values;
+    False when its constant bits alone give it a value outside them."""
+    for v in range(1 << len(bits)):
+        if v in values:
+            continue
+        if any(c is not None and c != (v >> j) & 1 for j, c in enumerate(constants)):
+            continue  # a constant bit already rules v out
+        clause = [-b if (v >> j) & 1 else b for j, b in enumerate(bits) if b is not None]
+        if not clause:
+            return False
+        cnf.clauses.append(clause)
+    return True
