@@ -72,7 +72,7 @@ class StageProgress:
         self.quiet = _quiet()
         self.lines = not self.quiet and not sys.stderr.isatty()
         self.bar = tqdm(file=sys.stderr, leave=False, disable=None if not self.quiet else True, unit="step")
-        self.start, self.done = time.perf_counter(), 0
+        self.start, self.done, self.units = time.perf_counter(), 0, None
         self.current, self.seconds, self.peak = None, {}, (0, None)
         if first_stage:
             self.current = (first_stage, self.start)
@@ -82,7 +82,7 @@ class StageProgress:
             long_work_starts()  # after the command's input checks
         self._end_step()
         self.current = (stage, time.perf_counter())
-        if steps is not None and self.bar.total != steps:
+        if steps is not None and self.bar.total != steps and self.units is None:
             self.bar.total = steps
         self.done += 1
         if self.lines:
@@ -90,7 +90,18 @@ class StageProgress:
             click.echo(f"{stage} {layer} (step {self.done}{total}, {time.perf_counter() - self.start:.1f} s)",
                        err=True)
         self.bar.set_description(f"{stage} {layer}")
-        self.bar.update(1)
+        if self.units is None:
+            self.bar.update(1)
+
+    def expect(self, units):
+        """Count the bar in units of work (neurons) told by advance() rather than in steps, so that its ETA
+        moves within a step; the log lines still come one per step."""
+        self.units = units
+        self.bar.reset(total=units)
+
+    def advance(self, units=1):
+        if self.units is not None:
+            self.bar.update(units)
 
     def _end_step(self):
         if self.current is None:

@@ -1,6 +1,7 @@
 """The people-facing commands: diff, inspect --json, predict of a circuit by pin name."""
 import json
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -376,3 +377,35 @@ def test_per_layer_sizes_after_simplification_add_up_on_generated_networks():
         assert layers["output"]["levels"] == small.aig.depth()
 
     check()
+
+
+def test_convert_bar_counts_neurons_on_a_terminal(tmp_path):
+    """On a terminal, convert's bar counts neurons lowered and proved (so its ETA moves within a layer):
+    digits (64-32-10) has 2 x (32 + 10) of them."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    main, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a new pty has no columns
+    proc = subprocess.Popen([sys.executable, "-m", "quantlogic", "convert", str(model_path("digits")), "--calib",
+                             str(model_path("digits", "calib.npy")), "-o", str(tmp_path / "w.qlc"), "--wbits", "2",
+                             "--abits", "2", "--ibits", "2", "--no-simplify"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=secondary)
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main)
+    assert proc.wait() == 0
+    text = seen.decode(errors="replace")
+    assert "/84 [" in text and "prove layer 0" in text, text[-2000:]

@@ -139,7 +139,8 @@ def accuracy_on(intnet, net, data, labels=None):
 
 def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune_progress=None, **quant_options):
     """Quantize (unless source is a .qnet), lower and verify; return (Bundle, verdict, summary).
-    progress(stage, layer, steps) is called as each layer is lowered and proved (steps in all).
+    progress(stage, layer, steps) is called as each layer is lowered and proved (steps in all); a progress
+    with expect(units) and advance(n) methods is also told of each neuron lowered and proved.
     Raises NotProvedError unless the circuit is proved, so no unproved bundle is written; with allow_unproved
     an undecided circuit is kept with the verdict tested (on N vectors, not proved)."""
     from ..formats.bundle import Bundle
@@ -165,8 +166,13 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
         X, y = rows_of(calib, quant_options.pop("labels", None))
         intnet, summary = quantize_rows(source, X, y, progress=finetune_progress, **quant_options)
     steps = 2 * (len(intnet.hidden) + 1)  # each layer is lowered, then proved
-    low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage, steps)))
-    verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage, steps)))
+    advance = getattr(progress, "advance", None)
+    if advance:
+        progress.expect(2 * (sum(W.shape[0] for W, _ in intnet.hidden) + intnet.n_classes))
+    low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage, steps)),
+                        advance=advance)
+    verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage, steps)),
+                              advance=advance)
     verdict = accept(verdict, allow_unproved)
     bundle = Bundle(intnet, low.aig, low, {"layer_ands": low.layer_ands})
     bundle.record_verdict(verdict)

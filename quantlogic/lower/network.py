@@ -69,10 +69,11 @@ class Lowering:
         return [n.out_word for n in (self.neurons[layer] if pools is None else pools)]
 
 
-def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_always=False):
-    """Return a Lowering of IntNetwork net (progress(layer_name) is called as each layer starts). A hidden
-    neuron whose used inputs have at most table_bits bits is also built from its truth table, and the
-    smaller of the two circuits is kept (table_always: the table circuit whenever it fits)."""
+def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_always=False, advance=None):
+    """Return a Lowering of IntNetwork net (progress(layer_name) is called as each layer starts, advance()
+    as each neuron is built, then once for the output layer's n_classes logits). A hidden neuron whose used
+    inputs have at most table_bits bits is also built from its truth table, and the smaller of the two
+    circuits is kept (table_always: the table circuit whenever it fits)."""
     _check_size(net)
     aig = AIG()
     code_words = [[aig.add_input(input_pin(i, j)) for j in range(net.ibits)] for i in range(net.n_features)]
@@ -87,8 +88,12 @@ def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_alway
             progress(f"layer {layer}")
         low.layer_inputs.append(words)
         table_words, values = neuron_table_inputs(net, low, layer)
-        neurons = [_lower_neuron(aig, layer, j, words, W[j], T[j], net.abits, table_words, values, table_bits,
-                                 table_always) for j in range(W.shape[0])]
+        neurons = []
+        for j in range(W.shape[0]):
+            neurons.append(_lower_neuron(aig, layer, j, words, W[j], T[j], net.abits, table_words, values,
+                                         table_bits, table_always))
+            if advance:
+                advance()
         low.neurons.append(neurons)
         low.pools.append(_lower_pools(aig, layer, net.pools[layer], neurons))
         low.layer_ands[f"layer {layer}"] = aig.n_ands - sum(low.layer_ands.values())
@@ -97,6 +102,8 @@ def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_alway
         progress("output")
     low.layer_inputs.append(words)
     _lower_output(low, words, net)
+    if advance:
+        advance(net.n_classes)
     low.layer_ands["output"] = aig.n_ands - sum(low.layer_ands.values())
     for j, lit in enumerate(low.class_word):
         aig.add_output(output_pin(j), lit)

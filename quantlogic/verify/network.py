@@ -83,8 +83,9 @@ def confirmed_counterexample(net, aig, codes, method, vectors=0):
                              f"{codes[0].tolist()}", codes[0].tolist(), vectors, witness)
 
 
-def verify_lowering(net, low, X=None, progress=None):
-    """Verdict for Lowering low of IntNetwork net (X: data rows to test as well)."""
+def verify_lowering(net, low, X=None, progress=None, advance=None):
+    """Verdict for Lowering low of IntNetwork net (X: data rows to test as well; progress and advance: see
+    prove_by_parts)."""
     aig = low.aig
     pin_layout(aig, net.n_features, net.ibits, net.n_classes)
     if aig.n_inputs <= EXHAUSTIVE_LIMIT:
@@ -93,7 +94,7 @@ def verify_lowering(net, low, X=None, progress=None):
     bad = check_vectors(net, aig, codes)
     if bad is not None:
         return confirmed_counterexample(net, aig, bad, PER_NEURON, len(codes))
-    gap = prove_by_parts(net, low, progress, reference=lambda: _proved_lowering(net))
+    gap = prove_by_parts(net, low, progress, reference=lambda: _proved_lowering(net), advance=advance)
     if gap is None:
         return _per_neuron_verdict(low, len(codes))
     return _against_reference(net, low, codes, gap, progress)

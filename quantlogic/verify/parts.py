@@ -26,10 +26,11 @@ class Gap:
     part: tuple = None  # (layer, index) of the hidden neuron, or (number of hidden layers, class) of the logit
 
 
-def prove_by_parts(net, low, progress=None, reference=None):
+def prove_by_parts(net, low, progress=None, reference=None, advance=None):
     """None when every part of the lowering is proved; else the first Gap. reference: a callable giving a
     fresh lowering of net proved part by part (or None); a neuron or logit whose own proof does not go
-    through is proved when it equals the reference's as a function of its layer's inputs."""
+    through is proved when it equals the reference's as a function of its layer's inputs. progress(label)
+    is called as each layer starts, advance() as each neuron is proved and once per logit."""
     aig = low.aig
     gap = _check_inputs(net, low)
     if gap:
@@ -53,12 +54,14 @@ def prove_by_parts(net, low, progress=None, reference=None):
                                              lambda r: r.neurons[layer][neuron.index].out_word):
                 gap.part = (layer, neuron.index)
                 return gap
+            if advance:
+                advance()
         gap = check_pools(aig, net.pools[layer], neurons, low.pools[layer])
         if gap:
             return gap
     if progress:
         progress("output")
-    return _check_output(net, low, reference)
+    return _check_output(net, low, reference, advance)
 
 
 def _equals_reference(gap, low, reference, layer, word_of):
@@ -152,7 +155,7 @@ def _check_inputs(net, low):
     return None
 
 
-def _check_output(net, low, reference=None):
+def _check_output(net, low, reference=None, advance=None):
     aig = low.aig
     words = low.layer_inputs[-1]
     expected = low.level_words if not net.hidden else low.outputs(len(net.hidden) - 1)
@@ -167,6 +170,8 @@ def _check_output(net, low, reference=None):
         if gap and not _equals_reference(gap, low, reference, len(net.hidden), lambda r: r.logits[c].sum_word):
             gap.part = (len(net.hidden), c)
             return gap
+        if advance:
+            advance()
     named = dict(zip(aig.output_names, aig.output_lits))
     if [named.get(output_pin(j)) for j in range(len(low.class_word))] != list(low.class_word) \
             or len(named) != len(low.class_word):
