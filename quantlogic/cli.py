@@ -1,4 +1,5 @@
 """Command line: parses arguments and dispatches; the work lives in the stage modules."""
+import functools
 import signal
 import sys
 import time
@@ -10,6 +11,20 @@ from .errors import QuantlogicError
 from .progress import EpochProgress, StageProgress, long_work_starts, on_long_work, stages
 
 BITS = click.IntRange(1, 8)
+
+
+def proof_effort_option(command):
+    """--proof-effort K: every budget of the proofs this command runs is multiplied by K."""
+    @click.option("--proof-effort", default=1, show_default=True, type=click.IntRange(1, 1024),
+                  help="Multiply every proof budget (algebra terms, SAT decisions, the search for a difference) "
+                       "by this; an undecided verdict says when to raise it.")
+    @functools.wraps(command)
+    def with_effort(*args, proof_effort, **kwargs):
+        from .verify.limits import proof_effort as scaled
+
+        with scaled(proof_effort):
+            return command(*args, **kwargs)
+    return with_effort
 
 
 class Group(click.Group):
@@ -218,6 +233,7 @@ def inspect(model, neuron, as_json):
 @click.option("--test", "test_data", type=click.Path(dir_okay=False),
               help="Held-out labelled rows (.npz with X and y): float, IntNetwork and circuit accuracy.")
 @quant_options
+@proof_effort_option
 def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits, abits, ibits, act, labels, method,
             feature_names, trust_pickle, finetune, epochs, seed, holdout, fanin):
     """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
@@ -279,6 +295,7 @@ def _refuse_quantize_options_for_qnet(source, ctx):
               help="A preset list of passes: low = sweep,fraig; default = low + rewrite-rounds; high = low + "
                    "9 rewriting rounds, fraig, rewrite.")
 @click.option("--abc", "abc_script", help='Run an ABC script after the passes, e.g. "dc2" or "resyn2".')
+@proof_effort_option
 def simplify(bundle_path, output, passes, effort, abc_script):
     """Simplify the circuit of BUNDLE; the result is proved equivalent before it is written."""
     from .formats.bundle import load
@@ -309,6 +326,7 @@ def simplify(bundle_path, output, passes, effort, abc_script):
               "circuit (whole, then layer by layer).")
 @click.option("--abc-timeout", default=60, show_default=True, type=click.IntRange(1, 86400),
               help="Seconds for each Yosys or ABC run of --with-abc.")
+@proof_effort_option
 def verify(bundle_path, data, verbose, with_abc, abc_timeout):
     """Re-prove the circuit of BUNDLE (.qlc) against its stored IntNetwork.
 
@@ -347,6 +365,7 @@ def verify(bundle_path, data, verbose, with_abc, abc_timeout):
 @click.option("--act", default="relu", show_default=True, type=click.Choice(["relu", "relu6", "hardtanh", "identity"]))
 @click.option("--finetune", is_flag=True, help="Fine-tune each bit width (see quantize --finetune).")
 @click.option("--fanin", type=int, help="With --finetune: at most this many inputs per hidden neuron.")
+@proof_effort_option
 def sweep(checkpoint, calib, test_data, bits, output, plot, act, finetune, fanin):
     """Convert CHECKPOINT at several bit widths: accuracy, ANDs, levels, time and verdict of each."""
     from .app.sweep import parse_bits
@@ -397,6 +416,7 @@ def report(bundle_path, output, test_data):
 @main.command()
 @click.argument("first", type=click.Path(dir_okay=False))
 @click.argument("second", type=click.Path(dir_okay=False))
+@proof_effort_option
 def diff(first, second):
     """Whether the circuits of two bundles (.qlc) compute the same function of their pins.
 

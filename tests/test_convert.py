@@ -86,8 +86,10 @@ def test_cli_convert_inspect_verify_predict_export(tmp_path):
     assert max(map(len, out.splitlines())) < 2000  # large covers are counted, not printed
     code, out, err = run_cli("inspect", qlc, "--neuron", "9.9")
     assert_clean_failure(code, out, err, "no hidden neuron 9.9")
-    code, out, _ = run_cli("verify", qlc)
+    code, out, _ = run_cli("verify", qlc, "--proof-effort", 2)
     assert code == 0 and out.startswith("proved (exhaustive)")
+    code, out, err = run_cli("verify", qlc, "--proof-effort", 0)
+    assert code == 2 and "--proof-effort" in err
     code, out, _ = run_cli("predict", qlc, model_path("iris", "test.npz"))
     X, _ = load_test_split("iris")
     assert [int(v) for v in out.split()] == load(qlc).net.predict(X).tolist()

@@ -314,3 +314,24 @@ def test_a_part_is_compared_with_the_reference_part_as_a_function_of_its_layer_i
     got, want = (bits_to_ints(Simulator(c, w).bits(bits)) for c, w in
                  ((bad, arith.neurons[0][k].out_word), (table.aig, table.neurons[0][k].out_word)))
     assert got[0] != want[0]
+
+
+def test_proof_effort_scales_the_budgets_and_an_undecided_verdict_says_so(converted):
+    """--proof-effort K multiplies the budgets (algebra terms, SAT decisions, the search); an undecided
+    verdict names the option with the effort to try next."""
+    from quantlogic.verdict import undecided
+    from quantlogic.verify import algebra
+    from quantlogic.verify.limits import effort, proof_effort
+    from quantlogic.verify.network import _searched
+
+    bundle = converted["wine_bn", 2][0]
+    net, aig = bundle.net, bundle.aig
+    default = algebra.budget_for([{(): 1}] * 3, [1, 2, 3])
+    with proof_effort(3):
+        assert effort() == 3 and algebra.budget_for([{(): 1}] * 3, [1, 2, 3]) == 3 * default
+        verdict = _searched(net, aig, sample_codes(net, n_random=64), undecided("equivalence", "planted"))
+    assert effort() == 1
+    assert verdict.status == "undecided" and "--proof-effort 6 doubles every proof budget (now 3)" in verdict.reason
+    with pytest.raises(ValueError):
+        with proof_effort(0):
+            pass

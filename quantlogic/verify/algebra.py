@@ -11,6 +11,7 @@ canonical), so `witness` gives input values where the word is wrong.
 import heapq
 
 from ..ir.aig import AIG
+from .limits import effort
 from .reachable import vanishes_on_reachable_values
 
 MIN_TERMS = 20_000
@@ -57,7 +58,7 @@ def budget_for(polys, weights):
     """Term budget of one neuron's proof: grows with its dots (weight bits x terms of each input's value),
     so the cost per neuron does not depend on the width of its layer."""
     dots = sum(bin(abs(int(w))).count("1") * max(1, len(p)) for p, w in zip(polys, weights))
-    return MIN_TERMS + TERMS_PER_DOT * dots
+    return (MIN_TERMS + TERMS_PER_DOT * dots) * effort()
 
 
 class _NotBuilt(Exception):
@@ -234,7 +235,7 @@ def difference(aig, word, words, weights, offset, levels=None, order=None):
 
 
 def _difference_over(aig, word, words, weights, offset, levels, stops, order):
-    polys = value_polynomials(aig, words, stops, levels, MIN_TERMS)
+    polys = value_polynomials(aig, words, stops, levels, MIN_TERMS * effort())
     got = word_polynomial(aig, word, stops, budget_for(polys, weights), order)
     want = {(): -int(offset)}
     for poly, w in zip(polys, weights):

@@ -10,7 +10,7 @@ from ..kernels.strash import HashedCopy, cone_array
 from ..passes.fraig import FraigParams, fraig
 from ..passes.structural import compose
 from ..prove.pairs import PairLimits, prove_equal
-from .limits import EXHAUSTIVE_LIMIT
+from .limits import EXHAUSTIVE_LIMIT, effort
 from ..verdict import disproved, proved, undecided
 
 SIM_WORDS = 64
@@ -87,7 +87,8 @@ def equivalent(a, b, seed=0, hints=None):
         into[cone_array(*both.arrays()[:2], both.n_inputs, outs_b)] = True
         merged, _ = fraig(both, FraigParams(words=SIM_WORDS, into=into, limits=PairLimits(decision_limit=1000)))
         pairs = list(zip(merged.output_lits[0::2], merged.output_lits[1::2]))
-    limits = PairLimits(decision_limit=OUTPUT_DECISION_LIMIT, max_cone=None)
+    decisions = OUTPUT_DECISION_LIMIT * effort()
+    limits = PairLimits(decision_limit=decisions, max_cone=None)
     cones = Cones(merged.n_inputs, merged.n_ands)
     cones.extend(merged.fanin0, merged.fanin1)
     for k, (x, y) in enumerate(pairs):
@@ -99,7 +100,7 @@ def equivalent(a, b, seed=0, hints=None):
         if equal is None:
             if both.n_inputs > EXHAUSTIVE_LIMIT:
                 return undecided("equivalence", f"output {a.output_names[k]} could not be proved equal within "
-                                                f"{OUTPUT_DECISION_LIMIT} SAT decisions", SIM_WORDS * 64)
+                                                f"{decisions} SAT decisions", SIM_WORDS * 64)
             return _exhaustive(both, outs_a, outs_b, a.output_names)
     return proved("equivalence", "FRAIG sweeping and SAT/exhaustive proofs of every output pair against the "
                                  f"circuit it came from; also simulated {SIM_WORDS * 64} random vectors",

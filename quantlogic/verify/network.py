@@ -8,9 +8,9 @@ from ..formats import qnet
 from ..kernels.simulate import Simulator, all_input_words
 from ..quant.codes import bits_to_ints, circuit_classes, encode_column, pin_layout
 from ..verdict import Verdict, disproved, proved, undecided
-from .limits import EXHAUSTIVE_LIMIT, RANDOM_VECTORS
+from .limits import EXHAUSTIVE_LIMIT, RANDOM_VECTORS, effort, raise_hint
 from .parts import prove_by_parts
-from .search import Part, search_counterexample
+from .search import Part, SearchLimits, search_counterexample
 
 PER_NEURON = "per-neuron + composition"
 
@@ -147,9 +147,11 @@ def _searched(net, aig, codes, verdict, part=None, first=0):
     simulation); other verdicts as they are."""
     if verdict.status != "undecided":
         return verdict
-    found = search_counterexample(net, aig, codes, part, first=first)
+    limits = SearchLimits(gate_patterns=SearchLimits.gate_patterns * effort(),
+                          seed_decisions=SearchLimits.seed_decisions * effort())
+    found = search_counterexample(net, aig, codes, part, limits, first=first)
     if found is None:
-        return undecided(verdict.method, f"{verdict.reason}; a guided search found no difference",
+        return undecided(verdict.method, f"{verdict.reason}; a guided search found no difference; {raise_hint()}",
                          verdict.vectors, verdict.details)
     return confirmed_counterexample(net, aig, found, "guided search", verdict.vectors)
 
@@ -235,7 +237,8 @@ def verify_bundle(bundle, X=None, progress=None):
         return confirmed_counterexample(net, aig, bad, "equivalence", len(codes))
     reference, gap = proved_reference(net, progress)
     if gap is not None:
-        return undecided(PER_NEURON, f"a fresh lowering of the network did not prove: {gap.text}", len(codes))
+        return undecided(PER_NEURON, f"a fresh lowering of the network did not prove: {gap.text}; {raise_hint()}",
+                         len(codes))
     base = _per_neuron_verdict(reference, len(codes))
     if progress:
         progress("equivalence with the stored circuit")

@@ -6,9 +6,10 @@ import itertools
 
 from ..kernels.cones import Cones
 from ..prove.pairs import PairLimits, prove_equal
+from .limits import effort
 
 MAX_VARIABLES = 10  # 2^10 assignments at most, each a SAT call only where the polynomial is non-zero
-LIMITS = PairLimits(decision_limit=20000, max_cone=None, window_sat=True)
+DECISIONS = 20000  # per SAT call, times the proof effort
 
 
 def vanishes_on_reachable_values(aig, poly):
@@ -25,6 +26,7 @@ def vanishes_on_reachable_values(aig, poly):
             continue
         together = work.and_all(2 * n if v else 2 * n + 1 for n, v in value.items())  # the nodes at these values
         cones.extend(work.fanin0, work.fanin1)
-        if prove_equal(cones, together, 0, LIMITS)[0] is not True:  # not shown to be constant false
+        limits = PairLimits(decision_limit=DECISIONS * effort(), max_cone=None, window_sat=True)
+        if prove_equal(cones, together, 0, limits)[0] is not True:  # not shown to be constant false
             return False
     return True
