@@ -28,7 +28,16 @@ def _literal(lit, stop):
 
 
 def _merge(a, b):
-    return tuple(sorted(set(a) | set(b), reverse=True))
+    """The monomial a*b (x^2 = x) of two monomials sorted descending; b is mostly one or two variables."""
+    for x in b:
+        for i, y in enumerate(a):
+            if y <= x:
+                if y != x:
+                    a = a[:i] + (x,) + a[i:]
+                break
+        else:
+            a = a + (x,)
+    return a
 
 
 def _product(p, q):
