@@ -4,9 +4,20 @@ A literal is 2 * node + complement. Node 0 is the constant false (literal 0 = fa
 1..n_inputs are the primary inputs; AND nodes follow in topological order, so every fan-in literal
 refers to a lower node, as binary AIGER requires.
 """
+from array import array
+
 import numpy as np
 
 FALSE, TRUE = 0, 1
+
+
+def _int64s(values=()):
+    """A growable int64 sequence: 8 bytes an entry (a list holds a pointer and an int object, ~36)."""
+    if isinstance(values, np.ndarray):
+        out = array("q")
+        out.frombytes(np.ascontiguousarray(values, dtype=np.int64).tobytes())
+        return out
+    return array("q", values)
 
 
 def neg(lit):
@@ -16,8 +27,8 @@ def neg(lit):
 class AIG:
     def __init__(self):
         self.input_names = []
-        self.fanin0 = []  # of the AND nodes, fanin0 >= fanin1
-        self.fanin1 = []
+        self.fanin0 = _int64s()  # of the AND nodes, fanin0 >= fanin1
+        self.fanin1 = _int64s()
         self.output_lits = []
         self.output_names = []
         self._hashed = {}  # (fanin0, fanin1) -> literal; None until first needed (see _strash)
@@ -113,7 +124,7 @@ class AIG:
         bad = np.flatnonzero((fanin0 < 0) | (fanin1 < 0) | (fanin0 >= limit) | (fanin1 >= limit))
         if len(bad):
             raise ValueError(f"AND node {base + int(bad[0])} has a fan-in that is not below it")
-        aig.fanin0, aig.fanin1 = fanin0.tolist(), fanin1.tolist()
+        aig.fanin0, aig.fanin1 = _int64s(fanin0), _int64s(fanin1)
         aig._hashed = None
         n_nodes = base + len(fanin0)
         for name, lit in zip(output_names, output_lits, strict=True):
@@ -136,7 +147,7 @@ class AIG:
     def fanouts(self):
         """Readers of every node: AND fan-ins plus one for each output that uses it."""
         counts = [0] * self.n_nodes
-        for lit in self.fanin0 + self.fanin1 + self.output_lits:
+        for lit in [*self.fanin0, *self.fanin1, *self.output_lits]:
             counts[lit >> 1] += 1
         return counts
 

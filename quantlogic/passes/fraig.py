@@ -58,7 +58,7 @@ class Witnesses:
         self.fanin0, self.fanin1, _ = aig.arrays()
         self.n_inputs = aig.n_inputs
         self.capacity = capacity
-        self.words = np.zeros((aig.n_nodes, min(16, capacity)), dtype=np.uint64)
+        self.words = np.zeros((aig.n_nodes, capacity), dtype=np.uint64)  # growing it would hold two copies
         self.added = 0
         self.rng = np.random.default_rng(seed)
 
@@ -71,10 +71,6 @@ class Witnesses:
         row = np.array([bool(witness.get(t + 1, False)) for t in range(self.n_inputs)])
         block = np.tile(row, (64, 1))
         block[np.arange(1, 64), self.rng.integers(0, self.n_inputs, size=63)] ^= True
-        if self.used == self.words.shape[1] < self.capacity:
-            grown = np.zeros((len(self.words), min(2 * self.used, self.capacity)), dtype=np.uint64)
-            grown[:, :self.used] = self.words
-            self.words = grown
         column = self.added % self.capacity
         node_words(self.fanin0, self.fanin1, self.n_inputs, pack_bits(block), self.words, column)
         self.added += 1
@@ -88,9 +84,9 @@ def fraig(aig, params=FraigParams()):
     if exact:  # whole truth tables: equal hashes are equal functions (the CEC that follows re-checks)
         keys, phase = truth_hashes(aig)
     else:
-        sigs = signatures(aig, params.words, params.seed)
-        phase = (sigs[:, 0] & np.uint64(1)).astype(bool)
-        keys = np.where(phase[:, None], ~sigs, sigs)
+        keys = signatures(aig, params.words, params.seed)
+        phase = (keys[:, 0] & np.uint64(1)).astype(bool)
+        np.invert(keys, out=keys, where=phase[:, None])  # in place: one n_nodes x words matrix, not three
     copy = ClassCopy(aig, keys, phase, params.into, exact, params.max_members, params.max_tries)
     witnesses = Witnesses(aig, params.seed, params.witness_words)
     stats = {"pass": "fraig", "ands_before": aig.n_ands, "candidates": 0, "merged": 0, "disproved": 0, "unknown": 0}
