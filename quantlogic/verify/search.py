@@ -1,6 +1,6 @@
 """A guided search for input codes where a circuit and its IntNetwork give different classes, run when a
-proof did not go through: greedy local search over one-feature code changes, from the test vectors closest
-to a flip. A candidate's score is how far the IntNetwork's decision is from flipping once the part that was
+proof did not go through: greedy local search over one-feature code changes, from witnesses that the part
+is wrong (given, and found by SAT for its bits), then the test vectors closest to a flip. A candidate's score is how far the IntNetwork's decision is from flipping once the part that was
 not proved (a hidden neuron's code or a logit, as the circuit computes it) replaces the network's own; every
 candidate's class is also simulated on the whole circuit, so a returned input is a real difference."""
 from dataclasses import dataclass
@@ -68,7 +68,10 @@ def search_counterexample(net, aig, starts, part=None, limits=SearchLimits(), se
             else:  # a local minimum: change two features at random
                 x = x.copy()
                 x[rng.integers(len(x), size=2)] = rng.integers(1 << net.ibits, size=2)
-                current = score(x[None])[0][0]
+                kicked, found = score(x[None])
+                if found is not None:
+                    return found
+                current = kicked[0]
     return None
 
 
