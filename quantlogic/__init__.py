@@ -11,10 +11,12 @@ The Python API (each name is imported on first use, so `import quantlogic` stays
     quantlogic.export(small, "v")                        # Verilog text; also aig, blif, json, reference
     bundle.save("net.qlc"); quantlogic.load("net.qlc")   # .qlc bundles and .qnet integer networks
     quantlogic.predict("net.qlc", X)                     # classes of rows X from a .qnet, .qlc or tree .json
+    with quantlogic.proof_effort(4): quantlogic.check(bundle)   # every proof budget x 4 (as --proof-effort)
 """
 
 __version__ = "0.1.0"
-__all__ = ["convert", "simplify", "check", "diff", "equivalent", "export", "load", "predict", "QuantlogicError"]
+__all__ = ["convert", "simplify", "check", "diff", "equivalent", "export", "load", "predict", "proof_effort",
+           "QuantlogicError"]
 
 
 def convert(source, calib=None, **options):
@@ -82,6 +84,13 @@ def predict(model, X):
     from .app.artifacts import open_artifact
 
     return open_artifact(model).predict(np.asarray(X, dtype=np.float64))
+
+
+def proof_effort(scale):
+    """A context manager: inside it every proof budget is multiplied by scale (the CLI's --proof-effort)."""
+    from .verify.limits import proof_effort as scaled
+
+    return scaled(scale)
 
 
 def __getattr__(name):

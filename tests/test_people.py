@@ -83,6 +83,10 @@ assert 'torch' not in sys.modules and 'numba' not in sys.modules
 b, v, s = quantlogic.convert(sys.argv[1], sys.argv[2], wbits=2, abits=2, ibits=2)
 small = quantlogic.simplify(b)
 assert v.ok and quantlogic.check(small).ok and quantlogic.diff(b, small).status == 'proved'
+from quantlogic.verify.limits import effort
+with quantlogic.proof_effort(3):
+    assert effort() == 3 and quantlogic.check(small).ok
+assert effort() == 1
 assert 'module quantlogic' in quantlogic.export(small, 'reference')
 small.save(sys.argv[3])
 X = np.load(sys.argv[2])
