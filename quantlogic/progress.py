@@ -72,7 +72,7 @@ class StageProgress:
         self.quiet = _quiet()
         self.lines = not self.quiet and not sys.stderr.isatty()
         self.bar = tqdm(file=sys.stderr, leave=False, disable=None if not self.quiet else True, unit="step")
-        self.start, self.done, self.units = time.perf_counter(), 0, None
+        self.start, self.done, self.units, self._shown = time.perf_counter(), 0, None, 0.0
         self.current, self.seconds, self.peak = None, {}, (0, None)
         if first_stage:
             self.current = (first_stage, self.start)
@@ -90,6 +90,7 @@ class StageProgress:
             click.echo(f"{stage} {layer} (step {self.done}{total}, {time.perf_counter() - self.start:.1f} s)",
                        err=True)
         self.bar.set_description(f"{stage} {layer}")
+        self.bar.set_postfix_str("", refresh=False)
         if self.units is None:
             self.bar.update(1)
 
@@ -102,6 +103,16 @@ class StageProgress:
     def advance(self, units=1):
         if self.units is not None:
             self.bar.update(units)
+
+    def within(self, done, total):
+        """How far the current step has got (a pass: done of total): the share and the time it still needs,
+        at most every 0.2 s on the bar (nothing in log lines)."""
+        now = time.perf_counter()
+        if self.current is None or not 0 < done <= total or now - self._shown < 0.2:
+            return
+        self._shown = now
+        elapsed = now - self.current[1]
+        self.bar.set_postfix_str(f"{100 * done / total:.0f}% of this step, ~{elapsed * (total - done) / done:.0f} s left")
 
     def _end_step(self):
         if self.current is None:
@@ -138,8 +149,13 @@ def stages(command, steps):
     """A StageProgress for one command of `steps` steps, as a function progress(label); closed at the end,
     and its time and memory summary said when the work finished."""
     bar = StageProgress()
+
+    def step(label):
+        bar(command, label, steps)
+
+    step.within = bar.within
     try:
-        yield lambda label: bar(command, label, steps)
+        yield step
     finally:
         bar.close()
     bar.echo_summary()

@@ -385,7 +385,7 @@ def test_per_layer_sizes_after_simplification_add_up_on_generated_networks():
 
 def test_convert_bar_counts_neurons_on_a_terminal(tmp_path):
     """On a terminal, convert's bar counts neurons lowered and proved (so its ETA moves within a layer):
-    digits (64-32-10) has 2 x (32 + 10) of them."""
+    digits (64-32-10) has 2 x (32 + 10) of them; a simplification pass shows how far it has got."""
     import fcntl
     import os
     import pty
@@ -397,7 +397,7 @@ def test_convert_bar_counts_neurons_on_a_terminal(tmp_path):
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a new pty has no columns
     proc = subprocess.Popen([sys.executable, "-m", "quantlogic", "convert", str(model_path("digits")), "--calib",
                              str(model_path("digits", "calib.npy")), "-o", str(tmp_path / "w.qlc"), "--wbits", "2",
-                             "--abits", "2", "--ibits", "2", "--no-simplify"],
+                             "--abits", "2", "--ibits", "2"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=secondary)
     os.close(secondary)
     seen = b""
@@ -413,3 +413,4 @@ def test_convert_bar_counts_neurons_on_a_terminal(tmp_path):
     assert proc.wait() == 0
     text = seen.decode(errors="replace")
     assert "/84 [" in text and "prove layer 0" in text, text[-2000:]
+    assert re.search(r"simplify rewrite-rounds.*\d+% of this step, ~\d+ s left", text), text[-2000:]

@@ -8,6 +8,7 @@ import time
 
 from ..errors import QuantlogicError
 from .fraig import fraig
+from .progress import reporting
 from .rewrite import RewriteParams, rewrite, rewrite_rounds
 from .structural import balance, sweep
 
@@ -31,13 +32,14 @@ def parse_passes(text):
 def run_passes(aig, names, abc_script=None, steps=None, progress=None):
     """(simplified AIG, list of per-pass stats). steps, when a list, receives (input, output, the pass's
     source map, whether the pass is LOCAL) of every pass that changed the circuit; progress(name) is called
-    as each pass starts."""
+    as each pass starts, and progress.within(done, total), when progress has it, as a pass gets on."""
     stats = []
     for name in names:
         if progress:
             progress(name)
         start = time.perf_counter()
-        new, st = PASSES[name](aig)
+        with reporting(getattr(progress, "within", None)):
+            new, st = PASSES[name](aig)
         st["seconds"] = round(time.perf_counter() - start, 3)
         stats.append(st)
         if new is not aig and steps is not None:

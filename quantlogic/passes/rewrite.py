@@ -7,6 +7,7 @@ import numpy as np
 
 from ..kernels.rewrite import rewrite_in_place
 from ..kernels.strash import rebuild_arrays
+from .progress import advance
 from .structural import compose, mapped_aig
 
 
@@ -62,7 +63,9 @@ def rewrite_rounds(aig, params=RoundsParams()):
     fanin0, fanin1, outputs = aig.arrays()
     node_map = 2 * np.arange(aig.n_nodes, dtype=np.int64)
     sizes, rewritten = [aig.n_ands], 0
-    for k, zero_gain in enumerate([False] + [True, False] * params.max_pairs):
+    rounds = [False] + [True, False] * params.max_pairs
+    for k, zero_gain in enumerate(rounds):
+        advance(k, len(rounds))
         new0, new1, outs, step_map, count = _round(fanin0, fanin1, aig.n_inputs, outputs, zero_gain, params)
         if _pays(len(fanin0), len(new0), zero_gain):
             fanin0, fanin1, outputs, rewritten = new0, new1, outs, rewritten + count
