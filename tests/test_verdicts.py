@@ -335,3 +335,53 @@ def test_proof_effort_scales_the_budgets_and_an_undecided_verdict_says_so(conver
     with pytest.raises(ValueError):
         with proof_effort(0):
             pass
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(int_networks(min_input_bits=8, max_input_bits=16, max_width=8), st.integers(0, 2 ** 32 - 1))
+def test_the_guided_search_finds_differences_it_does_not_start_on(net, seed):
+    """On generated networks small enough to enumerate, a mutation that changes the class on some inputs (not
+    all) is found by the search when it starts only from inputs where the classes agree."""
+    from quantlogic.lower.network import lower_network
+    from quantlogic.verify.search import search_counterexample
+
+    bad = mutate(lower_network(net).aig, np.random.default_rng(seed))
+    codes = all_codes(net)
+    differ = circuit_classes(bad, codes, net.ibits, net.n_classes) != net.predict_codes(codes)
+    if differ.all() or not differ.any():
+        return  # nothing to search for away from the differences
+    starts = codes[~differ][np.random.default_rng(seed).permutation(int((~differ).sum()))[:256]]
+    found = search_counterexample(net, bad, starts)
+    assert found is not None
+    assert circuit_classes(bad, found[None], net.ibits, net.n_classes)[0] != net.predict_codes(found[None])[0]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(int_networks(min_input_bits=4, max_input_bits=12, max_width=8))
+def test_a_part_against_another_lowering_is_proved_only_where_it_is_equal(net):
+    """On generated networks (pools, quantile levels, every bit width): each first-layer neuron of the
+    arithmetic lowering is proved equal to the truth-table lowering's; a deeper neuron or a logit (of equal
+    offsets) is proved, disproved or not compared, and where proved the two words agree on every input."""
+    from quantlogic.kernels.simulate import Simulator
+    from quantlogic.lower.network import lower_network
+    from quantlogic.quant.codes import pin_bits, pin_layout
+    from quantlogic.verify.reference import part_equals_reference
+
+    arith, table = lower_network(net), lower_network(net, table_always=True)
+    pins = pin_bits(all_codes(net), net.ibits, pin_layout(arith.aig, net.n_features, net.ibits, net.n_classes)[0])
+
+    def agree(a_word, t_word):
+        return np.array_equal(Simulator(arith.aig, a_word).bits(pins), Simulator(table.aig, t_word).bits(pins))
+
+    parts = [(layer, a.out_word, t.out_word) for layer, (ours, theirs) in enumerate(zip(arith.neurons, table.neurons))
+             for a, t in zip(ours, theirs)]
+    if arith.logit_offset == table.logit_offset:
+        parts += [(len(net.hidden), a.sum_word, t.sum_word) for a, t in zip(arith.logits, table.logits)]
+    for layer, a_word, t_word in parts:
+        inputs = (arith.code_words, table.code_words) if layer == 0 else \
+            (arith.layer_inputs[layer], table.layer_inputs[layer])
+        verdict = part_equals_reference(arith.aig, inputs[0], a_word, table.aig, inputs[1], t_word)
+        if layer == 0:
+            assert verdict is not None and verdict.status == "proved"
+        if verdict is not None and verdict.status == "proved":
+            assert agree(a_word, t_word)

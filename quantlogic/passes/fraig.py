@@ -12,7 +12,7 @@ from ..kernels.cones import Cones
 from ..kernels.simulate import node_words, pack_bits, truth_hashes
 from ..kernels.strash import rebuild_arrays
 from ..prove.pairs import PairLimits, prove_equal
-from .progress import advance
+from .progress import report_progress
 from .structural import compose, mapped_aig
 
 
@@ -95,7 +95,7 @@ def fraig(aig, params=FraigParams()):
     while (pair := copy.next(witnesses.words, witnesses.used)) is not None:
         stats["candidates"] += 1
         if stats["candidates"] % 256 == 0:
-            advance(int(copy.state[0]), aig.n_nodes)
+            report_progress(int(copy.state[0]), aig.n_nodes)
         cones.extend(copy.copy.fanin0[:copy.copy.n_ands], copy.copy.fanin1[:copy.copy.n_ands])
         proved, witness = prove_equal(cones, *pair, params.limits)
         stats["merged" if proved else "disproved" if proved is False else "unknown"] += 1

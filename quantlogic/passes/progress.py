@@ -1,5 +1,5 @@
-"""How far the running pass has got, for a progress bar: a pass calls advance(done, total) now and then, and
-run_passes hands it to whoever asked (by default, nobody)."""
+"""How far the running pass has got, for a progress bar: a pass calls report_progress(done, total) now and
+then, and run_passes hands it to whoever asked (by default, nobody)."""
 import contextlib
 
 _LISTENERS = [None]
@@ -7,7 +7,7 @@ _LISTENERS = [None]
 
 @contextlib.contextmanager
 def reporting(listener):
-    """Inside the block, advance(done, total) calls listener(done, total)."""
+    """Inside the block, report_progress(done, total) calls listener(done, total)."""
     _LISTENERS.append(listener)
     try:
         yield
@@ -15,6 +15,6 @@ def reporting(listener):
         _LISTENERS.pop()
 
 
-def advance(done, total):
+def report_progress(done, total):
     if _LISTENERS[-1] is not None:
         _LISTENERS[-1](done, total)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..kernels.rewrite import rewrite_in_place
 from ..kernels.strash import rebuild_arrays
-from .progress import advance
+from .progress import report_progress
 from .structural import compose, mapped_aig
 
 
@@ -65,7 +65,7 @@ def rewrite_rounds(aig, params=RoundsParams()):
     sizes, rewritten = [aig.n_ands], 0
     rounds = [False] + [True, False] * params.max_pairs
     for k, zero_gain in enumerate(rounds):
-        advance(k, len(rounds))
+        report_progress(k, len(rounds))
         new0, new1, outs, step_map, count = _round(fanin0, fanin1, aig.n_inputs, outputs, zero_gain, params)
         if _pays(len(fanin0), len(new0), zero_gain):
             fanin0, fanin1, outputs, rewritten = new0, new1, outs, rewritten + count

@@ -58,10 +58,15 @@ def circuit_classes(aig, codes, ibits, n_classes):
 
     codes = np.asarray(codes, dtype=np.int64)
     inputs, outputs = pin_layout(aig, codes.shape[1], ibits, n_classes)
+    return bits_to_ints(Simulator(aig, [aig.output_lits[k] for k in outputs]).bits(pin_bits(codes, ibits, inputs)))
+
+
+def pin_bits(codes, ibits, inputs):
+    """The circuit's input bits (N, n_inputs) for input codes (N, F); inputs: pin_layout's input order."""
     canonical = codes_to_bits(codes, ibits)
     pins = np.empty_like(canonical)
     pins[:, inputs] = canonical
-    return bits_to_ints(Simulator(aig, [aig.output_lits[k] for k in outputs]).bits(pins))
+    return pins
 
 
 def row_classifier(aig, thresholds, ibits, n_classes):

@@ -147,9 +147,7 @@ def _searched(net, aig, codes, verdict, part=None, first=0):
     simulation); other verdicts as they are."""
     if verdict.status != "undecided":
         return verdict
-    limits = SearchLimits(gate_patterns=SearchLimits.gate_patterns * effort(),
-                          seed_decisions=SearchLimits.seed_decisions * effort())
-    found = search_counterexample(net, aig, codes, part, limits, first=first)
+    found = search_counterexample(net, aig, codes, part, SearchLimits().scaled(effort()), first=first)
     if found is None:
         return undecided(verdict.method, f"{verdict.reason}; a guided search found no difference; {raise_hint()}",
                          verdict.vectors, verdict.details)

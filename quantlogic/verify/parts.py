@@ -64,19 +64,19 @@ def prove_by_parts(net, low, progress=None, reference=None, advance=None):
     return _check_output(net, low, reference, advance)
 
 
-def _equals_reference(gap, low, reference, layer, word_of):
-    """Whether the part word_of(lowering) of low is proved equal to the reference's (see prove_by_parts).
-    When a first-layer part differs, gap.codes gets the input codes where it does."""
+def _equals_reference(gap, low, reference, layer, word_of, offset_of=lambda r: 0):
+    """Whether the part word_of(lowering) of low is proved equal to the reference's (see prove_by_parts); a
+    word stands for its value plus offset_of(lowering), so the two offsets must agree. When a first-layer
+    part differs, gap.codes gets the input codes where it does."""
     ref = reference() if reference is not None else None
-    if ref is None or ref.aig.input_names != low.aig.input_names:
+    if ref is None or ref.aig.input_names != low.aig.input_names or offset_of(ref) != offset_of(low):
         return False
     inputs = (lambda r: r.code_words) if layer == 0 else (lambda r: r.layer_inputs[layer])
     verdict = part_equals_reference(low.aig, inputs(low), word_of(low), ref.aig, inputs(ref), word_of(ref))
     if verdict is None:
         return False
     if verdict.status == "disproved" and layer == 0 and gap.codes is None:
-        n_bits = len(low.code_words[0]) if low.code_words else 0
-        gap.codes = bits_to_ints(np.asarray(verdict.counterexample).reshape(-1, n_bits)).tolist()
+        gap.codes = bits_to_ints(np.asarray(verdict.counterexample).reshape(len(low.code_words), -1)).tolist()
     return verdict.ok
 
 
@@ -167,7 +167,8 @@ def _check_output(net, low, reference=None, advance=None):
                                                                      low.logit_offset))
         gap = _sum_gap(aig, logit.sum_word, attempts, net.out_W[c], low.logit_offset - int(net.out_B[c]),
                        f"logit {c}", order)
-        if gap and not _equals_reference(gap, low, reference, len(net.hidden), lambda r: r.logits[c].sum_word):
+        if gap and not _equals_reference(gap, low, reference, len(net.hidden), lambda r: r.logits[c].sum_word,
+                                         lambda r: r.logit_offset):
             gap.part = (len(net.hidden), c)
             return gap
         if advance:
@@ -354,13 +355,11 @@ def reference_match(width, index_bits):
 
 def check_argmax(aig, logit_words, class_word, matches):
     """None when the tournament is wired as an argmax (ties to the smallest index) and every match is
-    proved equal to the reference compare-and-select by SAT; else a Gap. A match's index inputs range over
-    the classes of its side of the tournament (earlier matches, proved before it, select one of theirs)."""
+    proved equal to the reference compare-and-select by SAT; else a Gap."""
     width = len(logit_words[0])
     index_bits = max(1, (len(logit_words) - 1).bit_length())
     entries = [(list(w), [TRUE if (c >> j) & 1 else FALSE for j in range(index_bits)])
                for c, w in enumerate(logit_words)]
-    classes = {id(entry): {c} for c, entry in enumerate(entries)}
     recorded = iter(matches)
     replay = []
     ref = reference_match(width, index_bits)
@@ -369,28 +368,22 @@ def check_argmax(aig, logit_words, class_word, matches):
         if match is None or (match[0], match[1]) != (left, right):
             return Gap("the argmax tournament is not wired as an argmax")
         replay.append(match)
-        classes[id(match[2])] = classes[id(left)] | classes[id(right)]
         inputs = left[0] + left[1] + right[0] + right[1]
         outputs = match[2][0] + match[2][1]
-        if _differs(aig, inputs, outputs, ref, [(left[1], classes[id(left)]), (right[1], classes[id(right)])]):
+        if _differs(aig, inputs, outputs, ref):
             return Gap("a compare-and-select step of the argmax is not the reference one over free inputs")
     if list(entries_winner(entries, replay)[1]) != list(class_word) or next(recorded, None) is not None:
         return Gap("the class outputs are not the argmax winner's index")
     return None
 
 
-def _differs(aig, inputs, outputs, ref, ranges=()):
-    """Whether outputs (literals of aig over the input literals as free variables) can differ from ref.
-    ranges: (word of input literals, the values it can take) pairs restricting the free variables."""
+def _differs(aig, inputs, outputs, ref):
+    """Whether outputs (literals of aig over the input literals as free variables) can differ from ref."""
     cnf = CNF()
     cut = {}
     for lit in inputs:
         if lit >> 1 and lit >> 1 not in cut:
             cut[lit >> 1] = cnf.new_var()
-    for word, values in ranges:
-        if not _restrict(cnf, [None if lit >> 1 == 0 else (-1 if lit & 1 else 1) * cut[lit >> 1] for lit in word],
-                         [lit & 1 if lit >> 1 == 0 else None for lit in word], values):
-            return True
     try:
         ours = cnf.encode(aig, outputs, lambda node: cut.get(node))
     except ValueError:  # the match reaches below its inputs
@@ -406,17 +399,3 @@ def _differs(aig, inputs, outputs, ref, ranges=()):
     theirs = cnf.encode(ref, ref.output_lits, ref_leaf)
     return cnf.differ(ours, theirs)[0] is True  # no decision limit: always decided
 
-
-def _restrict(cnf, bits, constants, values):
-    """Add clauses that keep a word (SAT literal per bit, or None where constants gives the bit) to values;
-    False when its constant bits alone give it a value outside them."""
-    for v in range(1 << len(bits)):
-        if v in values:
-            continue
-        if any(c is not None and c != (v >> j) & 1 for j, c in enumerate(constants)):
-            continue  # a constant bit already rules v out
-        clause = [-b if (v >> j) & 1 else b for j, b in enumerate(bits) if b is not None]
-        if not clause:
-            return False
-        cnf.clauses.append(clause)
-    return True

@@ -86,29 +86,31 @@ def sum_equals_reference(aig, word, words, weights, offset):
 
 def part_equals_reference(aig, words, word, ref_aig, ref_words, ref_word):
     """The verdict of: `word` of aig, as a function of its layer's input words, equals `ref_word` of a proved
-    reference lowering as a function of the same positions of its input words (each distinct input bit
-    free: sound whatever those bits compute; a counterexample gives the free bits in word order), or None
-    when the two cannot be compared. Used for a neuron or logit whose own proof did not go through."""
+    reference lowering as a function of its layer's input words, position by position; or None when the two
+    cannot be compared. Both circuits' input words must be proved to compute the same values position by
+    position (the layers before, proved in both): a position is then one free variable, or the constant
+    either circuit has there, and a node at several positions of one circuit ties them in the other.
+    A counterexample gives the free variables in the order their positions first come. Used for a neuron
+    or logit whose own proof did not go through."""
     from .cec import equivalent
 
     ours, theirs = AIG(), AIG()
     ours_map, theirs_map = {0: FALSE}, {0: FALSE}
-    for w, r in zip(words, ref_words):
+    for w, r in zip(words, ref_words, strict=True):
         if len(w) != len(r):
             return None
         for a, b in zip(w, r):
-            if (a >> 1 == 0) != (b >> 1 == 0) or (a >> 1 == 0 and a != b):
-                return None
-            if a >> 1 == 0:
-                continue
-            if a >> 1 not in ours_map:
-                if b >> 1 in theirs_map:
-                    return None  # one node in the reference, two here: the positions are not alike
+            known_a, known_b = a >> 1 in ours_map, b >> 1 in theirs_map
+            if not known_a and not known_b:
                 free = ours.add_input(f"s{ours.n_inputs}")
                 theirs.add_input(f"s{theirs.n_inputs}")
                 ours_map[a >> 1], theirs_map[b >> 1] = free ^ (a & 1), free ^ (b & 1)
-            elif theirs_map.get(b >> 1, -1) ^ (b & 1) != ours_map[a >> 1] ^ (a & 1):
-                return None
+            elif not known_b:
+                theirs_map[b >> 1] = ours_map[a >> 1] ^ (a & 1) ^ (b & 1)
+            elif not known_a:
+                ours_map[a >> 1] = theirs_map[b >> 1] ^ (b & 1) ^ (a & 1)
+            elif ours_map[a >> 1] ^ (a & 1) != theirs_map[b >> 1] ^ (b & 1):
+                return None  # two variables here are one there: not expressible over shared inputs
     if len(word) != len(ref_word) or copy_cone(aig, word, ours_map, ours) is None \
             or copy_cone(ref_aig, ref_word, theirs_map, theirs) is None:
         return None

@@ -11,7 +11,7 @@ from ..ir.aig import FALSE
 from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator
 from ..prove.pairs import PairLimits, prove_equal
-from ..quant.codes import bits_to_ints, codes_to_bits, pin_layout
+from ..quant.codes import bits_to_ints, pin_bits, pin_layout
 from ..quant.intnet import threshold_codes
 
 _APART = 1 << 40  # the score of a candidate where the part's value moves no decision
@@ -23,6 +23,10 @@ class SearchLimits:
     steps: int = 40  # moves from each start
     gate_patterns: float = 4e9  # AND gates x input patterns simulated in all: bounds the time, deterministically
     seed_decisions: int = 20000  # SAT decisions for each start where one bit of the part is 0 or 1
+
+    def scaled(self, factor):
+        """These limits with the budgets (patterns, SAT decisions) multiplied by factor."""
+        return SearchLimits(self.starts, self.steps, self.gate_patterns * factor, self.seed_decisions * factor)
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def _bit_witnesses(net, aig, word, starts, decisions):
     """Input codes, found by SAT, where a bit of the word takes a value it takes on none of the starts (when
     it can): starts on every side of the part, also where random vectors never go (a rare code of a neuron)."""
     inputs, _ = pin_layout(aig, net.n_features, net.ibits, net.n_classes)
-    seen = Simulator(aig, word).bits(_pins(starts, net.ibits, inputs))
+    seen = Simulator(aig, word).bits(pin_bits(starts, net.ibits, inputs))
     missing = [lit ^ (not value) for j, lit in enumerate(word) for value in (True, False)
                if not (seen[:, j] == value).any()]
     if not missing:
@@ -96,14 +100,6 @@ def _bit_witnesses(net, aig, word, starts, decisions):
                 at[node - 1] = int(bit)
             rows.append(bits_to_ints(at[inputs].reshape(net.n_features, net.ibits)))
     return np.array(rows, dtype=np.int64).reshape(-1, net.n_features)
-
-
-def _pins(codes, ibits, inputs):
-    """The circuit's input pins (N, n_inputs) for rows of input codes; inputs: pin_layout's input pins."""
-    bits = codes_to_bits(codes, ibits)
-    pins = np.empty_like(bits)
-    pins[:, inputs] = bits
-    return pins
 
 
 def _neighbours(x, n_codes):
@@ -126,7 +122,7 @@ class _Scorer:
         self.simulator = Simulator(aig, lits)
 
     def __call__(self, codes):
-        simulated = self.simulator.bits(_pins(codes, self.net.ibits, self.inputs))
+        simulated = self.simulator.bits(pin_bits(codes, self.net.ibits, self.inputs))
         logits = self.net.forward_codes(codes)[1]
         winner = np.argmax(logits, axis=1)
         wrong = np.flatnonzero(bits_to_ints(simulated[:, :self.n_class_bits]) != winner)
