@@ -33,7 +33,8 @@ class FinetuneOptions:
     holdout: float = None  # share of the calibration rows held out to pick the epoch; None: 0.2 with labels,
     # else none (distillation is scored on every calibration row: on the bundled models that chose better
     # epochs than a 20 % slice of 13-270 rows, see docs/benchmarks.md)
-    patience: int = 80  # epochs without a better held-out score before stopping
+    patience: int = None  # stop after this many epochs without a better score; None: run the whole cosine
+    # schedule (stopping early kept the large steps of its first half: 55 rows fewer over 11 networks)
     fanin: int = None  # at most this many inputs per hidden neuron
 
     def __post_init__(self):
@@ -41,6 +42,8 @@ class FinetuneOptions:
             raise QuantlogicError(f"--epochs must be at least 1, got {self.epochs}")
         if self.fanin is not None and self.fanin < 1:
             raise QuantlogicError(f"--fanin must be at least 1, got {self.fanin}")
+        if self.patience is not None and self.patience < 1:
+            raise QuantlogicError(f"patience must be at least 1 epoch, got {self.patience}")
         if self.holdout is not None and not 0 <= self.holdout < 1:
             raise QuantlogicError(f"--holdout must be a share from 0 to below 1, got {self.holdout}")
 
@@ -143,8 +146,12 @@ def _train(torch, net, params, X, y, options, progress, method):
     V = np.take_along_axis(start.levels.T, build(start)[0].encode(X), axis=0)  # the first layer's integer inputs
     masks = saliency_masks(start, V, options.fanin) if options.fanin else [None] * len(params.hidden)
     report = {"ptq_holdout_score": ptq_score[0], "searched_inputs": start is searched}
+    if options.fanin:
+        _stage(progress, "prune the float network", options.epochs)
+        sparse = _pruned_float(torch, net, masks, fit[0], *fit[2:], options)
+        start = _masked(ptq_params(sparse, X, params.wbits, params.abits, params.ibits, method,
+                                   encoding=(start.thresholds, start.levels, start.in_scale, start.in_offset)), masks)
     model = _Model(torch, start, masks)
-    start = start if options.fanin is None else _masked(start, masks)
     report["start_holdout_score"] = _score(start, *held)[0]
     _stage(progress, "train", options.epochs)
     best, best_score, report["best_epoch"], report["epochs_run"] = _epochs(
@@ -201,7 +208,7 @@ def _epochs(torch, model, start, V, teacher, y, train_rows, held, options, progr
             best, best_score, best_epoch = current, score, epoch
         if progress:
             progress(epoch, options.epochs, total / len(train_rows), score[0])
-        if epoch - best_epoch >= options.patience:
+        if options.patience is not None and epoch - best_epoch >= options.patience:
             break
     return best, best_score, best_epoch, epoch
 
@@ -237,6 +244,42 @@ def _polished_inputs(params, net, X, target, *_):
     thresholds = refine_thresholds(X, params.thresholds, params.levels, encoding_groups(net, X.shape[1]),
                                    FirstLayer(W, intnet.logits_after_first), _agreement(target))
     return replace(params, thresholds=thresholds)
+
+
+def _pruned_float(torch, net, masks, X, teacher, T, options):
+    """The FloatNetwork net with the weights outside masks removed, distilled from teacher on rows X (the
+    float network recovers from pruning before it is quantized again)."""
+    t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)  # noqa: E731
+    layers = net.hidden + [net.output]
+    masks = [None if m is None else t(m) for m in masks] + [None]
+    W = [t(layer.W if m is None else layer.W * m.numpy()).requires_grad_() for layer, m in zip(layers, masks)]
+    b = [t(layer.b).requires_grad_() for layer in layers]
+    opt = torch.optim.Adam(W + b, lr=options.lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, options.epochs)
+    Xt, soft = t(X), torch.softmax(t(teacher) / T, 1)
+    gen = torch.Generator().manual_seed(options.seed)
+    batch = max(8, min(options.batch, len(X) // 8))
+
+    def forward(h):
+        for k, layer in enumerate(net.hidden):
+            w = W[k] if masks[k] is None else W[k] * masks[k]
+            h = torch.clamp(h @ w.T + b[k], min=layer.lo, max=layer.hi)
+            if layer.pool is not None:
+                h = h[:, torch.as_tensor(layer.pool)].amax(dim=2)
+        return h @ W[-1].T + b[-1]
+
+    for _ in range(options.epochs):
+        for chunk in torch.randperm(len(X), generator=gen).split(batch):
+            loss = torch.nn.functional.kl_div(torch.log_softmax(forward(Xt[chunk]) / T, 1), soft[chunk],
+                                              reduction="batchmean") * T * T
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        schedule.step()
+    with torch.no_grad():
+        trained = [replace(layer, W=(w if m is None else w * m).numpy().astype(np.float64),
+                           b=bias.numpy().astype(np.float64)) for layer, w, bias, m in zip(layers, W, b, masks)]
+    return replace(net, hidden=trained[:-1], output=trained[-1])
 
 
 def _masked(params, masks):
