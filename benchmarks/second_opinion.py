@@ -23,7 +23,8 @@ def main():
             bundle = convert(model_path(name), model_path(name, "calib.npy"), wbits=bits, abits=bits, ibits=bits)[0]
             start = time.perf_counter()
             verdict = prove_with_abc(bundle, timeout)
-            print(f"| {name} | {bits} | {bundle.aig.n_ands} | {verdict.text}: {verdict.reason[:120]} | "
+            how = verdict.reason if verdict.status != "proved" else "; ".join(verdict.details)
+            print(f"| {name} | {bits} | {bundle.aig.n_ands} | {verdict.text}: {how[:200]} | "
                   f"{time.perf_counter() - start:.1f} |", flush=True)
 
 

@@ -112,13 +112,15 @@ def quant_options(command):
                      "epoch (default: 0.2 with --labels, else none: every row scores the agreement with the float "
                      "model)."),
         click.option("--fanin", type=int, help="With --finetune: at most this many inputs per hidden neuron."),
+        click.option("--augment", type=int, default=2, show_default=True, help="With --finetune and no labels: "
+                     "noisy copies of each calibration row (labelled by the float model) to train and score on."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def finetune_options(finetune, epochs, seed, fanin, holdout=None):
+def finetune_options(finetune, epochs, seed, fanin, holdout=None, augment=2):
     """FinetuneOptions when --finetune is given; --fanin and --holdout need it."""
     if not finetune:
         if fanin is not None:
@@ -128,7 +130,7 @@ def finetune_options(finetune, epochs, seed, fanin, holdout=None):
         return None
     from .train.finetune import FinetuneOptions
 
-    return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin, holdout=holdout)
+    return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin, holdout=holdout, augment=augment)
 
 
 @main.command()
@@ -137,7 +139,7 @@ def finetune_options(finetune, epochs, seed, fanin, holdout=None):
 @click.option("--test", "test_data", type=click.Path(dir_okay=False), help="Held-out .npz (X, y) to report accuracy.")
 @quant_options
 def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_data, method, feature_names, trust_pickle,
-             finetune, epochs, seed, holdout, fanin):
+             finetune, epochs, seed, holdout, fanin, augment):
     """Quantize CHECKPOINT into an integer network (.qnet)."""
     if not calib:
         raise QuantlogicError("--calib is needed to quantize a checkpoint")
@@ -148,7 +150,7 @@ def quantize(checkpoint, calib, output, wbits, abits, ibits, act, labels, test_d
 
     check_output(output, (".qnet",), "the integer network")
 
-    options = finetune_options(finetune, epochs, seed, fanin, holdout)
+    options = finetune_options(finetune, epochs, seed, fanin, holdout, augment)
     progress = EpochProgress()
     try:
         intnet, summary = quantize_checkpoint(checkpoint, calib, wbits=wbits, abits=abits, ibits=ibits, act=act,
@@ -235,7 +237,7 @@ def inspect(model, neuron, as_json):
 @quant_options
 @proof_effort_option
 def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits, abits, ibits, act, labels, method,
-            feature_names, trust_pickle, finetune, epochs, seed, holdout, fanin):
+            feature_names, trust_pickle, finetune, epochs, seed, holdout, fanin, augment):
     """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
     from .app.convert import convert as run_convert
     from .app.convert import simplify_converted
@@ -244,7 +246,7 @@ def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits
 
     check_output(output, (".qlc",), "the bundle", " (export writes the other formats)")
     _refuse_quantize_options_for_qnet(source, click.get_current_context())
-    options = finetune_options(finetune, epochs, seed, fanin, holdout)
+    options = finetune_options(finetune, epochs, seed, fanin, holdout, augment)
     progress, epochs_bar = StageProgress("read and quantize"), EpochProgress()
     try:
         bundle, verdict, summary = run_convert(source, calib, progress=progress, allow_unproved=allow_unproved,
@@ -278,7 +280,7 @@ def _refuse_quantize_options_for_qnet(source, ctx):
     if not str(source).lower().endswith(".qnet"):
         return
     given = [f"--{name.replace('_', '-')}" for name in ("wbits", "abits", "ibits", "act", "method", "labels",
-                                                         "feature_names", "finetune", "epochs", "seed", "fanin")
+                                                         "feature_names", "finetune", "epochs", "seed", "fanin", "holdout", "augment")
              if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
     if given:
         raise QuantlogicError(f"{source} is already quantized: {', '.join(given)} apply only to a checkpoint with "

@@ -7,7 +7,7 @@ from conftest import assert_clean_failure, model_path, run_cli
 from quantlogic.app.convert import load_float_network, quantize_rows
 from quantlogic.formats.qnet import to_bytes
 
-FAST = dict(epochs=25, patience=25)
+FAST = dict(epochs=25, patience=25, augment=1)
 
 
 def options(**kw):
@@ -27,14 +27,17 @@ def test_finetune_is_exact_and_never_below_ptq_on_the_held_out_slice(name, bits)
     assert ft["holdout_score"] >= ft["ptq_holdout_score"]
     assert s["fake_quant_disagreements"] == round((1 - s["fake_quant_agreement"]) * s["calib_rows"])
     assert s["fake_quant_agreement"] >= 0.99  # the rest are rounding ties, and they are counted
-    from quantlogic.train.finetune import split_rows
+    from quantlogic.train.finetune import split_rows, with_noisy_copies
 
     X = calib(name)
-    assert ft["holdout"] == 0.0  # no labels: every calibration row scores the epochs
-    rows = split_rows(len(X), ft["holdout"], 0)[1]
-    if len(X) >= 20:  # the score is the written network's own, recomputed here
-        target = np.argmax(load_float_network(model_path(name)).forward(X)[1], axis=1)
-        assert np.mean(net.predict(X[rows]) == target[rows]) == pytest.approx(ft["holdout_score"])
+    assert ft["holdout"] == 0.0  # no labels: every calibration row and its noisy copies score the epochs
+    scored = with_noisy_copies(X, options())
+    assert ft["noisy_rows"] == len(X) and len(scored) == 2 * len(X)
+    assert np.array_equal(scored[:len(X)], X) and not np.array_equal(scored[len(X):], X)
+    rows = split_rows(len(scored), ft["holdout"], 0)[1]
+    target = np.argmax(load_float_network(model_path(name)).forward(scored)[1], axis=1)
+    # the score is the written network's own, recomputed here
+    assert np.mean(net.predict(scored[rows]) == target[rows]) == pytest.approx(ft["holdout_score"])
 
 
 def test_finetune_improves_a_network_trained_here_at_two_bits():
@@ -67,6 +70,7 @@ def test_labels_hold_out_a_fifth_of_the_rows_by_default_and_holdout_is_checked(t
     y = np.argmax(load_float_network(model_path("iris")).forward(X)[1], axis=1)
     _, s = quantize_rows(model_path("iris"), X, y, wbits=2, abits=2, ibits=2, finetune=options(epochs=3))
     assert s["finetune"]["holdout"] == 0.2 and s["finetune"]["holdout_rows"] == round(0.2 * len(X))
+    assert s["finetune"]["noisy_rows"] == 0  # labelled rows are not copied with noise
     code, out, err = run_cli("quantize", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o",
                              tmp_path / "m.qnet", "--finetune", "--holdout", "1.5")
     assert_clean_failure(code, out, err, "--holdout")
@@ -100,6 +104,7 @@ def test_finetune_is_deterministic_and_convert_proves_it(tmp_path):
     (("--fanin", 99), "above the width"),
     (("--labels", "BADLEN"), "labels for"),
     (("--labels", "BADCLASS"), "class indices"),
+    (("--augment", -1), "--augment must be 0 or more"),
 ])
 def test_bad_finetune_input_is_one_clear_line_and_no_file(tmp_path, extra, words):
     n = len(np.load(model_path("iris", "calib.npy")))

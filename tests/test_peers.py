@@ -209,6 +209,26 @@ def test_abc_proves_layer_by_layer_and_finds_a_planted_bug(converted, tmp_path):
     assert verdict.status == "disproved" and verdict.witness["circuit"] != verdict.witness["network"]
 
 
+@need("berkeley-abc", ABC)
+@need("yosys", shutil.which("yosys"))
+def test_abc_proves_wine_bn_by_bdds_where_its_sat_engines_give_up(converted):
+    """wine_bn's 13-term sums: ABC's cec and &cec decide neither the whole circuit nor a layer; the BDDs of
+    each layer under the column order are built in well under a second and decide every layer."""
+    from quantlogic.verify.peers import prove_with_abc
+
+    verdict = prove_with_abc(converted["wine_bn", 2][0], timeout=60, whole_timeout=3)
+    assert verdict.text == "proved (ABC cec against Yosys(reference), layer by layer)"
+    assert "layer 0, 1 of both circuits' BDDs" in verdict.details[0]
+
+
+def test_column_order_puts_every_words_low_bits_first():
+    from quantlogic.verify.peers import column_order
+
+    names = ["x0_0", "x0_1", "x10_0", "x2_1", "unused", "x2_0", "x10_1"]
+    assert column_order(names) == ["x0_0", "x2_0", "x10_0", "x0_1", "x2_1", "x10_1", "unused"]
+    assert column_order(["h0_1_2", "h0_12_0", "h0_1_0"]) == ["h0_1_0", "h0_12_0", "h0_1_2"]
+
+
 def test_verify_with_abc_from_the_command_line(converted, tmp_path):
     from conftest import run_cli
 

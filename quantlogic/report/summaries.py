@@ -17,8 +17,10 @@ def quantize_summary(s):
         lines.append(f"calibration accuracy: float {_pct(s['float_accuracy'])}, quantized {_pct(s['quantized_accuracy'])}")
     ft = s.get("finetune")
     if ft:
-        rows = (f"all {ft['holdout_rows']} calibration rows (none held out)" if not ft.get("holdout") else
-                f"{ft['holdout_rows']} held-out calibration rows")
+        noisy = ft.get("noisy_rows", 0)
+        copies = f" and their {noisy} noisy copies" if noisy else ""
+        rows = (f"all {ft['holdout_rows'] - noisy} calibration rows{copies} (none held out)" if not ft.get("holdout")
+                else f"{ft['holdout_rows']} held-out calibration rows")
         lines.append(f"fine-tuned: {ft['epochs_run']} epochs (best {ft['best_epoch']}); {ft['score_kind']} "
                      f"on {rows}: PTQ {_pct(ft['ptq_holdout_score'])} -> "
                      f"fine-tuned {_pct(ft['holdout_score'])}" + (f" (fan-in {ft['fanin']})" if ft["fanin"] else ""))

@@ -2,7 +2,13 @@
 (formats/reference.py), and ABC's cec compares the result with our circuit, matching pins by name. When
 ABC gives up on the whole circuit, each layer is compared on its own: our circuit cut at the previous
 layer's neuron codes against the reference of that layer (the cut is structural, so the circuit is the
-composition of its slices, as the IntNetwork is of its layers)."""
+composition of its slices, as the IntNetwork is of its layers).
+
+ABC's SAT-based engines rarely prove two adder trees of different structure equal. When they give up, ABC
+builds the BDDs of both circuits under one fixed variable order (every pin's bit 0 first, then bit 1, ...:
+the columns of a weighted sum, where a partial sum's BDD stays small) and writes them back as multiplexer
+circuits; canonical BDDs make equal functions identical circuits, which ABC's cec then sees by structural
+hashing."""
 import pathlib
 import re
 import tempfile
@@ -18,22 +24,24 @@ from .network import confirmed_counterexample
 
 METHOD = "ABC cec against Yosys(reference)"
 LAYERED = METHOD + ", layer by layer"
+BY_BDDS = " of both circuits' BDDs under one variable order (ABC collapse, written back as multiplexers)"
 
 
 def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
     """Verdict of the bundle's circuit against its IntNetwork by Yosys and ABC: the whole circuit within
-    whole_timeout seconds (default: timeout), then each layer within timeout (progress(stage) as each
-    comparison starts)."""
+    whole_timeout seconds (default: timeout, a quarter of it when layers can follow), then each layer within
+    timeout (progress(stage) as each comparison starts)."""
     tools = external.find("yosys"), external.find("abc")
     net, aig = bundle.net, bundle.aig
     with tempfile.TemporaryDirectory() as folder:
         folder = pathlib.Path(folder)
-        whole = timeout if whole_timeout is None else whole_timeout
+        whole = whole_timeout or (timeout if bundle.lowering is None else max(1, timeout // 4))
         if progress:
             progress("the whole circuit")
         result, detail = _cec(aig, to_reference_verilog(net), folder / "whole", tools, whole)
         if result == "equivalent":
-            return proved(METHOD, "ABC cec: the circuit equals Yosys' synthesis of the reference Verilog")
+            return proved(METHOD, f"ABC cec{BY_BDDS if detail else ''}: the circuit equals Yosys' synthesis of "
+                                  "the reference Verilog")
         if result == "different":
             codes = _codes_of(detail, net)
             return confirmed_counterexample(net, aig, codes, METHOD)
@@ -44,6 +52,7 @@ def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
 
 def _by_layers(bundle, folder, tools, timeout, why, progress=None):
     net, low = bundle.net, bundle.lowering
+    by_bdds = []
     for layer in range(len(net.hidden) + 1):
         if progress:
             progress(f"layer {layer}")
@@ -57,15 +66,19 @@ def _by_layers(bundle, folder, tools, timeout, why, progress=None):
             return undecided(LAYERED, f"layer {layer}: {detail}" if result == "undecided" else
                              f"layer {layer} differs from the reference for free inputs at {detail} "
                              "(not confirmed on the whole circuit)")
+        if detail:
+            by_bdds.append(str(layer))
+    bdds = f"; layer {', '.join(by_bdds)}{BY_BDDS}" if by_bdds else ""
     return proved(LAYERED, f"ABC cec, each of the {len(net.hidden) + 1} layers equal to Yosys' synthesis of "
-                           f"its reference Verilog (the whole circuit at once: {why})")
+                           f"its reference Verilog{bdds} (the whole circuit at once: {why})")
 
 
 def _cec(ours, verilog, stem, tools, timeout):
     """("equivalent" | "different" | "undecided", detail): ABC's equivalence check of AIG ours against
     Yosys' synthesis of verilog, pins matched by name; detail is the input pattern {pin: "0"/"1"} of a
-    difference, or what ran out. ABC's cec (which reports a pattern) runs first for a quarter of the
-    time, then its newer &cec, on copies of both circuits with the same pin order."""
+    difference, "BDDs" when the BDDs decided, or what ran out. The BDDs (_equal_bdds) come first, then
+    ABC's cec (which reports a pattern) for a quarter of the time, then its newer &cec, on copies of both
+    circuits with the same pin order."""
     from ..formats.aiger import from_aig
 
     yosys, abc = tools
@@ -81,15 +94,58 @@ def _cec(ours, verilog, stem, tools, timeout):
         return "undecided", "Yosys' synthesis of the reference does not have the circuit's pins"
     stem.with_suffix(".aig").write_bytes(to_aig(_reordered(ours, theirs.input_names, theirs.output_names)))
     quick = max(1, timeout // 4)
-    for command, limit in ((f"cec -T {quick} {stem.name}.aig {ref.name}", quick),
-                           (f"&r {stem.name}.aig; &cec -T {timeout} {ref.name}", timeout)):
-        out, finished = external.run([abc, "-c", command], stem.parent, limit + 5)
-        if finished and "Networks are equivalent" in out:
-            return "equivalent", None
-        if finished and "NOT EQUIVALENT" in out:
-            pattern = re.search(r"Input pattern:(.*)", out)
-            return "different", dict(re.findall(r"(\w+)=([01])", pattern.group(1))) if pattern else {}
-    return "undecided", f"ABC's cec and &cec did not decide within {quick} + {timeout} s"
+    checks = (lambda: ("equivalent", "BDDs") if _equal_bdds(ours, theirs, stem, abc, timeout) else (None, None),
+              lambda: _abc_cec(abc, f"cec -T {quick} {stem.name}.aig {ref.name}", stem, quick),
+              lambda: _abc_cec(abc, f"&r {stem.name}.aig; &cec -T {timeout} {ref.name}", stem, timeout))
+    for check in checks:
+        result, detail = check()
+        if result is not None:
+            return result, detail
+    return "undecided", (f"ABC's cec and &cec did not decide within {quick} + {timeout} s, nor did its BDDs "
+                         f"within {timeout} s and {BDD_NODES:,} nodes a circuit")
+
+
+def _abc_cec(abc, command, stem, limit):
+    """("equivalent", None), ("different", input pattern) or (None, None) of one ABC equivalence command."""
+    out, finished = external.run([abc, "-c", command], stem.parent, limit + 5)
+    if finished and "Networks are equivalent" in out:
+        return "equivalent", None
+    if finished and "NOT EQUIVALENT" in out:
+        pattern = re.search(r"Input pattern:(.*)", out)
+        return "different", dict(re.findall(r"(\w+)=([01])", pattern.group(1))) if pattern else {}
+    return None, None
+
+
+BDD_NODES = 5_000_000  # live BDD nodes ABC may build per circuit (about 200 MB)
+
+
+def _equal_bdds(ours, theirs, stem, abc, timeout):
+    """True when ABC, within timeout seconds per circuit, builds both circuits' BDDs under one variable
+    order (column_order) and its cec finds the multiplexer circuits written from them identical; False when
+    it runs out or they differ (a difference is not reported here: cec above finds witnesses)."""
+    order = column_order(theirs.input_names)
+    for name, aig in (("ours", ours), ("theirs", theirs)):
+        (stem.parent / f"{stem.name}_{name}_ordered.aig").write_bytes(
+            to_aig(_reordered(aig, order, theirs.output_names)))
+        command = (f"read {stem.name}_{name}_ordered.aig; collapse -r -B {BDD_NODES}; muxes; strash; "
+                   f"write_aiger {stem.name}_{name}_bdd.aig")
+        out, finished = external.run([abc, "-c", command], stem.parent, timeout)
+        if not finished or not (stem.parent / f"{stem.name}_{name}_bdd.aig").exists():
+            return False
+    out, finished = external.run([abc, "-c", f"cec {stem.name}_ours_bdd.aig {stem.name}_theirs_bdd.aig"],
+                                 stem.parent, timeout)
+    return finished and "Networks are equivalent" in out
+
+
+def column_order(names):
+    """Pin names with every word's bit 0 first, then bit 1, and so on (a pin is WORD_BIT: x3_1, h0_12_2);
+    pins of no such form last, in their order."""
+    def key(item):
+        position, name = item
+        numbers = [int(n) for n in re.findall(r"\d+", name)]
+        return (0, numbers[-1], numbers[:-1], position) if re.fullmatch(r"[a-z]+\d+(_\d+)+", name) else \
+            (1, 0, [], position)
+    return [name for _, name in sorted(enumerate(names), key=key)]
 
 
 def _reordered(aig, input_names, output_names):
