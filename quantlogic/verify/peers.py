@@ -116,7 +116,7 @@ def _abc_cec(abc, command, stem, limit):
     return None, None
 
 
-BDD_NODES = 5_000_000  # live BDD nodes ABC may build per circuit (about 200 MB)
+BDD_NODES = 20_000_000  # live BDD nodes ABC may build per circuit (under 1 GB)
 
 
 def _equal_bdds(ours, theirs, stem, abc, timeout):
