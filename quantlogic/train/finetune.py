@@ -36,8 +36,8 @@ class FinetuneOptions:
     patience: int = None  # stop after this many epochs without a better score; None: run the whole cosine
     # schedule (stopping early kept the large steps of its first half: 55 rows fewer over 11 networks)
     fanin: int = None  # at most this many inputs per hidden neuron
-    augment: int = 2  # without labels or holdout: noisy copies of each calibration row, labelled by the float model, that
-    # training and the epoch choice see too (over 11 networks +9 / +19 test rows at 3/3/3 / 2/2/2)
+    augment: int = 2  # without labels or holdout: noisy copies of each calibration row, labelled by the float
+    # model, that training and the epoch choice see too (over 11 networks +9 / +19 test rows at 3/3/3 / 2/2/2)
     noise: float = 0.1  # their Gaussian noise: this share of each feature's standard deviation
 
     def __post_init__(self):
@@ -271,9 +271,11 @@ def _pruned_float(torch, net, masks, X, teacher, T, options):
     t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)  # noqa: E731
     layers = net.hidden + [net.output]
     masks = [None if m is None else t(m) for m in masks] + [None]
-    W = [t(layer.W if m is None else layer.W * m.numpy()).requires_grad_() for layer, m in zip(layers, masks)]
-    b = [t(layer.b).requires_grad_() for layer in layers]
-    opt = torch.optim.Adam(W + b, lr=options.lr)
+    W = [t(layer.W if m is None else layer.W * m.numpy()) for layer, m in zip(layers, masks)]
+    b = [t(layer.b) for layer in layers]
+    learned = [v.requires_grad_() for layer, w, bias in zip(layers, W, b) if layer.taps is None  # kernels stay shared
+               for v in (w, bias)]
+    opt = torch.optim.Adam(learned, lr=options.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, options.epochs)
     Xt, soft = t(X), torch.softmax(t(teacher) / T, 1)
     gen = torch.Generator().manual_seed(options.seed)
@@ -296,8 +298,9 @@ def _pruned_float(torch, net, masks, X, teacher, T, options):
             opt.step()
         schedule.step()
     with torch.no_grad():
-        trained = [replace(layer, W=(w if m is None else w * m).numpy().astype(np.float64),
-                           b=bias.numpy().astype(np.float64)) for layer, w, bias, m in zip(layers, W, b, masks)]
+        trained = [replace(layer, W=(w if m is None else w * m).detach().numpy().astype(np.float64),
+                           b=bias.detach().numpy().astype(np.float64))
+                   for layer, w, bias, m in zip(layers, W, b, masks)]
     return replace(net, hidden=trained[:-1], output=trained[-1])
 
 

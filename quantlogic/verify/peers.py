@@ -94,7 +94,8 @@ def _cec(ours, verilog, stem, tools, timeout):
         return "undecided", "Yosys' synthesis of the reference does not have the circuit's pins"
     stem.with_suffix(".aig").write_bytes(to_aig(_reordered(ours, theirs.input_names, theirs.output_names)))
     quick = max(1, timeout // 4)
-    checks = (lambda: ("equivalent", "BDDs") if _equal_bdds(ours, theirs, stem, abc, timeout) else (None, None),
+    checks = (lambda: ("equivalent", "BDDs") if _equal_bdds(ours, theirs, stem, abc, timeout) else
+              (None, None),
               lambda: _abc_cec(abc, f"cec -T {quick} {stem.name}.aig {ref.name}", stem, quick),
               lambda: _abc_cec(abc, f"&r {stem.name}.aig; &cec -T {timeout} {ref.name}", stem, timeout))
     for check in checks:
