@@ -128,3 +128,11 @@ def test_finetune_needs_float_weights_and_fanin_needs_finetune(tmp_path):
                              tmp_path / "c.qnet", "--fanin", 3)
     assert_clean_failure(code, out, err, "--fanin needs --finetune")
     assert not (tmp_path / "b.qlc").exists() and not (tmp_path / "c.qnet").exists()
+
+
+def test_augment_zero_trains_on_the_calibration_rows_alone():
+    X = calib("iris")
+    _, none = quantize_rows(model_path("iris"), X, wbits=2, abits=2, ibits=2, finetune=options(epochs=3, augment=0))
+    _, two = quantize_rows(model_path("iris"), X, wbits=2, abits=2, ibits=2, finetune=options(epochs=3, augment=2))
+    assert none["finetune"]["noisy_rows"] == 0 and none["finetune"]["holdout_rows"] == len(X)
+    assert two["finetune"]["noisy_rows"] == 2 * len(X) and two["finetune"]["holdout_rows"] == 3 * len(X)
