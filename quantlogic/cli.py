@@ -112,25 +112,28 @@ def quant_options(command):
                      "epoch (default: 0.2 with --labels, else none: every row scores the agreement with the float "
                      "model)."),
         click.option("--fanin", type=int, help="With --finetune: at most this many inputs per hidden neuron."),
-        click.option("--augment", type=int, default=2, show_default=True, help="With --finetune and no labels: "
-                     "noisy copies of each calibration row (labelled by the float model) to train and score on."),
+        click.option("--augment", type=int, help="With --finetune and no labels: noisy copies of each calibration "
+                     "row (labelled by the float model) to train and score on [default: 2]."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def finetune_options(finetune, epochs, seed, fanin, holdout=None, augment=2):
-    """FinetuneOptions when --finetune is given; --fanin and --holdout need it."""
+def finetune_options(finetune, epochs, seed, fanin, holdout=None, augment=None):
+    """FinetuneOptions when --finetune is given; --fanin, --holdout and --augment need it."""
     if not finetune:
         if fanin is not None:
             raise QuantlogicError("--fanin needs --finetune (pruned neurons are trained with their mask)")
         if holdout is not None:
             raise QuantlogicError("--holdout needs --finetune (it picks the fine-tuned epoch)")
+        if augment is not None:
+            raise QuantlogicError("--augment needs --finetune (the noisy copies are rows to train on)")
         return None
     from .train.finetune import FinetuneOptions
 
-    return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin, holdout=holdout, augment=augment)
+    return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin, holdout=holdout,
+                           augment=FinetuneOptions.augment if augment is None else augment)
 
 
 @main.command()
@@ -279,8 +282,9 @@ def _refuse_quantize_options_for_qnet(source, ctx):
 
     if not str(source).lower().endswith(".qnet"):
         return
-    given = [f"--{name.replace('_', '-')}" for name in ("wbits", "abits", "ibits", "act", "method", "labels",
-                                                         "feature_names", "finetune", "epochs", "seed", "fanin", "holdout", "augment")
+    names = ("wbits", "abits", "ibits", "act", "method", "labels", "feature_names", "finetune", "epochs", "seed",
+             "fanin", "holdout", "augment")
+    given = [f"--{name.replace('_', '-')}" for name in names
              if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
     if given:
         raise QuantlogicError(f"{source} is already quantized: {', '.join(given)} apply only to a checkpoint with "

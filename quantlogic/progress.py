@@ -112,7 +112,8 @@ class StageProgress:
             return
         self._shown = now
         elapsed = now - self.current[1]
-        self.bar.set_postfix_str(f"{100 * done / total:.0f}% of this step, ~{elapsed * (total - done) / done:.0f} s left")
+        left = elapsed * (total - done) / done
+        self.bar.set_postfix_str(f"{100 * done / total:.0f}% of this step, ~{left:.0f} s left")
 
     def _end_step(self):
         if self.current is None:

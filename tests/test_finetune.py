@@ -127,7 +127,11 @@ def test_finetune_needs_float_weights_and_fanin_needs_finetune(tmp_path):
     code, out, err = run_cli("quantize", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o",
                              tmp_path / "c.qnet", "--fanin", 3)
     assert_clean_failure(code, out, err, "--fanin needs --finetune")
+    code, out, err = run_cli("quantize", model_path("iris"), "--calib", model_path("iris", "calib.npy"), "-o",
+                             tmp_path / "d.qnet", "--augment", 3)
+    assert_clean_failure(code, out, err, "--augment needs --finetune")
     assert not (tmp_path / "b.qlc").exists() and not (tmp_path / "c.qnet").exists()
+    assert not (tmp_path / "d.qnet").exists()
 
 
 def test_augment_zero_trains_on_the_calibration_rows_alone():

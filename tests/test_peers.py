@@ -221,6 +221,42 @@ def test_abc_proves_wine_bn_by_bdds_where_its_sat_engines_give_up(converted):
     assert "layer 0, 1 of both circuits' BDDs" in verdict.details[0]
 
 
+@need("berkeley-abc", ABC)
+@need("yosys", shutil.which("yosys"))
+def test_abc_verdicts_on_generated_networks_agree_with_exhaustive_simulation():
+    """Random networks of 1, 2 and 3 bits and random shapes: ABC (BDDs first) proves the lowered circuit by
+    its BDDs, and circuits with one gate's fan-in complemented are proved exactly when exhaustive simulation
+    finds them unchanged, else disproved with a real counterexample."""
+    from conftest import random_intnet
+    from quantlogic.formats.bundle import Bundle
+    from quantlogic.lower.network import lower_network
+    from quantlogic.quant.codes import circuit_classes
+    from quantlogic.verify.peers import prove_with_abc
+
+    outcomes = set()
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        bits = 1 + seed % 3
+        n_features = int(rng.integers(2, 1 + 12 // bits))
+        widths = [int(w) for w in rng.integers(2, 7, size=int(rng.integers(1, 3)))]
+        net = random_intnet(rng, n_features, bits, widths, bits, bits, n_classes=int(rng.integers(2, 5)))
+        low = lower_network(net)
+        verdict = prove_with_abc(Bundle(net, low.aig, low, {}), timeout=20, whole_timeout=10)
+        assert verdict.status == "proved" and "BDDs" in verdict.details[0], verdict.text
+        codes = np.array(np.meshgrid(*[np.arange(2 ** bits)] * n_features, indexing="ij"))
+        codes = codes.reshape(n_features, -1).T
+        for node in low.aig.cone(low.aig.output_lits)[::-5][:3]:
+            broken = low.aig.copy()
+            broken.fanin1[node - 1 - broken.n_inputs] ^= 1
+            same = bool((circuit_classes(broken, codes, bits, net.n_classes) == net.predict_codes(codes)).all())
+            verdict = prove_with_abc(Bundle(net, broken, None, {}), timeout=20)
+            assert verdict.status == ("proved" if same else "disproved"), verdict.text
+            if not same:
+                assert verdict.witness["circuit"] != verdict.witness["network"]
+            outcomes.add(same)
+    assert outcomes == {True, False}  # both kinds of mutation were judged
+
+
 def test_column_order_puts_every_words_low_bits_first():
     from quantlogic.verify.peers import column_order
 

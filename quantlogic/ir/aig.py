@@ -146,10 +146,9 @@ class AIG:
 
     def fanouts(self):
         """Readers of every node: AND fan-ins plus one for each output that uses it."""
-        counts = [0] * self.n_nodes
-        for lit in [*self.fanin0, *self.fanin1, *self.output_lits]:
-            counts[lit >> 1] += 1
-        return counts
+        lits = np.concatenate([np.frombuffer(self.fanin0, dtype=np.int64), np.frombuffer(self.fanin1, dtype=np.int64),
+                               np.asarray(self.output_lits, dtype=np.int64)])
+        return np.bincount(lits >> 1, minlength=self.n_nodes).tolist()
 
     def depth(self):
         if not self.output_lits:

@@ -167,7 +167,7 @@ def _train(torch, net, params, X, y, options, progress, method):
     report = {"ptq_holdout_score": ptq_score[0], "searched_inputs": start is searched, "noisy_rows": len(X) - real}
     if options.fanin:
         _stage(progress, "prune the float network", options.epochs)
-        sparse = _pruned_float(torch, net, masks, fit[0], *fit[2:], options)
+        sparse = _pruned_float(torch, net, masks, fit[0], fit[2], options)
         start = _masked(ptq_params(sparse, X, params.wbits, params.abits, params.ibits, method,
                                    encoding=(start.thresholds, start.levels, start.in_scale, start.in_offset)), masks)
     model = _Model(torch, start, masks)
@@ -201,25 +201,12 @@ def _epochs(torch, model, start, V, teacher, y, train_rows, held, options, progr
     best, best_score, best_epoch = start, _score(start, *held), 0
     opt = torch.optim.Adam(model.param_groups(options.lr), lr=options.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, options.epochs)
-    Vt = torch.tensor(V, dtype=torch.float32)
-    teacher_t = torch.tensor(teacher, dtype=torch.float32)
+    Vt, teacher_t = _float32(torch, V), _float32(torch, teacher)
     labels_t = None if y is None else torch.tensor(y, dtype=torch.long)
     gen = torch.Generator().manual_seed(options.seed)
     train_t = torch.tensor(train_rows, dtype=torch.long)
-    T = options.temperature
-    batch = max(8, min(options.batch, len(train_rows) // 8))  # small calibration sets still take several steps
     for epoch in range(1, options.epochs + 1):
-        total = 0.0
-        for chunk in train_t[torch.randperm(len(train_t), generator=gen)].split(batch):
-            logits = model(Vt[chunk])
-            loss = torch.nn.functional.kl_div(torch.log_softmax(logits / T, 1), torch.softmax(teacher_t[chunk] / T, 1),
-                                              reduction="batchmean") * T * T
-            if labels_t is not None:
-                loss = loss + torch.nn.functional.cross_entropy(logits, labels_t[chunk])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(chunk)
+        total = _epoch(torch, opt, model, Vt, teacher_t, labels_t, train_t, gen, options)
         schedule.step()
         current = model.params(start)
         score = _score(current, *held)
@@ -230,6 +217,28 @@ def _epochs(torch, model, start, V, teacher, y, train_rows, held, options, progr
         if options.patience is not None and epoch - best_epoch >= options.patience:
             break
     return best, best_score, best_epoch, epoch
+
+
+def _epoch(torch, opt, forward, inputs, teacher, labels, rows, gen, options):
+    """One optimizer pass over rows in seeded random batches; the loss is distillation from the teacher's
+    logits (plus cross-entropy with labels). Returns the summed loss."""
+    T, total = options.temperature, 0.0
+    batch = max(8, min(options.batch, len(rows) // 8))  # small calibration sets still take several steps
+    for chunk in rows[torch.randperm(len(rows), generator=gen)].split(batch):
+        logits = forward(inputs[chunk])
+        loss = torch.nn.functional.kl_div(torch.log_softmax(logits / T, 1), torch.softmax(teacher[chunk] / T, 1),
+                                          reduction="batchmean") * T * T
+        if labels is not None:
+            loss = loss + torch.nn.functional.cross_entropy(logits, labels[chunk])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        total += float(loss.detach()) * len(chunk)
+    return total
+
+
+def _float32(torch, a):
+    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)
 
 
 def _agreement(target, teacher=None, T=None, scale=1.0):
@@ -265,21 +274,18 @@ def _polished_inputs(params, net, X, target, *_):
     return replace(params, thresholds=thresholds)
 
 
-def _pruned_float(torch, net, masks, X, teacher, T, options):
+def _pruned_float(torch, net, masks, X, teacher, options):
     """The FloatNetwork net with the weights outside masks removed, distilled from teacher on rows X (the
     float network recovers from pruning before it is quantized again)."""
-    t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)  # noqa: E731
     layers = net.hidden + [net.output]
-    masks = [None if m is None else t(m) for m in masks] + [None]
-    W = [t(layer.W if m is None else layer.W * m.numpy()) for layer, m in zip(layers, masks)]
-    b = [t(layer.b) for layer in layers]
+    masks = [None if m is None else _float32(torch, m) for m in masks] + [None]
+    W = [_float32(torch, layer.W) if m is None else _float32(torch, layer.W) * m for layer, m in zip(layers, masks)]
+    b = [_float32(torch, layer.b) for layer in layers]
     learned = [v.requires_grad_() for layer, w, bias in zip(layers, W, b) if layer.taps is None  # kernels stay shared
                for v in (w, bias)]
     opt = torch.optim.Adam(learned, lr=options.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, options.epochs)
-    Xt, soft = t(X), torch.softmax(t(teacher) / T, 1)
     gen = torch.Generator().manual_seed(options.seed)
-    batch = max(8, min(options.batch, len(X) // 8))
 
     def forward(h):
         for k, layer in enumerate(net.hidden):
@@ -289,13 +295,9 @@ def _pruned_float(torch, net, masks, X, teacher, T, options):
                 h = h[:, torch.as_tensor(layer.pool)].amax(dim=2)
         return h @ W[-1].T + b[-1]
 
+    rows, Xt, teacher_t = torch.arange(len(X)), _float32(torch, X), _float32(torch, teacher)
     for _ in range(options.epochs):
-        for chunk in torch.randperm(len(X), generator=gen).split(batch):
-            loss = torch.nn.functional.kl_div(torch.log_softmax(forward(Xt[chunk]) / T, 1), soft[chunk],
-                                              reduction="batchmean") * T * T
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        _epoch(torch, opt, forward, Xt, teacher_t, None, rows, gen, options)
         schedule.step()
     with torch.no_grad():
         trained = [replace(layer, W=(w if m is None else w * m).detach().numpy().astype(np.float64),
@@ -319,7 +321,7 @@ class _Model:
 
     def __init__(self, torch, params, masks):
         self.torch, self.wbits, self.abits = torch, params.wbits, params.abits
-        t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)  # noqa: E731
+        t = lambda a: _float32(torch, a)  # noqa: E731
         self.layers = []
         for layer, mask in zip(params.hidden, masks):
             W = layer.Wq * layer.scale[:, None]

@@ -398,4 +398,3 @@ def _differs(aig, inputs, outputs, ref):
 
     theirs = cnf.encode(ref, ref.output_lits, ref_leaf)
     return cnf.differ(ours, theirs)[0] is True  # no decision limit: always decided
-

@@ -24,6 +24,7 @@ from .network import confirmed_counterexample
 
 METHOD = "ABC cec against Yosys(reference)"
 LAYERED = METHOD + ", layer by layer"
+BDD_NODES = 20_000_000  # live BDD nodes ABC may build per circuit (under 1 GB)
 BY_BDDS = " of both circuits' BDDs under one variable order (ABC collapse, written back as multiplexers)"
 
 
@@ -94,12 +95,11 @@ def _cec(ours, verilog, stem, tools, timeout):
         return "undecided", "Yosys' synthesis of the reference does not have the circuit's pins"
     stem.with_suffix(".aig").write_bytes(to_aig(_reordered(ours, theirs.input_names, theirs.output_names)))
     quick = max(1, timeout // 4)
-    checks = (lambda: ("equivalent", "BDDs") if _equal_bdds(ours, theirs, stem, abc, timeout) else
-              (None, None),
-              lambda: _abc_cec(abc, f"cec -T {quick} {stem.name}.aig {ref.name}", stem, quick),
-              lambda: _abc_cec(abc, f"&r {stem.name}.aig; &cec -T {timeout} {ref.name}", stem, timeout))
-    for check in checks:
-        result, detail = check()
+    if _equal_bdds(ours, theirs, stem, abc, timeout):
+        return "equivalent", "BDDs"
+    for command, limit in ((f"cec -T {quick} {stem.name}.aig {ref.name}", quick),
+                           (f"&r {stem.name}.aig; &cec -T {timeout} {ref.name}", timeout)):
+        result, detail = _abc_cec(abc, command, stem, limit)
         if result is not None:
             return result, detail
     return "undecided", (f"ABC's cec and &cec did not decide within {quick} + {timeout} s, nor did its BDDs "
@@ -117,13 +117,10 @@ def _abc_cec(abc, command, stem, limit):
     return None, None
 
 
-BDD_NODES = 20_000_000  # live BDD nodes ABC may build per circuit (under 1 GB)
-
-
 def _equal_bdds(ours, theirs, stem, abc, timeout):
     """True when ABC, within timeout seconds per circuit, builds both circuits' BDDs under one variable
     order (column_order) and its cec finds the multiplexer circuits written from them identical; False when
-    it runs out or they differ (a difference is not reported here: cec above finds witnesses)."""
+    it runs out or they differ (a difference is not reported here: the cec that follows finds a witness)."""
     order = column_order(theirs.input_names)
     for name, aig in (("ours", ours), ("theirs", theirs)):
         (stem.parent / f"{stem.name}_{name}_ordered.aig").write_bytes(
@@ -133,9 +130,7 @@ def _equal_bdds(ours, theirs, stem, abc, timeout):
         out, finished = external.run([abc, "-c", command], stem.parent, timeout)
         if not finished or not (stem.parent / f"{stem.name}_{name}_bdd.aig").exists():
             return False
-    out, finished = external.run([abc, "-c", f"cec {stem.name}_ours_bdd.aig {stem.name}_theirs_bdd.aig"],
-                                 stem.parent, timeout)
-    return finished and "Networks are equivalent" in out
+    return _abc_cec(abc, f"cec {stem.name}_ours_bdd.aig {stem.name}_theirs_bdd.aig", stem, timeout)[0] == "equivalent"
 
 
 def column_order(names):

@@ -1,9 +1,10 @@
 """A guided search for input codes where a circuit and its IntNetwork give different classes, run when a
 proof did not go through: greedy local search over one-feature code changes, from witnesses that the part
-is wrong (given, and found by SAT for its bits), then the test vectors closest to a flip. A candidate's score is how far the IntNetwork's decision is from flipping once the part that was
-not proved (a hidden neuron's code or a logit, as the circuit computes it) replaces the network's own; every
-candidate's class is also simulated on the whole circuit, so a returned input is a real difference."""
-from dataclasses import dataclass
+is wrong (given, and found by SAT for its bits), then the test vectors closest to a flip. A candidate's score
+is how far the IntNetwork's decision is from flipping once the part that was not proved (a hidden neuron's
+code or a logit, as the circuit computes it) replaces the network's own; every candidate's class is also
+simulated on the whole circuit, so a returned input is a real difference."""
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,7 +27,7 @@ class SearchLimits:
 
     def scaled(self, factor):
         """These limits with the budgets (patterns, SAT decisions) multiplied by factor."""
-        return SearchLimits(self.starts, self.steps, self.gate_patterns * factor, self.seed_decisions * factor)
+        return replace(self, gate_patterns=self.gate_patterns * factor, seed_decisions=self.seed_decisions * factor)
 
 
 @dataclass(frozen=True)
