@@ -3,7 +3,7 @@ import time
 
 from ..errors import NotProvedError
 from ..formats.bundle import Bundle
-from ..passes.registry import run_passes
+from ..passes.windows import run_passes_by_layers
 from ..verify.cec import equivalent_through
 from ..verify.network import combine, verify_bundle
 
@@ -15,7 +15,7 @@ def simplify_bundle(bundle, names, abc_script=None, progress=None):
     before = proved_verdict(bundle, lambda b: verify_bundle(b, progress=progress and (
         lambda layer: progress(f"prove the input, {layer}"))))
     steps = []
-    new_aig, stats = run_passes(bundle.aig, names, abc_script, steps, progress)
+    new_aig, stats = run_passes_by_layers(bundle.aig, bundle.lowering, names, abc_script, steps, progress)
     if progress:
         progress("equivalence check")
     start = time.perf_counter()

@@ -133,6 +133,40 @@ def cone_array(fanin0, fanin1, n_inputs, lits):
     return np.sort(live_nodes(fanin0, fanin1, n_inputs, _checks.literals(lits, n), repl))
 
 
+@numba.njit(**NJIT)
+def _cone_above(fanin0, fanin1, n_inputs, lits, stop):
+    """Flags of the AND nodes in the fan-in of lits that do not cross stop nodes (a stop node is left out)."""
+    base = 1 + n_inputs
+    n = base + len(fanin0)
+    inside = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(2 * n + len(lits), dtype=np.int64)
+    top = 0
+    for lit in lits:
+        stack[top] = lit >> 1
+        top += 1
+    while top:
+        top -= 1
+        node = stack[top]
+        if node < base or inside[node] or stop[node]:
+            continue
+        inside[node] = True
+        stack[top] = fanin0[node - base] >> 1
+        stack[top + 1] = fanin1[node - base] >> 1
+        top += 2
+    return inside
+
+
+def cone_above(fanin0, fanin1, n_inputs, lits, stop):
+    """Ascending int64 array of the AND nodes in the fan-in of lits above a cut: stop is a bool per node,
+    and the cone does not cross (nor include) a stop node."""
+    fanin0, fanin1 = _checks.fanins(fanin0, fanin1, n_inputs)
+    n = 1 + n_inputs + len(fanin0)
+    stop = np.ascontiguousarray(stop, dtype=np.bool_)
+    if stop.shape != (n,):
+        raise ValueError(f"stop needs a flag for each of the {n} nodes")
+    return np.flatnonzero(_cone_above(fanin0, fanin1, n_inputs, _checks.literals(lits, n), stop))
+
+
 @numba.njit(inline="always", **NJIT)
 def _hashed_and(fanin0, fanin1, n_ands, table, base, a, b):
     """(literal of AND(a, b), AND count): folded, found in the hash table (values: literals), or appended
@@ -174,6 +208,34 @@ class HashedCopy:
         self.fanin1 = np.zeros(capacity, dtype=np.int64)
         self.n_ands = 0
         self.table = hash_table(capacity)
+
+    def copy_nodes(self, fanin0, fanin1, n_inputs, nodes, mapping):
+        """Copy the AND nodes `nodes` (ascending) of an AIG given as fan-in arrays; mapping (int64 per node of
+        that AIG) must give a literal here for every fan-in that is not among nodes, and receives theirs."""
+        fanin0, fanin1 = _checks.fanins(fanin0, fanin1, n_inputs)
+        n = 1 + n_inputs + len(fanin0)
+        nodes = np.ascontiguousarray(nodes, dtype=np.int64)
+        if mapping.shape != (n,) or mapping.dtype != np.int64:
+            raise ValueError(f"mapping needs an int64 entry for each of the {n} nodes")
+        if len(nodes) and (nodes.min() < 1 + n_inputs or nodes.max() >= n or np.any(np.diff(nodes) <= 0)):
+            raise ValueError("nodes must be ascending AND nodes")
+        if len(self.fanin0) < self.n_ands + len(nodes):
+            raise ValueError("the copy would exceed the capacity")
+        if len(nodes):
+            inside = np.zeros(n, dtype=bool)
+            inside[nodes] = True
+            leaves = np.concatenate([fanin0[nodes - 1 - n_inputs], fanin1[nodes - 1 - n_inputs]]) >> 1
+            leaves = leaves[~inside[leaves]]
+            if len(leaves) and not 0 <= mapping[leaves].min() <= mapping[leaves].max() < 2 * (self.base + self.n_ands):
+                raise ValueError("a fan-in outside the nodes copied has no literal here")
+        never = np.full(n, -1, dtype=np.int64)
+        _, self.n_ands, _ = _copy_gates(self.fanin0, self.fanin1, self.n_ands, self.table, self.base, fanin0, fanin1,
+                                        1 + n_inputs, nodes, 0, mapping, never)
+        return mapping
+
+    def arrays(self):
+        """(fanin0, fanin1) of the gates so far."""
+        return self.fanin0[:self.n_ands], self.fanin1[:self.n_ands]
 
     def copy(self, aig, input_lits, targets=None, merge=None):
         """Copy aig's live gates; input_lits: literal here of each of aig's inputs in order. targets

@@ -240,21 +240,24 @@ def verify_bundle(bundle, X=None, progress=None):
     base = _per_neuron_verdict(reference, len(codes))
     if progress:
         progress("equivalence with the stored circuit")
-    steps = _replayed_steps(reference.aig, bundle)
+    steps = _replayed_steps(reference, bundle)
     same = equivalent(reference.aig, aig) if steps is None else equivalent_through(reference.aig, aig, steps)
     return _searched(net, aig, codes, combine(net, aig, base, same))
 
 
 def _replayed_steps(reference, bundle):
-    """The passes recorded in the bundle, replayed on the reference circuit: their steps [(input, output,
+    """The passes recorded in the bundle, replayed on the reference lowering's circuit: their steps [(input, output,
     source map)] when they end exactly at the bundle's circuit (passes are deterministic), else None."""
-    from ..passes.registry import PASSES, run_passes
+    from ..passes.registry import PASSES
+    from ..passes.windows import run_passes_by_layers
 
     recorded = bundle.meta.get("simplify", [])
     names = [st.get("pass") for st in recorded if isinstance(st, dict) and st.get("pass") != "equivalence check"]
+    if names and names[-1] == "stitch":  # simplified layer by layer
+        names = names[:-1]
     if not names or any(name not in PASSES for name in names):
         return None
     steps = []
-    result, _ = run_passes(reference, names, steps=steps)
+    result, _ = run_passes_by_layers(reference.aig, reference, names, steps=steps)
     return steps if _same_structure(result, bundle.aig) else None
 

@@ -1,0 +1,130 @@
+"""Simplification in windows: a layered circuit cut at each layer's outputs, each layer's cone above the cut
+simplified as a circuit of its own (independent work, run by a pool when one is given), then stitched back
+layer after layer with structural hashing. The windows depend on the circuit only, so the result is the same
+for any pool."""
+from dataclasses import dataclass
+
+import time
+
+import numpy as np
+
+from ..ir.aig import AIG
+from ..kernels.strash import HashedCopy, cone_above, rebuild_arrays
+from .registry import run_passes
+from .structural import compose, mapped_aig
+
+
+MIN_ANDS = 250_000  # circuits with fewer gates are simplified whole
+
+
+@dataclass
+class Window:
+    """A layer's cone above the layers before as an AIG of its own: input k stands for node leaves[k] of the
+    circuit cut into windows, output k for its literal lits[k]."""
+
+    aig: AIG
+    leaves: np.ndarray
+    lits: np.ndarray
+    nodes: np.ndarray  # the circuit's nodes copied into the window
+    node_lits: np.ndarray  # their literals in the window
+
+
+def layer_windows(aig, stages):
+    """The Window of each stage (a list of words: literals of aig): its words' cone above the stages before."""
+    fanin0, fanin1, _ = aig.arrays()
+    stop = np.zeros(aig.n_nodes, dtype=bool)
+    windows = []
+    for words in stages:
+        lits = np.asarray([lit for word in words for lit in word], dtype=np.int64)
+        windows.append(_window(fanin0, fanin1, aig.n_inputs, lits, stop))
+        stop[lits >> 1] = True
+    return windows
+
+
+def simplify_window(fanin0, fanin1, outputs, n_inputs, names):
+    """(fan-ins, outputs, node map: the window's literal in the result per node or -1, per-pass stats) of
+    the passes `names` run on one window given as arrays."""
+    window = AIG.from_arrays([f"c{k}" for k in range(n_inputs)], fanin0, fanin1,
+                             [f"o{k}" for k in range(len(outputs))], outputs)
+    steps = []
+    result, stats = run_passes(window, names, steps=steps)
+    node_map = 2 * np.arange(window.n_nodes, dtype=np.int64)
+    for _, _, hints, _ in steps:
+        node_map = compose(node_map, hints)
+    if result.n_ands > window.n_ands:  # the stitched circuit has room for each window's own gates
+        result, node_map = window, 2 * np.arange(window.n_nodes, dtype=np.int64)
+    new0, new1, outs = result.arrays()
+    return new0, new1, outs, node_map, stats
+
+
+def simplify_in_windows(aig, names, stages, pool=None, progress=None):
+    """(AIG simplified window by window with its source_map, stats) for a circuit whose stages (lists of
+    words, the last one its outputs) cut it into layers; pool.map(fn, argument tuples) runs the windows
+    (else they run here, one after the other); progress(done, total) as windows are stitched."""
+    windows = layer_windows(aig, stages)
+    stitched = HashedCopy(aig.n_inputs, sum(w.aig.n_ands for w in windows))
+    lit_of = np.full(aig.n_nodes, -1, dtype=np.int64)  # literal in the stitched circuit of each node
+    lit_of[:1 + aig.n_inputs] = 2 * np.arange(1 + aig.n_inputs)
+    tasks = [(*w.aig.arrays(), w.aig.n_inputs, names) for w in windows]
+    results = pool.map(simplify_window, tasks) if pool is not None else (simplify_window(*t) for t in tasks)
+    totals = [[0, 0, 0.0] for _ in names]
+    for done, (window, (new0, new1, outs, node_map, stats)) in enumerate(zip(windows, results), 1):
+        _stitch(stitched, window, new0, new1, outs, node_map, lit_of)
+        for sizes, st in zip(totals, stats):
+            sizes[0] += st["ands_before"]
+            sizes[1] += st["ands_after"]
+            sizes[2] += st.get("seconds", 0.0)
+        if progress:
+            progress(done, len(windows))
+    outs = np.asarray(aig.output_lits, dtype=np.int64)
+    new0, new1, outs, rebuilt = rebuild_arrays(*stitched.arrays(), aig.n_inputs, compose(outs, lit_of))
+    result = mapped_aig(aig, new0, new1, outs, compose(lit_of, rebuilt))
+    stats = [{"pass": name, "windows": len(windows), "ands_before": before, "ands_after": after,
+              "seconds": round(seconds, 3)} for name, (before, after, seconds) in zip(names, totals)]
+    stats.append({"pass": "stitch", "windows": len(windows), "ands_before": totals[-1][1] if names else aig.n_ands,
+                  "ands_after": result.n_ands})
+    return result, stats
+
+
+def _window(fanin0, fanin1, n_inputs, lits, stop):
+    """The Window of literals: their cone above the stop nodes, over its leaves (stop nodes and inputs)."""
+    nodes = cone_above(fanin0, fanin1, n_inputs, lits, stop)
+    inside = np.zeros(len(stop), dtype=bool)
+    inside[nodes] = True
+    base = 1 + n_inputs
+    fanins = np.concatenate([fanin0[nodes - base], fanin1[nodes - base], lits]) >> 1
+    leaves = np.unique(fanins[~inside[fanins] & (fanins > 0)])
+    mapping = np.full(len(stop), -1, dtype=np.int64)
+    mapping[0] = 0
+    mapping[leaves] = 2 * np.arange(1, len(leaves) + 1)
+    copy = HashedCopy(len(leaves), len(nodes))
+    copy.copy_nodes(fanin0, fanin1, n_inputs, nodes, mapping)
+    window = AIG.from_arrays([f"c{k}" for k in range(len(leaves))], *copy.arrays(),
+                             [f"o{k}" for k in range(len(lits))], compose(lits, mapping))
+    return Window(window, leaves, lits, nodes, mapping[nodes])
+
+
+def _stitch(stitched, window, new0, new1, outs, node_map, lit_of):
+    """Copy a simplified window into the stitched circuit over its leaves' stitched literals; lit_of gets
+    the stitched literal of every node copied into the window (hints for the equivalence check)."""
+    result = AIG.from_arrays([f"c{k}" for k in range(window.aig.n_inputs)], new0, new1,
+                             [f"o{k}" for k in range(len(outs))], outs)
+    there = stitched.copy(result, lit_of[window.leaves])
+    lit_of[window.nodes] = compose(window.node_lits, compose(node_map, there))
+
+
+def run_passes_by_layers(aig, low, names, abc_script=None, steps=None, progress=None):
+    """run_passes, but layer by layer when low, the Lowering that made aig, is given and aig
+    has at least MIN_ANDS gates; the ABC script then runs on the whole."""
+    if low is None or aig.n_ands < MIN_ANDS or not names:
+        return run_passes(aig, names, abc_script, steps, progress)
+    if progress:
+        progress(f"{', '.join(names)} layer by layer")
+    stages = [low.outputs(k) for k in range(len(low.neurons))] + [[list(aig.output_lits)]]
+    start = time.perf_counter()
+    result, stats = simplify_in_windows(aig, names, stages, progress=getattr(progress, "within", None))
+    stats[-1]["seconds"] = round(time.perf_counter() - start - sum(st["seconds"] for st in stats[:-1]), 3)
+    if steps is not None:
+        steps.append((aig, result, result.source_map, False))
+    result, more = run_passes(result, [], abc_script, steps, progress)
+    return result, stats + more
