@@ -2,9 +2,8 @@
 simplified as a circuit of its own (independent work, run by a pool when one is given), then stitched back
 layer after layer with structural hashing. The windows depend on the circuit only, so the result is the same
 for any pool."""
-from dataclasses import dataclass
-
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -12,7 +11,6 @@ from ..ir.aig import AIG
 from ..kernels.strash import HashedCopy, cone_above, rebuild_arrays
 from .registry import run_passes
 from .structural import compose, mapped_aig
-
 
 MIN_ANDS = 250_000  # circuits with fewer gates are simplified whole
 
