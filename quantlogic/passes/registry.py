@@ -58,4 +58,3 @@ def run_passes(aig, names, abc_script=None, steps=None, progress=None):
         stats.append({"pass": f"abc {abc_script}", "ands_before": before.n_ands, "ands_after": aig.n_ands,
                       "abc": line, "seconds": round(time.perf_counter() - start, 3)})
     return aig, stats
-
