@@ -18,11 +18,10 @@ MIN_ANDS = 250_000  # circuits with fewer gates are simplified whole
 @dataclass
 class Window:
     """A layer's cone above the layers before as an AIG of its own: input k stands for node leaves[k] of the
-    circuit cut into windows, output k for its literal lits[k]."""
+    circuit cut into windows, output k for the k-th literal of the layer's words."""
 
     aig: AIG
     leaves: np.ndarray
-    lits: np.ndarray
     nodes: np.ndarray  # the circuit's nodes copied into the window
     node_lits: np.ndarray  # their literals in the window
 
@@ -49,7 +48,7 @@ def simplify_window(fanin0, fanin1, outputs, n_inputs, names):
     node_map = 2 * np.arange(window.n_nodes, dtype=np.int64)
     for _, _, hints, _ in steps:
         node_map = compose(node_map, hints)
-    if result.n_ands > window.n_ands:  # the stitched circuit has room for each window's own gates
+    if result.n_ands > window.n_ands:  # never larger: the stitched circuit is sized by the windows' own gates
         result, node_map = window, 2 * np.arange(window.n_nodes, dtype=np.int64)
     new0, new1, outs = result.arrays()
     return new0, new1, outs, node_map, stats
@@ -99,7 +98,7 @@ def _window(fanin0, fanin1, n_inputs, lits, stop):
     copy.copy_nodes(fanin0, fanin1, n_inputs, nodes, mapping)
     window = AIG.from_arrays([f"c{k}" for k in range(len(leaves))], *copy.arrays(),
                              [f"o{k}" for k in range(len(lits))], compose(lits, mapping))
-    return Window(window, leaves, lits, nodes, mapping[nodes])
+    return Window(window, leaves, nodes, mapping[nodes])
 
 
 def _stitch(stitched, window, new0, new1, outs, node_map, lit_of):
