@@ -1,5 +1,4 @@
 """Command line: parses arguments and dispatches; the work lives in the stage modules."""
-import functools
 import signal
 import sys
 import time
@@ -8,23 +7,8 @@ import click
 
 from . import __version__
 from .errors import QuantlogicError
+from .cli_options import finetune_options, proof_effort_option, quant_options, workers_option
 from .progress import EpochProgress, StageProgress, long_work_starts, on_long_work, stages
-
-BITS = click.IntRange(1, 8)
-
-
-def proof_effort_option(command):
-    """--proof-effort K: every budget of the proofs this command runs is multiplied by K."""
-    @click.option("--proof-effort", default=1, show_default=True, type=click.IntRange(1, 1024),
-                  help="Multiply every proof budget (algebra terms, SAT decisions, the search for a difference) "
-                       "by this; an undecided verdict says when to raise it.")
-    @functools.wraps(command)
-    def with_effort(*args, proof_effort, **kwargs):
-        from .verify.limits import proof_effort as scaled
-
-        with scaled(proof_effort):
-            return command(*args, **kwargs)
-    return with_effort
 
 
 class Group(click.Group):
@@ -87,53 +71,6 @@ def main(ctx, quiet):
     ctx.obj = {"quiet": quiet}
     if ctx.invoked_subcommand in COMPILING_COMMANDS:
         on_long_work(_announce_compilation)  # said when the long work starts, after the input checks
-
-
-def quant_options(command):
-    """The options shared by quantize and convert."""
-    options = [
-        click.option("--calib", type=click.Path(dir_okay=False), help="Calibration rows (.npy, .npz, .csv)."),
-        click.option("--wbits", default=3, show_default=True, type=BITS),
-        click.option("--abits", default=3, show_default=True, type=BITS),
-        click.option("--ibits", default=3, show_default=True, type=BITS),
-        click.option("--act", default="relu", show_default=True,
-                     type=click.Choice(["relu", "relu6", "hardtanh", "identity"]),
-                     help="Activation between layers of a state_dict (other formats carry their own)."),
-        click.option("--labels", type=click.Path(dir_okay=False), help="Labels of the calibration rows."),
-        click.option("--method", default="mse", show_default=True, type=click.Choice(["mse", "naive"]),
-                     help="mse: searched scales and bias correction; naive: max-abs/max-range."),
-        click.option("--feature-names", type=click.Path(dir_okay=False), help="One name per line."),
-        click.option("--trust-pickle", is_flag=True, help="Allow a pickled nn.Module (runs code from the file)."),
-        click.option("--finetune", is_flag=True, help="Train the PTQ result into the integer semantics "
-                     "(distillation from the float model on the calibration rows; labels optional)."),
-        click.option("--epochs", type=int, default=300, show_default=True, help="Fine-tuning epochs at most."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Fine-tuning seed."),
-        click.option("--holdout", type=float, help="Share of the calibration rows held out to pick the fine-tuned "
-                     "epoch (default: 0.2 with --labels, else none: every row scores the agreement with the float "
-                     "model)."),
-        click.option("--fanin", type=int, help="With --finetune: at most this many inputs per hidden neuron."),
-        click.option("--augment", type=int, help="With --finetune and no labels: noisy copies of each calibration "
-                     "row (labelled by the float model) to train and score on [default: 2]."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def finetune_options(finetune, epochs, seed, fanin, holdout=None, augment=None):
-    """FinetuneOptions when --finetune is given; --fanin, --holdout and --augment need it."""
-    if not finetune:
-        if fanin is not None:
-            raise QuantlogicError("--fanin needs --finetune (pruned neurons are trained with their mask)")
-        if holdout is not None:
-            raise QuantlogicError("--holdout needs --finetune (it picks the fine-tuned epoch)")
-        if augment is not None:
-            raise QuantlogicError("--augment needs --finetune (the noisy copies are rows to train on)")
-        return None
-    from .train.finetune import FinetuneOptions
-
-    return FinetuneOptions(epochs=epochs, seed=seed, fanin=fanin, holdout=holdout,
-                           augment=FinetuneOptions.augment if augment is None else augment)
 
 
 @main.command()
@@ -239,8 +176,9 @@ def inspect(model, neuron, as_json):
               help="Held-out labelled rows (.npz with X and y): float, IntNetwork and circuit accuracy.")
 @quant_options
 @proof_effort_option
+@workers_option
 def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits, abits, ibits, act, labels, method,
-            feature_names, trust_pickle, finetune, epochs, seed, holdout, fanin, augment):
+            feature_names, trust_pickle, finetune, epochs, seed, holdout, fanin, augment, workers):
     """Quantize SOURCE (a checkpoint, or a .qnet), lower it to gates, prove it, simplify it, write a .qlc."""
     from .app.convert import convert as run_convert
     from .app.convert import simplify_converted
@@ -256,7 +194,7 @@ def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits
                                                wbits=wbits, abits=abits,
                                                ibits=ibits, act=act, trust_pickle=trust_pickle, labels=labels,
                                                method=method, names_file=feature_names, finetune=options,
-                                               finetune_progress=epochs_bar, test=test_data)
+                                               finetune_progress=epochs_bar, test=test_data, workers=workers)
     finally:
         epochs_bar.close()
         progress.close()
@@ -270,7 +208,7 @@ def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits
         from .passes.registry import EFFORT
 
         with stages("simplify", len(EFFORT["default"]) + 1) as steps:
-            bundle, warning = simplify_converted(bundle, steps)
+            bundle, warning = simplify_converted(bundle, steps, workers)
         click.echo(f"warning: {warning}" if warning else simplify_summary(bundle), err=bool(warning))
     bundle.save(output)
     click.echo(f"wrote {output}")
@@ -302,7 +240,8 @@ def _refuse_quantize_options_for_qnet(source, ctx):
                    "9 rewriting rounds, fraig, rewrite.")
 @click.option("--abc", "abc_script", help='Run an ABC script after the passes, e.g. "dc2" or "resyn2".')
 @proof_effort_option
-def simplify(bundle_path, output, passes, effort, abc_script):
+@workers_option
+def simplify(bundle_path, output, passes, effort, abc_script, workers):
     """Simplify the circuit of BUNDLE; the result is proved equivalent before it is written."""
     from .formats.bundle import load
     from .report.summaries import simplify_summary
@@ -317,7 +256,7 @@ def simplify(bundle_path, output, passes, effort, abc_script):
     names = parse_passes(passes) if passes else ([] if abc_script and not effort else EFFORT[effort or "default"])
     source = load(bundle_path)
     with stages("simplify", len(names) + bool(abc_script) + 1) as progress:
-        bundle = simplify_bundle(source, names, abc_script, progress)
+        bundle = simplify_bundle(source, names, abc_script, progress, workers)
     bundle.save(output)
     click.echo(simplify_summary(bundle))
     click.echo(f"wrote {output}")
@@ -333,7 +272,8 @@ def simplify(bundle_path, output, passes, effort, abc_script):
 @click.option("--abc-timeout", default=60, show_default=True, type=click.IntRange(1, 86400),
               help="Seconds for each Yosys or ABC run of --with-abc.")
 @proof_effort_option
-def verify(bundle_path, data, verbose, with_abc, abc_timeout):
+@workers_option
+def verify(bundle_path, data, verbose, with_abc, abc_timeout, workers):
     """Re-prove the circuit of BUNDLE (.qlc) against its stored IntNetwork.
 
     Exit status: 0 proved, 1 disproved (with a counterexample), 3 undecided, 2 bad input."""
@@ -354,7 +294,7 @@ def verify(bundle_path, data, verbose, with_abc, abc_timeout):
             verdict = prove_with_abc(bundle, abc_timeout, progress=progress)
     else:
         with stages("verify", layers + (bundle.lowering is None)) as progress:
-            verdict = verify_bundle(bundle, X, progress)
+            verdict = verify_bundle(bundle, X, progress, workers)
     click.echo(verdict_lines(verdict, bundle.aig, verbose))
     sys.exit(EXIT_CODES[verdict.status])
 

@@ -8,9 +8,10 @@ import pytest
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "quantlogic"
 # a module may import only from a lower rank, or from its own folder; the root-level base modules (errors,
 # names, verdict, arrays, pyeda_bridge) are rank 0 and import only each other
-RANKS = {"__main__": 11, "cli": 10, "testing": 10, "app": 9, "report": 8, "verify": 8, "passes": 7, "prove": 6, "formats": 5,
+RANKS = {"__main__": 11, "cli": 10, "cli_options": 9.5, "testing": 10, "app": 9, "report": 8, "verify": 8, "passes": 7, "prove": 6, "formats": 5,
          "lower": 4, "train": 3.5, "quant": 3, "model": 2, "kernels": 1, "ir": 1}
-FOREIGN = {"torch": ("model", "train"), "numba": ("kernels",), "pyeda": ("pyeda_bridge",), "matplotlib": ("report",)}
+FOREIGN = {"torch": ("model", "train"), "numba": ("kernels",), "pyeda": ("pyeda_bridge",), "matplotlib": ("report",),
+           "distributed": ("workers",), "dask": ("workers",)}
 MAX_FILE_LINES = 500
 MAX_FUNCTION_LINES = 100
 

@@ -77,17 +77,17 @@ def test_a_bundle_simplified_layer_by_layer_is_reproved_by_replaying_it(monkeypa
     assert verify_bundle(simplified).ok
 
 
-def test_a_pool_that_runs_the_windows_elsewhere_gives_the_same_circuit():
-    import itertools
+def test_workers_that_runs_the_windows_elsewhere_gives_the_same_circuit():
     import pickle
 
     class Elsewhere:  # the tasks and results cross a process boundary as pickles
-        def map(self, fn, tasks):
-            return (pickle.loads(pickle.dumps(r)) for r in itertools.starmap(fn, pickle.loads(pickle.dumps(tasks))))
+        def map(self, fn, tasks, *shared):
+            tasks, shared = pickle.loads(pickle.dumps((tasks, shared)))
+            return (pickle.loads(pickle.dumps(fn(*shared, *task))) for task in tasks)
 
     net = random_intnet(np.random.default_rng(8), 14, 2, [6, 6], 2)
     low = lower_network(net, table_bits=0)
     here, _ = simplify_in_windows(low.aig, EFFORT["default"], _stages(low))
-    there, _ = simplify_in_windows(low.aig, EFFORT["default"], _stages(low), pool=Elsewhere())
+    there, _ = simplify_in_windows(low.aig, EFFORT["default"], _stages(low), workers=Elsewhere())
     assert here.arrays()[0].tolist() == there.arrays()[0].tolist()
     assert here.arrays()[1].tolist() == there.arrays()[1].tolist() and here.output_lits == there.output_lits

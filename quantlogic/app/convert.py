@@ -137,12 +137,14 @@ def accuracy_on(intnet, net, data, labels=None):
     return f, q
 
 
-def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune_progress=None, **quant_options):
+def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune_progress=None, workers=None,
+            **quant_options):
     """Quantize (unless source is a .qnet), lower and verify; return (Bundle, verdict, summary).
     progress(stage, layer, steps) is called as each layer is lowered and proved (steps in all); a progress
     with expect(units) and advance(n) methods is also told of each neuron lowered and proved.
     Raises NotProvedError unless the circuit is proved, so no unproved bundle is written; with allow_unproved
-    an undecided circuit is kept with the verdict tested (on N vectors, not proved)."""
+    an undecided circuit is kept with the verdict tested (on N vectors, not proved). workers (see
+    quantlogic.workers) prove the neurons."""
     from ..formats.bundle import Bundle
     from ..lower.network import lower_network
     from ..formats.qnet import load as load_qnet
@@ -172,16 +174,13 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage, steps)),
                         advance=advance)
     verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage, steps)),
-                              advance=advance)
+                              advance=advance, workers=workers)
     verdict = accept(verdict, allow_unproved)
     bundle = Bundle(intnet, low.aig, low, {"layer_ands": low.layer_ands})
     bundle.record_verdict(verdict)
     if test is not None:
         summary["test_circuit_accuracy"] = bundle.accuracy(*test)
     return bundle, verdict, summary
-
-
-
 
 
 def accept(verdict, allow_unproved=False):
@@ -197,14 +196,15 @@ def accept(verdict, allow_unproved=False):
     raise NotProvedError(f"the circuit is {verdict.text}; nothing written{hint}", verdict)
 
 
-def simplify_converted(bundle, progress=None):
-    """(bundle, warning): the converted bundle simplified by the default passes and proved equal, or, when
-    simplification stops with an error, the lowered (proved) bundle and the reason it is kept as lowered."""
+def simplify_converted(bundle, progress=None, workers=None):
+    """(bundle, warning): the converted bundle simplified by the default passes and proved equal (see
+    simplify_bundle for workers), or, when simplification stops with an error, the lowered (proved) bundle
+    and the reason it is kept as lowered."""
     from ..passes.registry import EFFORT
     from .simplify import simplify_bundle
 
     try:
-        return simplify_bundle(bundle, EFFORT["default"], progress=progress), None
+        return simplify_bundle(bundle, EFFORT["default"], progress=progress, workers=workers), None
     except QuantlogicError as exc:
         return bundle, f"simplification skipped, writing the circuit as lowered: {exc}"
     except MemoryError:

@@ -8,14 +8,16 @@ from ..verify.cec import equivalent_through
 from ..verify.network import combine, verify_bundle
 
 
-def simplify_bundle(bundle, names, abc_script=None, progress=None):
+def simplify_bundle(bundle, names, abc_script=None, progress=None, workers=None):
     """A new Bundle with the simplified circuit, proved equivalent to the one it came from; raises
     QuantlogicError (nothing to write) when that proof fails. progress(stage) is called as the proof of the
-    input (when it has no matching verdict), each pass and the equivalence check start."""
+    input (when it has no matching verdict), each pass and the equivalence check start; workers (see
+    quantlogic.workers) prove the input and simplify the layers of a large circuit."""
     before = proved_verdict(bundle, lambda b: verify_bundle(b, progress=progress and (
-        lambda layer: progress(f"prove the input, {layer}"))))
+        lambda layer: progress(f"prove the input, {layer}")), workers=workers))
     steps = []
-    new_aig, stats = run_passes_by_layers(bundle.aig, bundle.lowering, names, abc_script, steps, progress)
+    new_aig, stats = run_passes_by_layers(bundle.aig, bundle.lowering, names, abc_script, steps, progress,
+                                          workers)
     if progress:
         progress("equivalence check")
     start = time.perf_counter()

@@ -36,6 +36,10 @@ class AIG:
         # hints that the equivalence check proves (None: no hints)
         self.source_map = None
 
+    def __getstate__(self):
+        """Pickled without the structural hash (rebuilt where it is next needed)."""
+        return {**self.__dict__, "_hashed": None}
+
     # construction
     def add_input(self, name):
         if self.fanin0:

@@ -54,16 +54,17 @@ def simplify_window(fanin0, fanin1, outputs, n_inputs, names):
     return new0, new1, outs, node_map, stats
 
 
-def simplify_in_windows(aig, names, stages, pool=None, progress=None):
+def simplify_in_windows(aig, names, stages, workers=None, progress=None):
     """(AIG simplified window by window with its source_map, stats) for a circuit whose stages (lists of
-    words, the last one its outputs) cut it into layers; pool.map(fn, argument tuples) runs the windows
-    (else they run here, one after the other); progress(done, total) as windows are stitched."""
+    words, the last one its outputs) cut it into layers; workers.map(fn, argument tuples) runs the windows,
+    results in order (else they run here, one after the other); progress(done, total) as windows are
+    stitched."""
     windows = layer_windows(aig, stages)
     stitched = HashedCopy(aig.n_inputs, sum(w.aig.n_ands for w in windows))
     lit_of = np.full(aig.n_nodes, -1, dtype=np.int64)  # literal in the stitched circuit of each node
     lit_of[:1 + aig.n_inputs] = 2 * np.arange(1 + aig.n_inputs)
     tasks = [(*w.aig.arrays(), w.aig.n_inputs, names) for w in windows]
-    results = pool.map(simplify_window, tasks) if pool is not None else (simplify_window(*t) for t in tasks)
+    results = workers.map(simplify_window, tasks) if workers is not None else (simplify_window(*t) for t in tasks)
     totals = [[0, 0, 0.0] for _ in names]
     for done, (window, (new0, new1, outs, node_map, stats)) in enumerate(zip(windows, results), 1):
         _stitch(stitched, window, new0, new1, outs, node_map, lit_of)
@@ -110,16 +111,17 @@ def _stitch(stitched, window, new0, new1, outs, node_map, lit_of):
     lit_of[window.nodes] = compose(window.node_lits, compose(node_map, there))
 
 
-def run_passes_by_layers(aig, low, names, abc_script=None, steps=None, progress=None):
-    """run_passes, but layer by layer when low, the Lowering that made aig, is given and aig
-    has at least MIN_ANDS gates; the ABC script then runs on the whole."""
+def run_passes_by_layers(aig, low, names, abc_script=None, steps=None, progress=None, workers=None):
+    """run_passes, but layer by layer (the layers run by workers, see simplify_in_windows) when low, the
+    Lowering that made aig, is given and aig has at least MIN_ANDS gates; the ABC script then runs on the
+    whole."""
     if low is None or aig.n_ands < MIN_ANDS or not names:
         return run_passes(aig, names, abc_script, steps, progress)
     if progress:
         progress(f"{', '.join(names)} layer by layer")
     stages = [low.outputs(k) for k in range(len(low.neurons))] + [[list(aig.output_lits)]]
     start = time.perf_counter()
-    result, stats = simplify_in_windows(aig, names, stages, progress=getattr(progress, "within", None))
+    result, stats = simplify_in_windows(aig, names, stages, workers, getattr(progress, "within", None))
     stats[-1]["seconds"] = round(time.perf_counter() - start - sum(st["seconds"] for st in stats[:-1]), 3)
     if steps is not None:
         steps.append((aig, result, result.source_map, False))

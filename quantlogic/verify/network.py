@@ -83,9 +83,9 @@ def confirmed_counterexample(net, aig, codes, method, vectors=0):
                              f"{codes[0].tolist()}", codes[0].tolist(), vectors, witness)
 
 
-def verify_lowering(net, low, X=None, progress=None, advance=None):
-    """Verdict for Lowering low of IntNetwork net (X: data rows to test as well; progress and advance: see
-    prove_by_parts)."""
+def verify_lowering(net, low, X=None, progress=None, advance=None, workers=None):
+    """Verdict for Lowering low of IntNetwork net (X: data rows to test as well; progress, advance and
+    workers: see prove_by_parts)."""
     aig = low.aig
     pin_layout(aig, net.n_features, net.ibits, net.n_classes)
     if aig.n_inputs <= EXHAUSTIVE_LIMIT:
@@ -94,7 +94,8 @@ def verify_lowering(net, low, X=None, progress=None, advance=None):
     bad = check_vectors(net, aig, codes)
     if bad is not None:
         return confirmed_counterexample(net, aig, bad, PER_NEURON, len(codes))
-    gap = prove_by_parts(net, low, progress, reference=lambda: _proved_lowering(net), advance=advance)
+    gap = prove_by_parts(net, low, progress, reference=lambda: _proved_lowering(net), advance=advance,
+                         workers=workers)
     if gap is None:
         return _per_neuron_verdict(low, len(codes))
     return _against_reference(net, low, codes, gap, progress)
@@ -165,9 +166,10 @@ def _twin_hints(a, b):
 _REFERENCES = {}  # digest of an IntNetwork -> (its lowering, the Gap of its proof or None); the last few
 
 
-def proved_reference(net, progress=None):
-    """(a fresh lowering of net, None when it is proved part by part, else the Gap). Lowering is
-    deterministic, so the proof of the last few networks is kept for the circuits compared with them."""
+def proved_reference(net, progress=None, workers=None):
+    """(a fresh lowering of net, None when it is proved part by part (by workers, see prove_by_parts), else
+    the Gap). Lowering is deterministic, so the proof of the last few networks is kept for the circuits
+    compared with them."""
     import hashlib
 
     from ..lower.network import lower_network
@@ -175,7 +177,7 @@ def proved_reference(net, progress=None):
     key = hashlib.sha256(qnet.to_bytes(net)).hexdigest()
     if key not in _REFERENCES:
         reference = lower_network(net)
-        _REFERENCES[key] = (reference, prove_by_parts(net, reference, progress))
+        _REFERENCES[key] = (reference, prove_by_parts(net, reference, progress, workers=workers))
         while len(_REFERENCES) > 4:
             _REFERENCES.pop(next(iter(_REFERENCES)))
     reference, gap = _REFERENCES[key]
@@ -214,10 +216,11 @@ def _codes_of_bits(net, bits):
     return bits_to_ints(bits)
 
 
-def verify_bundle(bundle, X=None, progress=None):
+def verify_bundle(bundle, X=None, progress=None, workers=None):
     """Re-prove a bundle's circuit against its IntNetwork: exhaustively when small, by its lowering records,
     or (a simplified circuit) by proving a fresh lowering and then its equivalence to the stored circuit.
-    progress(stage) is called as each layer's proof (and the equivalence check) starts."""
+    progress(stage) is called as each layer's proof (and the equivalence check) starts; workers (see
+    quantlogic.workers) prove the neurons and replay layer-by-layer simplification."""
     from ..lower.network import Lowering
     from .cec import equivalent, equivalent_through
 
@@ -227,27 +230,28 @@ def verify_bundle(bundle, X=None, progress=None):
     if aig.n_inputs <= EXHAUSTIVE_LIMIT:
         return verify_lowering(net, Lowering(aig, [], []), X)
     if bundle.lowering is not None:
-        return verify_lowering(net, bundle.lowering, X, progress)
+        return verify_lowering(net, bundle.lowering, X, progress, workers=workers)
     pin_layout(aig, net.n_features, net.ibits, net.n_classes)
     codes = sample_codes(net, X)
     bad = check_vectors(net, aig, codes)
     if bad is not None:
         return confirmed_counterexample(net, aig, bad, "equivalence", len(codes))
-    reference, gap = proved_reference(net, progress)
+    reference, gap = proved_reference(net, progress, workers)
     if gap is not None:
         return undecided(PER_NEURON, f"a fresh lowering of the network did not prove: {gap.text}; {raise_hint()}",
                          len(codes))
     base = _per_neuron_verdict(reference, len(codes))
     if progress:
         progress("equivalence with the stored circuit")
-    steps = _replayed_steps(reference, bundle)
+    steps = _replayed_steps(reference, bundle, workers)
     same = equivalent(reference.aig, aig) if steps is None else equivalent_through(reference.aig, aig, steps)
     return _searched(net, aig, codes, combine(net, aig, base, same))
 
 
-def _replayed_steps(reference, bundle):
-    """The passes recorded in the bundle, replayed on the reference lowering's circuit: their steps [(input, output,
-    source map)] when they end exactly at the bundle's circuit (passes are deterministic), else None."""
+def _replayed_steps(reference, bundle, workers=None):
+    """The passes recorded in the bundle, replayed on the reference lowering's circuit (layer by layer by
+    workers when so recorded): their steps [(input, output, source map)] when they end exactly at the
+    bundle's circuit (passes are deterministic), else None."""
     from ..passes.registry import PASSES
     from ..passes.windows import run_passes_by_layers
 
@@ -258,6 +262,6 @@ def _replayed_steps(reference, bundle):
     if not names or any(name not in PASSES for name in names):
         return None
     steps = []
-    result, _ = run_passes_by_layers(reference.aig, reference, names, steps=steps)
+    result, _ = run_passes_by_layers(reference.aig, reference, names, steps=steps, workers=workers)
     return steps if _same_structure(result, bundle.aig) else None
 

@@ -13,6 +13,7 @@ from ..prove.cnf import CNF
 from . import algebra
 from .cones import evaluate_cone, word_values
 from .reference import part_equals_reference, sum_equals_reference
+from ..workers import Here
 
 EXHAUSTIVE_NEURON_BITS = 20  # input bits of a neuron checked exhaustively when algebra runs out of budget
 
@@ -26,42 +27,92 @@ class Gap:
     part: tuple = None  # (layer, index) of the hidden neuron, or (number of hidden layers, class) of the logit
 
 
-def prove_by_parts(net, low, progress=None, reference=None, advance=None):
+NEURONS_PER_TASK = 32  # parts checked by one task (a fixed number: the verdict does not depend on the workers)
+
+
+def prove_by_parts(net, low, progress=None, reference=None, advance=None, workers=None):
     """None when every part of the lowering is proved; else the first Gap. reference: a callable giving a
     fresh lowering of net proved part by part (or None); a neuron or logit whose own proof does not go
     through is proved when it equals the reference's as a function of its layer's inputs. progress(label)
-    is called as each layer starts, advance() as each neuron is proved and once per logit."""
+    is called as each layer starts, advance() as each neuron is proved and once per logit. workers (see
+    quantlogic.workers) check the neurons and logits in blocks; the rest runs here."""
     aig = low.aig
     gap = _check_inputs(net, low)
     if gap:
         return gap
-    levels = None if _uniform(net) else net.levels.tolist()
-    for layer, ((W, T), neurons) in enumerate(zip(net.hidden, low.neurons)):
-        if progress:
-            progress(f"layer {layer}")
-        words = low.layer_inputs[layer]
-        expected = low.level_words if layer == 0 else low.outputs(layer - 1)
-        if words != expected:
-            return Gap(f"layer {layer} is not wired to the outputs of the layer before")
-        sum_inputs = _sum_inputs(low, words, levels if layer == 0 else None)
-        table_words, values = neuron_table_inputs(net, low, layer)
-        for neuron in neurons:
-            if neuron.method == "table":
-                gap = check_table_neuron(aig, table_words, values, W[neuron.index], neuron, T[neuron.index])
-            else:
-                gap = check_neuron(aig, words, sum_inputs, W[neuron.index], neuron, T[neuron.index])
-            if gap and not _equals_reference(gap, low, reference, layer,
-                                             lambda r: r.neurons[layer][neuron.index].out_word):
-                gap.part = (layer, neuron.index)
+    blocks = _part_blocks(net, low)
+    results = (workers or Here()).map(check_parts, [(block,) for _, block, _ in blocks], aig)
+    n_hidden = len(net.hidden)
+    for (layer, block, place), gaps in zip(blocks, results):
+        if place.start == 0:
+            gap = _layer_starts(net, low, layer, progress)
+            if gap:
+                return gap
+        for check, gap in zip(block, gaps):
+            index = check[-1]
+            word_of = (lambda r: r.neurons[layer][index].out_word) if layer < n_hidden else \
+                (lambda r: r.logits[index].sum_word)
+            offset_of = (lambda r: 0) if layer < n_hidden else (lambda r: r.logit_offset)
+            if gap and not _equals_reference(gap, low, reference, layer, word_of, offset_of):
+                gap.part = (layer, index)
                 return gap
             if advance:
                 advance()
-        gap = check_pools(aig, net.pools[layer], neurons, low.pools[layer])
-        if gap:
-            return gap
+        if layer < n_hidden and place.stop == len(low.neurons[layer]):
+            gap = check_pools(aig, net.pools[layer], low.neurons[layer], low.pools[layer])
+            if gap:
+                return gap
+    return _check_output(net, low)
+
+
+def _layer_starts(net, low, layer, progress):
+    """Gap when the layer (len(net.hidden): the output layer) is not wired to the codes before it."""
+    hidden = layer < len(net.hidden)
     if progress:
-        progress("output")
-    return _check_output(net, low, reference, advance)
+        progress(f"layer {layer}" if hidden else "output")
+    expected = low.level_words if layer == 0 else low.outputs(layer - 1)
+    if low.layer_inputs[layer] != expected:
+        return Gap(f"layer {layer} is not wired to the outputs of the layer before" if hidden else
+                   "the output layer is not wired to the last hidden layer")
+    return None
+
+
+def _part_blocks(net, low):
+    """[(layer, [check, ...], range)]: the checks of each hidden neuron and logit (see check_parts), layer
+    by layer in blocks of NEURONS_PER_TASK, with the block's positions in its layer."""
+    levels = None if _uniform(net) else net.levels.tolist()
+    blocks = []
+    for layer, ((W, T), neurons) in enumerate(zip(net.hidden, low.neurons)):
+        words = low.layer_inputs[layer]
+        sum_inputs = _sum_inputs(low, words, levels if layer == 0 else None)
+        table_words, values = neuron_table_inputs(net, low, layer)
+        checks = [("table", table_words, values, W[n.index], n, T[n.index], n.index) if n.method == "table" else
+                  ("sum", words, sum_inputs, W[n.index], n, T[n.index], n.index) for n in neurons]
+        blocks += _blocks(layer, checks)
+    words = low.layer_inputs[-1]
+    attempts = _sum_inputs(low, words, None if net.hidden or _uniform(net) else levels)
+    checks = [("logit", words, attempts, net.out_W[c], int(net.out_B[c]), low.logit_offset, logit.sum_word, c)
+              for c, logit in enumerate(low.logits)]
+    return blocks + _blocks(len(net.hidden), checks)
+
+
+def _blocks(layer, checks):
+    places = [range(k, min(k + NEURONS_PER_TASK, len(checks))) for k in range(0, len(checks), NEURONS_PER_TASK)]
+    return [(layer, checks[place.start:place.stop], place) for place in places]
+
+
+def check_parts(aig, checks):
+    """[Gap or None] of each check: ("table" | "sum", words, inputs, weights, neuron, thresholds, index) of
+    a hidden neuron (see check_table_neuron, check_neuron) or ("logit", words, attempts, weights, bias,
+    offset, sum_word, index) of a logit (see check_logit)."""
+    check = {"table": check_table_neuron, "sum": check_neuron}
+    return [check_logit(aig, *args) if kind == "logit" else check[kind](aig, *args[:-1]) for kind, *args in checks]
+
+
+def check_logit(aig, words, attempts, weights, bias, offset, sum_word, c):
+    """None when logit c's sum word is proved to be its weighted sum plus bias, stored with offset added."""
+    order = algebra.construction_order(aig, lambda g: logit_sum(g, words, weights, bias, offset))
+    return _sum_gap(aig, sum_word, attempts, weights, offset - bias, f"logit {c}", order)
 
 
 def _equals_reference(gap, low, reference, layer, word_of, offset_of=lambda r: 0):
@@ -155,24 +206,9 @@ def _check_inputs(net, low):
     return None
 
 
-def _check_output(net, low, reference=None, advance=None):
+def _check_output(net, low):
+    """None when the output pins are the argmax's index bits and its tournament is proved; else a Gap."""
     aig = low.aig
-    words = low.layer_inputs[-1]
-    expected = low.level_words if not net.hidden else low.outputs(len(net.hidden) - 1)
-    if words != expected:
-        return Gap("the output layer is not wired to the last hidden layer")
-    attempts = _sum_inputs(low, words, None if net.hidden or _uniform(net) else net.levels.tolist())
-    for c, logit in enumerate(low.logits):
-        order = algebra.construction_order(aig, lambda g: logit_sum(g, words, net.out_W[c], net.out_B[c],
-                                                                     low.logit_offset))
-        gap = _sum_gap(aig, logit.sum_word, attempts, net.out_W[c], low.logit_offset - int(net.out_B[c]),
-                       f"logit {c}", order)
-        if gap and not _equals_reference(gap, low, reference, len(net.hidden), lambda r: r.logits[c].sum_word,
-                                         lambda r: r.logit_offset):
-            gap.part = (len(net.hidden), c)
-            return gap
-        if advance:
-            advance()
     named = dict(zip(aig.output_names, aig.output_lits))
     if [named.get(output_pin(j)) for j in range(len(low.class_word))] != list(low.class_word) \
             or len(named) != len(low.class_word):

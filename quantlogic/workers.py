@@ -1,0 +1,117 @@
+"""Where independent pieces of work run: here, one after the other, or on a Dask distributed cluster (worker
+processes started for this command, or a running cluster's scheduler). The only module that imports dask.
+Results always come back in the order of the tasks, so what is built from them does not depend on where
+they ran."""
+import contextlib
+import logging
+import re
+from dataclasses import dataclass
+
+from .errors import QuantlogicError
+
+
+# a local cluster's scheduler serves its HTTP routes on a free port of this machine, and no dashboard
+NO_DASHBOARD = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """workers: local worker processes (1: work here, no cluster); scheduler: a Dask scheduler's address
+    (tcp://HOST:PORT), whose workers do the work; timeout: seconds to wait for the scheduler."""
+
+    workers: int = 1
+    scheduler: str = None
+    timeout: float = 10.0
+
+
+class Here:
+    """Runs every task in this process, in order."""
+
+    count = 1
+
+    def map(self, fn, tasks, *shared):
+        """fn(*shared, *task) of each task, in order, as they finish (an iterator)."""
+        return (fn(*shared, *task) for task in tasks)
+
+
+class Cluster:
+    """Runs tasks on the workers of a dask.distributed Client."""
+
+    def __init__(self, client):
+        self.client = client
+        self.count = max(1, len(client.scheduler_info().get("workers", {})))
+
+    def map(self, fn, tasks, *shared):
+        """fn(*shared, *task) of each task, run on the cluster (shared objects sent to every worker once), in
+        the order of the tasks, as they finish."""
+        tasks = list(tasks)
+        if not tasks:
+            return iter(())
+        sent = [self.client.scatter(obj, broadcast=True, hash=False) for obj in shared]
+        columns = [[s] * len(tasks) for s in sent] + [list(col) for col in zip(*tasks)]
+        futures = self.client.map(fn, *columns, pure=False)
+        return self._results(futures)
+
+    @staticmethod
+    def _results(futures):
+        from distributed import KilledWorker
+
+        try:
+            for future in futures:
+                yield future.result()
+        except KilledWorker as exc:
+            raise QuantlogicError(f"a Dask worker died while running {exc.task} (out of memory?)") from None
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+@contextlib.contextmanager
+def open_workers(options=WorkerOptions()):
+    """The place to run work for these options (Here, or a Cluster) for the duration of the block; an
+    unreachable scheduler or a bad address raises QuantlogicError before any work starts."""
+    if options.scheduler is None and options.workers <= 1:
+        yield Here()
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise QuantlogicError("--workers and --scheduler need dask.distributed (pip install distributed)") from None
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    with contextlib.ExitStack() as stack:
+        if options.scheduler is not None:
+            client = stack.enter_context(_connect(Client, options.scheduler, options.timeout))
+        else:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=options.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                silence_logs=logging.CRITICAL, scheduler_kwargs=NO_DASHBOARD))
+            client = stack.enter_context(Client(cluster, set_as_default=False))
+        yield Cluster(client)
+
+
+def _connect(client_class, address, timeout):
+    """A Client of the scheduler at address, or QuantlogicError saying why there is none."""
+    _check_address(address)
+    try:
+        client = client_class(address, timeout=timeout, set_as_default=False)
+    except (OSError, ValueError, TypeError) as exc:
+        raise QuantlogicError(f"cannot use the Dask scheduler {address!r}: {exc}") from None
+    if not client.scheduler_info().get("workers"):
+        client.close()
+        raise QuantlogicError(f"the Dask scheduler {address!r} has no workers (start some: dask worker {address})")
+    return client
+
+
+def _check_address(address):
+    """QuantlogicError unless address is a scheduler address Dask can dial: [SCHEME://]HOST:PORT."""
+    from distributed.comm import parse_address
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(address)
+        get_backend(scheme)
+    except ValueError as exc:
+        raise QuantlogicError(f"cannot use the Dask scheduler {address!r}: {exc}") from None
+    if scheme != "inproc" and not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):[0-9]{1,5}", location):
+        raise QuantlogicError(f"cannot use the Dask scheduler {address!r}: expected {scheme}://HOST:PORT")

@@ -1,0 +1,119 @@
+"""Work on a Dask cluster (quantlogic/workers.py): the per-neuron proofs and the layer-by-layer simplification
+give the same verdicts and byte-identical bundles whether they run here, on a LocalCluster of two worker
+processes, or through the command line's --workers; bad scheduler addresses get one clear line."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from conftest import assert_clean_failure, model_path, random_intnet, run_cli
+from quantlogic.errors import QuantlogicError
+from quantlogic.lower.network import lower_network
+from quantlogic.passes import windows
+from quantlogic.verify.parts import prove_by_parts
+from quantlogic.workers import Cluster, Here, WorkerOptions, open_workers
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One LocalCluster with two worker processes for the tests of this module."""
+    with open_workers(WorkerOptions(workers=2)) as place:
+        assert isinstance(place, Cluster) and place.count == 2
+        yield place
+
+
+def _square_plus(offset, x):
+    return x * x + offset
+
+
+def test_results_come_back_in_task_order_with_the_shared_arguments_first(cluster):
+    tasks = [(x,) for x in range(40, 0, -1)]
+    assert list(cluster.map(_square_plus, tasks, 7)) == list(Here().map(_square_plus, tasks, 7)) \
+        == [x * x + 7 for x in range(40, 0, -1)]
+    assert list(cluster.map(_square_plus, [], 7)) == []
+
+
+def _mutated(aig, rng):
+    """A copy of aig with one fan-in of a gate in the output cones complemented."""
+    bad = aig.copy()
+    node = int(rng.choice(bad.cone(bad.output_lits)))
+    bad.fanin0[node - 1 - bad.n_inputs] ^= 1
+    return bad
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_proofs_by_parts_on_the_cluster_find_what_they_find_here(cluster, monkeypatch, seed):
+    """Same verdict on a correct lowering, and the same first gap (text and part) on mutated ones, with blocks
+    small enough that every layer spans several tasks."""
+    from quantlogic.verify import parts
+
+    monkeypatch.setattr(parts, "NEURONS_PER_TASK", 3)
+    rng = np.random.default_rng(seed)
+    net = random_intnet(rng, 12, 2, [9, 7], 2, n_classes=4)
+    low = lower_network(net)
+    assert prove_by_parts(net, low) is None and prove_by_parts(net, low, workers=cluster) is None
+    disproved = 0
+    for _ in range(6):
+        bad = replace(low, aig=_mutated(low.aig, rng))
+        here, there = prove_by_parts(net, bad), prove_by_parts(net, bad, workers=cluster)
+        assert (here is None) == (there is None)
+        if here is not None:
+            disproved += 1
+            assert (here.text, here.part, here.undecided) == (there.text, there.part, there.undecided)
+    assert disproved >= 3
+
+
+@pytest.fixture(scope="module")
+def small_checkpoint():
+    """digits_fanin at 2 bits: (checkpoint, calibration rows)."""
+    return model_path("digits_fanin"), model_path("digits_fanin", "calib.npy")
+
+
+def test_convert_with_two_workers_writes_the_same_bundle(tmp_path, monkeypatch, small_checkpoint):
+    """Through the command line, with the layer-by-layer simplification switched on for this small circuit
+    so that its windows run on the workers too; verify and simplify take --workers as well."""
+    monkeypatch.setattr(windows, "MIN_ANDS", 0)
+    ckpt, calib = small_checkpoint
+    outputs = {}
+    for n in (1, 2):
+        out = tmp_path / f"w{n}.qlc"
+        code, stdout, err = run_cli("convert", ckpt, "--calib", calib, "-o", out, "--wbits", 2, "--abits", 2,
+                                    "--ibits", 2, "--workers", n)
+        assert code == 0, err
+        assert "stitch" in err or "layer by layer" in err, err
+        outputs[n] = out.read_bytes()
+    assert outputs[1] == outputs[2]
+    code, stdout, err = run_cli("verify", tmp_path / "w2.qlc", "--workers", 2)
+    assert code == 0 and stdout.startswith("proved"), (stdout, err)
+    code, _, err = run_cli("simplify", tmp_path / "w2.qlc", "-o", tmp_path / "again.qlc", "--workers", 2)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("address,words", [("nonsense://x", ["unknown address scheme"]),
+                                           ("tcp://host", ["tcp://HOST:PORT"]),
+                                           ("foo bar", ["HOST:PORT"])])
+def test_a_bad_scheduler_address_is_one_line_and_writes_nothing(tmp_path, address, words):
+    out = tmp_path / "net.qlc"
+    code, out_text, err = run_cli("convert", model_path("iris"), "--calib", model_path("iris", "calib.npy"),
+                                  "-o", out, "--scheduler", address)
+    assert code == 2 and not out.exists()
+    assert_clean_failure(code, out_text, err, address, *words)
+
+
+def test_workers_and_scheduler_together_are_refused(tmp_path):
+    code, out, err = run_cli("verify", tmp_path / "x.qlc", "--workers", 2, "--scheduler", "tcp://127.0.0.1:8786")
+    assert_clean_failure(code, out, err, "--workers or --scheduler")
+
+
+def test_an_unreachable_scheduler_or_one_without_workers_is_an_error_naming_it():
+    from distributed import LocalCluster
+
+    from quantlogic.workers import NO_DASHBOARD
+
+    with pytest.raises(QuantlogicError, match="127.0.0.1:9"):
+        with open_workers(WorkerOptions(scheduler="tcp://127.0.0.1:9", timeout=0.5)):
+            pass
+    with LocalCluster(n_workers=0, processes=True, host="127.0.0.1", scheduler_kwargs=NO_DASHBOARD) as empty:
+        with pytest.raises(QuantlogicError, match="has no workers"):
+            with open_workers(WorkerOptions(scheduler=empty.scheduler_address)):
+                pass
