@@ -194,7 +194,8 @@ def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits
                                                wbits=wbits, abits=abits,
                                                ibits=ibits, act=act, trust_pickle=trust_pickle, labels=labels,
                                                method=method, names_file=feature_names, finetune=options,
-                                               finetune_progress=epochs_bar, test=test_data, workers=workers)
+                                               finetune_progress=epochs_bar, test=test_data, workers=workers,
+                                               simplify_ahead=not no_simplify)
     finally:
         epochs_bar.close()
         progress.close()
@@ -205,9 +206,10 @@ def convert(source, output, no_simplify, allow_unproved, test_data, calib, wbits
         click.echo(f"test accuracy: IntNetwork {100 * summary['test_quantized_accuracy']:.2f}%")
     click.echo(convert_summary(bundle, verdict, summary))
     if not no_simplify and verdict.ok:
+        from .app.simplify import simplify_steps
         from .passes.registry import EFFORT
 
-        with stages("simplify", len(EFFORT["default"]) + 1) as steps:
+        with stages("simplify", simplify_steps(bundle, EFFORT["default"])) as steps:
             bundle, warning = simplify_converted(bundle, steps, workers)
         click.echo(f"warning: {warning}" if warning else simplify_summary(bundle), err=bool(warning))
     bundle.save(output)
@@ -246,7 +248,7 @@ def simplify(bundle_path, output, passes, effort, abc_script, workers):
     from .formats.bundle import load
     from .report.summaries import simplify_summary
     from .passes.registry import EFFORT, parse_passes
-    from .app.simplify import simplify_bundle
+    from .app.simplify import simplify_bundle, simplify_steps
 
     from .formats.container import check_output
 
@@ -255,7 +257,7 @@ def simplify(bundle_path, output, passes, effort, abc_script, workers):
         raise QuantlogicError("give --passes or --effort, not both")
     names = parse_passes(passes) if passes else ([] if abc_script and not effort else EFFORT[effort or "default"])
     source = load(bundle_path)
-    with stages("simplify", len(names) + bool(abc_script) + 1) as progress:
+    with stages("simplify", simplify_steps(source, names, abc_script)) as progress:
         bundle = simplify_bundle(source, names, abc_script, progress, workers)
     bundle.save(output)
     click.echo(simplify_summary(bundle))

@@ -138,13 +138,14 @@ def accuracy_on(intnet, net, data, labels=None):
 
 
 def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune_progress=None, workers=None,
-            **quant_options):
+            simplify_ahead=False, **quant_options):
     """Quantize (unless source is a .qnet), lower and verify; return (Bundle, verdict, summary).
     progress(stage, layer, steps) is called as each layer is lowered and proved (steps in all); a progress
     with expect(units) and advance(n) methods is also told of each neuron lowered and proved.
     Raises NotProvedError unless the circuit is proved, so no unproved bundle is written; with allow_unproved
     an undecided circuit is kept with the verdict tested (on N vectors, not proved). workers (see
-    quantlogic.workers) prove the neurons."""
+    quantlogic.workers) prove the neurons; with simplify_ahead (the bundle is simplified next, see
+    simplify_converted) workers of a cluster start on its layer windows before the proofs."""
     from ..formats.bundle import Bundle
     from ..lower.network import lower_network
     from ..formats.qnet import load as load_qnet
@@ -173,14 +174,29 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
         progress.expect(2 * (sum(W.shape[0] for W, _ in intnet.hidden) + intnet.n_classes))
     low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage, steps)),
                         advance=advance)
+    ahead = _windows_ahead(low, workers) if simplify_ahead else None
     verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage, steps)),
                               advance=advance, workers=workers)
     verdict = accept(verdict, allow_unproved)
     bundle = Bundle(intnet, low.aig, low, {"layer_ands": low.layer_ands})
+    bundle.windows_ahead = ahead
     bundle.record_verdict(verdict)
     if test is not None:
         summary["test_circuit_accuracy"] = bundle.accuracy(*test)
     return bundle, verdict, summary
+
+
+def _windows_ahead(low, workers):
+    """The default simplification's layer windows of a lowering, started on the workers of a cluster (a
+    WindowRun), or None when they would run here or the circuit is simplified whole."""
+    from ..passes.registry import EFFORT
+    from ..passes.windows import by_layers, start_windows
+
+    names = EFFORT["default"]
+    stages = by_layers(low.aig, low, names)
+    if workers is None or workers.count < 2 or stages is None:
+        return None
+    return start_windows(low.aig, names, stages, workers)
 
 
 def accept(verdict, allow_unproved=False):

@@ -17,7 +17,7 @@ def simplify_bundle(bundle, names, abc_script=None, progress=None, workers=None)
         lambda layer: progress(f"prove the input, {layer}")), workers=workers))
     steps = []
     new_aig, stats = run_passes_by_layers(bundle.aig, bundle.lowering, names, abc_script, steps, progress,
-                                          workers)
+                                          workers, bundle.windows_ahead)
     if progress:
         progress("equivalence check")
     start = time.perf_counter()
@@ -34,6 +34,15 @@ def simplify_bundle(bundle, names, abc_script=None, progress=None, workers=None)
     simplified.record_verdict(verdict)
     simplified.timings = [st["seconds"] for st in stats]
     return simplified
+
+
+def simplify_steps(bundle, names, abc_script=None):
+    """The progress steps of simplify_bundle: the passes (one step when run layer by layer), the ABC script,
+    the equivalence check."""
+    from ..passes.windows import by_layers
+
+    passes = 1 if by_layers(bundle.aig, bundle.lowering, names) is not None else len(names)
+    return passes + bool(abc_script) + 1
 
 
 def simplified_layers(bundle, new_aig, steps):

@@ -23,6 +23,7 @@ class Bundle:
         self.lowering = lowering  # None once the circuit was rewritten (simplified)
         self.meta = dict(meta or {})
         self.timings = []  # seconds per simplification step of this run (not saved)
+        self.windows_ahead = None  # its layer windows' simplification, started on workers (not saved)
 
     def to_bytes(self):
         net_meta, net_arrays = self.net.parts()

@@ -54,33 +54,62 @@ def simplify_window(fanin0, fanin1, outputs, n_inputs, names):
     return new0, new1, outs, node_map, stats
 
 
+@dataclass
+class WindowRun:
+    """The windows of a circuit handed to workers to be simplified by the passes `names`: results (fan-ins,
+    outputs, node map, stats per window, see simplify_window) come from an iterator, in window order."""
+
+    aig: AIG
+    names: tuple
+    windows: list
+    results: object
+
+
+def start_windows(aig, names, stages, workers=None):
+    """A WindowRun of the circuit cut at stages (see simplify_in_windows); workers of a cluster start on
+    the windows now, else each runs here when its result is read."""
+    windows = layer_windows(aig, stages)
+    tasks = [(*w.aig.arrays(), w.aig.n_inputs, list(names)) for w in windows]
+    results = workers.map(simplify_window, tasks) if workers is not None else (simplify_window(*t) for t in tasks)
+    return WindowRun(aig, tuple(names), windows, results)
+
+
 def simplify_in_windows(aig, names, stages, workers=None, progress=None):
     """(AIG simplified window by window with its source_map, stats) for a circuit whose stages (lists of
     words, the last one its outputs) cut it into layers; workers.map(fn, argument tuples) runs the windows,
     results in order (else they run here, one after the other); progress(done, total) as windows are
     stitched."""
-    windows = layer_windows(aig, stages)
+    return stitch_windows(start_windows(aig, names, stages, workers), progress)
+
+
+def stitch_windows(run, progress=None):
+    """(AIG, stats) of simplify_in_windows from a WindowRun's results, stitched as they come: the seconds of
+    each pass summed over the windows (wherever they ran), those of the stitch spent here."""
+    aig, names, windows = run.aig, run.names, run.windows
     stitched = HashedCopy(aig.n_inputs, sum(w.aig.n_ands for w in windows))
     lit_of = np.full(aig.n_nodes, -1, dtype=np.int64)  # literal in the stitched circuit of each node
     lit_of[:1 + aig.n_inputs] = 2 * np.arange(1 + aig.n_inputs)
-    tasks = [(*w.aig.arrays(), w.aig.n_inputs, names) for w in windows]
-    results = workers.map(simplify_window, tasks) if workers is not None else (simplify_window(*t) for t in tasks)
     totals = [[0, 0, 0.0] for _ in names]
-    for done, (window, (new0, new1, outs, node_map, stats)) in enumerate(zip(windows, results), 1):
+    stitching = 0.0
+    for done, (window, (new0, new1, outs, node_map, stats)) in enumerate(zip(windows, run.results), 1):
+        start = time.perf_counter()
         _stitch(stitched, window, new0, new1, outs, node_map, lit_of)
+        stitching += time.perf_counter() - start
         for sizes, st in zip(totals, stats):
             sizes[0] += st["ands_before"]
             sizes[1] += st["ands_after"]
             sizes[2] += st.get("seconds", 0.0)
         if progress:
             progress(done, len(windows))
+    start = time.perf_counter()
     outs = np.asarray(aig.output_lits, dtype=np.int64)
     new0, new1, outs, rebuilt = rebuild_arrays(*stitched.arrays(), aig.n_inputs, compose(outs, lit_of))
     result = mapped_aig(aig, new0, new1, outs, compose(lit_of, rebuilt))
+    stitching += time.perf_counter() - start
     stats = [{"pass": name, "windows": len(windows), "ands_before": before, "ands_after": after,
               "seconds": round(seconds, 3)} for name, (before, after, seconds) in zip(names, totals)]
     stats.append({"pass": "stitch", "windows": len(windows), "ands_before": totals[-1][1] if names else aig.n_ands,
-                  "ands_after": result.n_ands})
+                  "ands_after": result.n_ands, "seconds": round(stitching, 3)})
     return result, stats
 
 
@@ -111,18 +140,26 @@ def _stitch(stitched, window, new0, new1, outs, node_map, lit_of):
     lit_of[window.nodes] = compose(window.node_lits, compose(node_map, there))
 
 
-def run_passes_by_layers(aig, low, names, abc_script=None, steps=None, progress=None, workers=None):
-    """run_passes, but layer by layer (the layers run by workers, see simplify_in_windows) when low, the
-    Lowering that made aig, is given and aig has at least MIN_ANDS gates; the ABC script then runs on the
-    whole."""
+def by_layers(aig, low, names):
+    """The stages (see simplify_in_windows) at which run_passes_by_layers cuts aig, or None when it
+    simplifies aig whole: when low, the Lowering that made aig, is missing, aig has fewer than MIN_ANDS
+    gates, or there are no passes."""
     if low is None or aig.n_ands < MIN_ANDS or not names:
+        return None
+    return [low.outputs(k) for k in range(len(low.neurons))] + [[list(aig.output_lits)]]
+
+
+def run_passes_by_layers(aig, low, names, abc_script=None, steps=None, progress=None, workers=None, ahead=None):
+    """run_passes, but layer by layer (the layers run by workers, see simplify_in_windows) when by_layers
+    says so; ahead: a WindowRun of aig and names already started. The ABC script then runs on the whole."""
+    stages = by_layers(aig, low, names)
+    if stages is None:
         return run_passes(aig, names, abc_script, steps, progress)
     if progress:
         progress(f"{', '.join(names)} layer by layer")
-    stages = [low.outputs(k) for k in range(len(low.neurons))] + [[list(aig.output_lits)]]
-    start = time.perf_counter()
-    result, stats = simplify_in_windows(aig, names, stages, workers, getattr(progress, "within", None))
-    stats[-1]["seconds"] = round(time.perf_counter() - start - sum(st["seconds"] for st in stats[:-1]), 3)
+    if ahead is None or ahead.aig is not aig or ahead.names != tuple(names):
+        ahead = start_windows(aig, names, stages, workers)
+    result, stats = stitch_windows(ahead, getattr(progress, "within", None))
     if steps is not None:
         steps.append((aig, result, result.source_map, False))
     result, more = run_passes(result, [], abc_script, steps, progress)

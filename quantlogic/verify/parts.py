@@ -41,14 +41,14 @@ def prove_by_parts(net, low, progress=None, reference=None, advance=None, worker
     if gap:
         return gap
     blocks = _part_blocks(net, low)
-    results = (workers or Here()).map(check_parts, [(block,) for _, block, _ in blocks], aig)
+    results = iter((workers or Here()).map(check_parts, [(block,) for _, block, _ in blocks], aig))
     n_hidden = len(net.hidden)
-    for (layer, block, place), gaps in zip(blocks, results):
+    for layer, block, place in blocks:
         if place.start == 0:
             gap = _layer_starts(net, low, layer, progress)
             if gap:
                 return gap
-        for check, gap in zip(block, gaps):
+        for check, gap in zip(block, next(results)):
             index = check[-1]
             word_of = (lambda r: r.neurons[layer][index].out_word) if layer < n_hidden else \
                 (lambda r: r.logits[index].sum_word)
