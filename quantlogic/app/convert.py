@@ -178,6 +178,7 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage, steps)),
                               advance=advance, workers=workers)
     verdict = accept(verdict, allow_unproved)
+    low.aig.forget_hash()  # the simplification and the file do not need it
     bundle = Bundle(intnet, low.aig, low, {"layer_ands": low.layer_ands})
     bundle.windows_ahead = ahead
     bundle.record_verdict(verdict)

@@ -71,6 +71,10 @@ class AIG:
             return a
         return self._strash().get((a, b))
 
+    def forget_hash(self):
+        """Free the structural hash (about 200 bytes a gate); it is rebuilt when next needed."""
+        self._hashed = None
+
     def _strash(self):
         """The structural hash, built on first use (AIGs made from arrays are often never extended)."""
         if self._hashed is None:
