@@ -63,6 +63,30 @@ def test_proofs_by_parts_on_the_cluster_find_what_they_find_here(cluster, monkey
     assert disproved >= 3
 
 
+def test_a_convolution_with_max_pools_is_proved_alike_on_the_cluster(cluster, converted):
+    """digits_cnn at 2 bits: conv neurons per position and max-pool tournaments (checked in this process
+    after each layer's blocks) give the same verdicts and gaps whether the blocks run here or on the cluster."""
+    bundle = converted["digits_cnn", 2][0]
+    net, low = bundle.net, bundle.lowering
+    assert net.pools[0] is not None
+    assert prove_by_parts(net, low, workers=cluster) is None
+    rng, gaps = np.random.default_rng(1), 0
+    pool_gates = sorted({lit >> 1 for circuit in low.pools[0] for lit in circuit.out_word} - {0})
+    for node in rng.choice(pool_gates, 2, replace=False).tolist() + [None, None]:
+        broken = low.aig.copy()
+        if node is None:
+            broken = _mutated(low.aig, rng)
+        elif node > broken.n_inputs:
+            broken.fanin0[node - 1 - broken.n_inputs] ^= 1
+        bad = replace(low, aig=broken)
+        here, there = prove_by_parts(net, bad), prove_by_parts(net, bad, workers=cluster)
+        assert (here is None) == (there is None)
+        if here is not None:
+            gaps += 1
+            assert (here.text, here.part) == (there.text, there.part)
+    assert gaps >= 2
+
+
 @pytest.fixture(scope="module")
 def small_checkpoint():
     """digits_fanin at 2 bits: (checkpoint, calibration rows)."""
