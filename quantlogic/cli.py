@@ -314,7 +314,8 @@ def verify(bundle_path, data, verbose, with_abc, abc_timeout, workers):
 @click.option("--finetune", is_flag=True, help="Fine-tune each bit width (see quantize --finetune).")
 @click.option("--fanin", type=int, help="With --finetune: at most this many inputs per hidden neuron.")
 @proof_effort_option
-def sweep(checkpoint, calib, test_data, bits, output, plot, act, finetune, fanin):
+@workers_option
+def sweep(checkpoint, calib, test_data, bits, output, plot, act, finetune, fanin, workers):
     """Convert CHECKPOINT at several bit widths: accuracy, ANDs, levels, time and verdict of each."""
     from .app.sweep import parse_bits
     from .app.sweep import sweep as run_sweep
@@ -329,7 +330,7 @@ def sweep(checkpoint, calib, test_data, bits, output, plot, act, finetune, fanin
     progress = StageProgress()
     try:
         rows = run_sweep(checkpoint, calib, test_data, widths, progress=lambda stage, k, n: progress(
-            "convert", stage, n), act=act, finetune=options)
+            "convert", stage, n), workers=workers, act=act, finetune=options)
     finally:
         progress.close()
     write_atomic(output, table.to_csv(rows))

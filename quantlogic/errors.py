@@ -15,3 +15,6 @@ class NotProvedError(QuantlogicError):
         super().__init__(message)
         self.verdict = verdict
         self.exit_code = 1 if verdict.status == "disproved" else 3
+
+    def __reduce__(self):  # pickled whole, so it crosses to and from worker processes
+        return type(self), (str(self), self.verdict)

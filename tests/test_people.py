@@ -184,8 +184,12 @@ def test_sweep_table_and_plot(converted, tmp_path):
         assert row["verdict"].startswith("proved")
     svg = (tmp_path / "a.svg").read_text()
     assert svg.startswith("<?xml") and "Pareto front" in svg and "3/3/3" in svg
-    code, out, err = run_cli(*args, tmp_path / "b.csv", "--plot", tmp_path / "b.svg")
+    code, out, err = run_cli(*args, tmp_path / "b.csv", "--plot", tmp_path / "b.svg", "--workers", 2)
+    assert code == 0, err  # a conversion per worker process: the same rows and plot
     assert (tmp_path / "b.svg").read_text() == svg
+    again = list(csv.DictReader((tmp_path / "b.csv").open()))
+    assert [{k: v for k, v in row.items() if k != "seconds"} for row in again] == \
+        [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
 
 
 def test_report_in_a_real_browser(converted, tmp_path):

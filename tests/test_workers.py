@@ -87,6 +87,29 @@ def test_a_convolution_with_max_pools_is_proved_alike_on_the_cluster(cluster, co
     assert gaps >= 2
 
 
+def test_the_proof_effort_goes_with_the_parts_to_wherever_they_run(monkeypatch):
+    """--proof-effort is a setting of the command's process: the per-part checks get it as an argument and
+    run under it, so a worker proves with the same budgets as this process."""
+    from quantlogic.verify import parts
+    from quantlogic.verify.limits import effort, proof_effort
+
+    seen = []
+
+    class Recording(Here):
+        def map(self, fn, tasks, *shared):
+            seen.append(shared[1:])
+            return super().map(fn, tasks, *shared)
+
+    real = parts.check_neuron
+    monkeypatch.setattr(parts, "check_neuron", lambda *args: seen.append(effort()) or real(*args))
+    net = random_intnet(np.random.default_rng(2), 6, 2, [3], 2)
+    low = lower_network(net, table_bits=0)
+    with proof_effort(3):
+        assert prove_by_parts(net, low, workers=Recording()) is None
+    assert seen[0] == (3,) and seen[1:] == [3, 3, 3]
+    assert parts.check_parts(low.aig, 5, []) == [] and effort() == 1
+
+
 @pytest.fixture(scope="module")
 def small_checkpoint():
     """digits_fanin at 2 bits: (checkpoint, calibration rows)."""

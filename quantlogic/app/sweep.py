@@ -1,4 +1,5 @@
 """Bit widths against accuracy and circuit size: one proved conversion per (wbits, abits, ibits)."""
+import pathlib
 import re
 import time
 
@@ -16,24 +17,45 @@ def parse_bits(text):
     return widths
 
 
-def sweep(checkpoint, calib, test, widths, progress=None, **options):
+def sweep(checkpoint, calib, test, widths, progress=None, workers=None, **options):
     """One row per bit widths: accuracy (float, IntNetwork, circuit) on the labelled test rows, ANDs and
-    levels of the simplified circuit, seconds and verdict. options go to convert (act, method, finetune, ...)."""
-    from .convert import convert, labelled, simplify_converted
+    levels of the simplified circuit, seconds and verdict. options go to convert (act, method, finetune, ...).
+    workers (see quantlogic.workers) run one conversion each, given the checkpoint's bytes and the rows, so
+    they need no shared files; progress(stage, done, total) as the rows come in."""
+    from ..verify.limits import effort
+    from ..workers import Here
+    from .convert import labelled, rows_of
 
     test = labelled(test)
+    X, _ = rows_of(calib)
+    source = pathlib.Path(checkpoint)
+    if not source.is_file():
+        raise QuantlogicError(f"{checkpoint}: no such file")
+    shared = ((source.name, source.read_bytes()), X, test, effort(), options)
+    results = iter((workers or Here()).map(sweep_row, widths, *shared))
     rows = []
     for k, (wbits, abits, ibits) in enumerate(widths):
         if progress:
             progress(f"{wbits}/{abits}/{ibits}", k, len(widths))
-        start = time.perf_counter()
-        bundle, verdict, summary = convert(checkpoint, calib, wbits=wbits, abits=abits, ibits=ibits, test=test,
-                                           **options)
-        small, warning = simplify_converted(bundle)
-        rows.append({"wbits": wbits, "abits": abits, "ibits": ibits,
-                     "float_accuracy": summary.get("test_float_accuracy"),
-                     "intnet_accuracy": summary["test_quantized_accuracy"],
-                     "circuit_accuracy": small.accuracy(*test), "ands": small.ands, "levels": small.levels,
-                     "seconds": round(time.perf_counter() - start, 2),
-                     "verdict": (small.verdict or verdict).text})
+        rows.append(next(results))
     return rows
+
+
+def sweep_row(checkpoint, X, test, scale, options, wbits, abits, ibits):
+    """The sweep's row of one conversion at these bit widths; checkpoint is (file name, bytes), written to a
+    temporary folder to be read; scale: the proof effort."""
+    import tempfile
+
+    from ..verify.limits import proof_effort
+    from .convert import convert, simplify_converted
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder, proof_effort(scale):
+        path = pathlib.Path(folder) / checkpoint[0]
+        path.write_bytes(checkpoint[1])
+        bundle, verdict, summary = convert(path, X, wbits=wbits, abits=abits, ibits=ibits, test=test, **options)
+        small, _ = simplify_converted(bundle)
+    return {"wbits": wbits, "abits": abits, "ibits": ibits, "float_accuracy": summary.get("test_float_accuracy"),
+            "intnet_accuracy": summary["test_quantized_accuracy"], "circuit_accuracy": small.accuracy(*test),
+            "ands": small.ands, "levels": small.levels, "seconds": round(time.perf_counter() - start, 2),
+            "verdict": (small.verdict or verdict).text}

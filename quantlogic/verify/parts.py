@@ -11,9 +11,10 @@ from ..lower.arith import entries_winner, tournament_pairs
 from ..lower.network import logit_sum, neuron_sum, neuron_table_inputs
 from ..prove.cnf import CNF
 from . import algebra
-from .cones import evaluate_cone, word_values
-from .reference import part_equals_reference, sum_equals_reference
 from ..workers import Here
+from .cones import evaluate_cone, word_values
+from .limits import effort, proof_effort
+from .reference import part_equals_reference, sum_equals_reference
 
 EXHAUSTIVE_NEURON_BITS = 20  # input bits of a neuron checked exhaustively when algebra runs out of budget
 
@@ -41,7 +42,8 @@ def prove_by_parts(net, low, progress=None, reference=None, advance=None, worker
     if gap:
         return gap
     blocks = _part_blocks(net, low)
-    results = iter((workers or Here()).map(check_parts, [(block,) for _, block, _ in blocks], aig))
+    tasks = [(block,) for _, block, _ in blocks]
+    results = iter((workers or Here()).map(check_parts, tasks, aig, effort()))
     n_hidden = len(net.hidden)
     for layer, block, place in blocks:
         if place.start == 0:
@@ -101,12 +103,14 @@ def _blocks(layer, checks):
     return [(layer, checks[place.start:place.stop], place) for place in places]
 
 
-def check_parts(aig, checks):
-    """[Gap or None] of each check: ("table" | "sum", words, inputs, weights, neuron, thresholds, index) of
-    a hidden neuron (see check_table_neuron, check_neuron) or ("logit", words, attempts, weights, bias,
-    offset, sum_word, index) of a logit (see check_logit)."""
+def check_parts(aig, scale, checks):
+    """[Gap or None] of each check, under proof effort scale (wherever it runs): ("table" | "sum", words,
+    inputs, weights, neuron, thresholds, index) of a hidden neuron (see check_table_neuron, check_neuron)
+    or ("logit", words, attempts, weights, bias, offset, sum_word, index) of a logit (see check_logit)."""
     check = {"table": check_table_neuron, "sum": check_neuron}
-    return [check_logit(aig, *args) if kind == "logit" else check[kind](aig, *args[:-1]) for kind, *args in checks]
+    with proof_effort(scale):
+        return [check_logit(aig, *args) if kind == "logit" else check[kind](aig, *args[:-1])
+                for kind, *args in checks]
 
 
 def check_logit(aig, words, attempts, weights, bias, offset, sum_word, c):
