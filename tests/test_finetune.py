@@ -65,6 +65,29 @@ def test_finetune_improves_a_network_trained_here_at_two_bits():
     assert ft["holdout_score"] > ft["ptq_holdout_score"], ft
 
 
+def test_a_ptq_network_that_fine_tuning_does_not_beat_is_kept_as_it_is():
+    """wine_bn at 3/3/3: PTQ already agrees with the float model on every calibration row and noisy copy, so
+    no epoch can score better: the PTQ network is written, its arrays byte for byte, and the summary says so."""
+    from quantlogic.report.summaries import quantize_summary
+
+    ptq, _ = quantize_rows(model_path("wine_bn"), calib("wine_bn"), wbits=3, abits=3, ibits=3)
+    tuned, s = quantize_rows(model_path("wine_bn"), calib("wine_bn"), wbits=3, abits=3, ibits=3,
+                             finetune=options())
+    ft = s["finetune"]
+    assert ft["ptq_holdout_score"] == 1.0 and ft.get("kept_ptq") is True and ft["holdout_score"] == 1.0
+    assert len(_arrays(ptq)) >= 4 and _arrays(tuned) == _arrays(ptq)  # meta.json differs: it records the fine-tuning asked for
+    assert "kept the PTQ network" in quantize_summary(s)
+
+
+def _arrays(net):
+    """{member: bytes} of a .qnet's arrays (every member but meta.json)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(to_bytes(net))) as z:
+        return {name: z.read(name) for name in z.namelist() if name != "meta.json"}
+
+
 def test_labels_hold_out_a_fifth_of_the_rows_by_default_and_holdout_is_checked(tmp_path):
     X = calib("iris")
     y = np.argmax(load_float_network(model_path("iris")).forward(X)[1], axis=1)

@@ -24,13 +24,10 @@ def quantize_summary(s):
         lines.append(f"fine-tuned: {ft['epochs_run']} epochs (best {ft['best_epoch']}); {ft['score_kind']} "
                      f"on {rows}: PTQ {_pct(ft['ptq_holdout_score'])} -> "
                      f"fine-tuned {_pct(ft['holdout_score'])}" + (f" (fan-in {ft['fanin']})" if ft["fanin"] else ""))
-        searches = ["input thresholds placed for the task before training"] if ft.get("searched_inputs") else []
-        for key, what in (("rows_gained_by_thresholds", "thresholds moved after it"),
-                          ("rows_gained_by_integers", "integer weights searched")):
-            if ft.get(key):
-                searches.append(f"{what} (+{ft[key]} rows)")
-        if searches:
-            lines.append("exact local search: " + "; ".join(searches))
+        if ft.get("kept_ptq"):
+            lines.append("kept the PTQ network: fine-tuning did not score better on those rows")
+        else:
+            lines += _searches(ft)
     if "test_quantized_accuracy" in s:
         before = f"PTQ {_pct(s['test_ptq_accuracy'])}, " if "test_ptq_accuracy" in s else ""
         floating = f"float {_pct(s['test_float_accuracy'])}, " if s.get("test_float_accuracy") is not None else ""
@@ -44,6 +41,16 @@ def quantize_summary(s):
             lines.append(f"warning: the quantized network is below chance on the {rows} rows "
                          f"({_pct(s[key])} < {_pct(chance)} for {s['classes']} classes)")
     return "\n".join(lines)
+
+
+def _searches(ft):
+    """The line on what the fine-tuner's exact local searches gained, if anything."""
+    searches = ["input thresholds placed for the task before training"] if ft.get("searched_inputs") else []
+    for key, what in (("rows_gained_by_thresholds", "thresholds moved after it"),
+                      ("rows_gained_by_integers", "integer weights searched")):
+        if ft.get(key):
+            searches.append(f"{what} (+{ft[key]} rows)")
+    return ["exact local search: " + "; ".join(searches)] if searches else []
 
 
 def idle_neurons(net):

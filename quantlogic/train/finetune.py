@@ -184,6 +184,8 @@ def _train(torch, net, params, X, y, options, progress, method):
         gains[name] = int(round((score[0] - best_score[0]) * len(held_rows)))
         if score >= best_score:
             best, best_score = polished, score
+    if not options.fanin and best_score[0] <= ptq_score[0]:  # a refinement, not a change for its own sake
+        best, best_score, report["kept_ptq"] = params, ptq_score, True
     report.update(holdout_score=best_score[0], holdout_rows=len(held_rows), holdout=holdout,
                   rows_gained_by_thresholds=max(gains["thresholds"], 0),
                   rows_gained_by_integers=max(gains["integers"], 0),
