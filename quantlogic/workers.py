@@ -52,7 +52,8 @@ class Cluster:
         tasks = list(tasks)
         if not tasks:
             return iter(())
-        sent = [self.client.scatter(obj, broadcast=True, hash=False) for obj in shared]
+        # a list of one: scatter would split a tuple, list or dict given bare into futures of its items
+        sent = [self.client.scatter([obj], broadcast=True, hash=False)[0] for obj in shared]
         columns = [[s] * len(tasks) for s in sent] + [list(col) for col in zip(*tasks)]
         with warnings.catch_warnings():  # each task's own arguments go with it, once: nothing to gain
             warnings.filterwarnings("ignore", "Sending large graph", UserWarning)

@@ -31,6 +31,14 @@ def test_results_come_back_in_task_order_with_the_shared_arguments_first(cluster
     assert list(cluster.map(_square_plus, tasks, 7)) == list(Here().map(_square_plus, tasks, 7)) \
         == [x * x + 7 for x in range(40, 0, -1)]
     assert list(cluster.map(_square_plus, [], 7)) == []
+    shared = ({"act": "relu", "x": (1, 2)}, ("name", b"bytes"), [3, 4])  # sent whole, not item by item
+    assert list(cluster.map(_echo, [(0,), (1,)], *shared)) == [shared, shared]
+    other = ({"act": "tanh", "x": (5,)}, ("other", b""), [6])  # the same dict keys: no stale values come back
+    assert list(cluster.map(_echo, [(0,)], *other)) == [other]
+
+
+def _echo(*args):
+    return args[:-1]
 
 
 def _mutated(aig, rng):
