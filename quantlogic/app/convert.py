@@ -188,16 +188,11 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
 
 
 def _windows_ahead(low, workers):
-    """The default simplification's layer windows of a lowering, started on the workers of a cluster (a
-    WindowRun), or None when they would run here or the circuit is simplified whole."""
+    """The default simplification's layer windows of a lowering, started on the workers (see start_ahead)."""
     from ..passes.registry import EFFORT
-    from ..passes.windows import by_layers, start_windows
+    from ..passes.windows import start_ahead
 
-    names = EFFORT["default"]
-    stages = by_layers(low.aig, low, names)
-    if workers is None or workers.count < 2 or stages is None:
-        return None
-    return start_windows(low.aig, names, stages, workers)
+    return start_ahead(low, EFFORT["default"], workers)
 
 
 def accept(verdict, allow_unproved=False):

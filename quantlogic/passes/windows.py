@@ -149,6 +149,15 @@ def by_layers(aig, low, names):
     return [low.outputs(k) for k in range(len(low.neurons))] + [[list(aig.output_lits)]]
 
 
+def start_ahead(low, names, workers):
+    """The layer windows of run_passes_by_layers on a lowering's circuit, started now on the workers of a
+    cluster (a WindowRun), or None when they would run here or the circuit is simplified whole."""
+    stages = by_layers(low.aig, low, names)
+    if workers is None or workers.count < 2 or stages is None:
+        return None
+    return start_windows(low.aig, names, stages, workers)
+
+
 def run_passes_by_layers(aig, low, names, abc_script=None, steps=None, progress=None, workers=None, ahead=None):
     """run_passes, but layer by layer (the layers run by workers, see simplify_in_windows) when by_layers
     says so; ahead: a WindowRun of aig and names already started. The ABC script then runs on the whole."""

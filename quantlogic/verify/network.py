@@ -166,10 +166,10 @@ def _twin_hints(a, b):
 _REFERENCES = {}  # digest of an IntNetwork -> (its lowering, the Gap of its proof or None); the last few
 
 
-def proved_reference(net, progress=None, workers=None):
+def proved_reference(net, progress=None, workers=None, lowered=None):
     """(a fresh lowering of net, None when it is proved part by part (by workers, see prove_by_parts), else
-    the Gap). Lowering is deterministic, so the proof of the last few networks is kept for the circuits
-    compared with them."""
+    the Gap); lowered(lowering) is called before its proof starts. Lowering is deterministic, so the proof of
+    the last few networks is kept for the circuits compared with them."""
     import hashlib
 
     from ..lower.network import lower_network
@@ -177,6 +177,8 @@ def proved_reference(net, progress=None, workers=None):
     key = hashlib.sha256(qnet.to_bytes(net)).hexdigest()
     if key not in _REFERENCES:
         reference = lower_network(net)
+        if lowered:
+            lowered(reference)
         _REFERENCES[key] = (reference, prove_by_parts(net, reference, progress, workers=workers))
         while len(_REFERENCES) > 4:
             _REFERENCES.pop(next(iter(_REFERENCES)))
@@ -222,6 +224,7 @@ def verify_bundle(bundle, X=None, progress=None, workers=None):
     progress(stage) is called as each layer's proof (and the equivalence check) starts; workers (see
     quantlogic.workers) prove the neurons and replay layer-by-layer simplification."""
     from ..lower.network import Lowering
+    from ..passes.windows import start_ahead
     from .cec import equivalent, equivalent_through
 
     net, aig = bundle.net, bundle.aig
@@ -236,32 +239,42 @@ def verify_bundle(bundle, X=None, progress=None, workers=None):
     bad = check_vectors(net, aig, codes)
     if bad is not None:
         return confirmed_counterexample(net, aig, bad, "equivalence", len(codes))
-    reference, gap = proved_reference(net, progress, workers)
+    ahead = []  # the replay's layer windows, started on the workers before the reference is proved
+    names = _recorded_passes(bundle)
+    reference, gap = proved_reference(net, progress, workers, names and (
+        lambda low: ahead.append(start_ahead(low, names, workers))))
     if gap is not None:
         return undecided(PER_NEURON, f"a fresh lowering of the network did not prove: {gap.text}; {raise_hint()}",
                          len(codes))
     base = _per_neuron_verdict(reference, len(codes))
     if progress:
         progress("equivalence with the stored circuit")
-    steps = _replayed_steps(reference, bundle, workers)
+    steps = _replayed_steps(reference, bundle, workers, ahead[0] if ahead else None)
     same = equivalent(reference.aig, aig) if steps is None else equivalent_through(reference.aig, aig, steps)
     return _searched(net, aig, codes, combine(net, aig, base, same))
 
 
-def _replayed_steps(reference, bundle, workers=None):
-    """The passes recorded in the bundle, replayed on the reference lowering's circuit (layer by layer by
-    workers when so recorded): their steps [(input, output, source map)] when they end exactly at the
-    bundle's circuit (passes are deterministic), else None."""
+def _recorded_passes(bundle):
+    """The names of the passes recorded in the bundle (each run layer by layer when so recorded), or None
+    when there are none or one is not ours (ABC)."""
     from ..passes.registry import PASSES
-    from ..passes.windows import run_passes_by_layers
 
     recorded = bundle.meta.get("simplify", [])
     names = [st.get("pass") for st in recorded if isinstance(st, dict) and st.get("pass") != "equivalence check"]
     if names and names[-1] == "stitch":  # simplified layer by layer
         names = names[:-1]
-    if not names or any(name not in PASSES for name in names):
+    return names if names and all(name in PASSES for name in names) else None
+
+
+def _replayed_steps(reference, bundle, workers=None, ahead=None):
+    """The passes recorded in the bundle, replayed on the reference lowering's circuit (layer by layer by
+    workers when so recorded; ahead: those windows already started): their steps [(input, output, source
+    map)] when they end exactly at the bundle's circuit (passes are deterministic), else None."""
+    from ..passes.windows import run_passes_by_layers
+
+    names = _recorded_passes(bundle)
+    if names is None:
         return None
     steps = []
-    result, _ = run_passes_by_layers(reference.aig, reference, names, steps=steps, workers=workers)
+    result, _ = run_passes_by_layers(reference.aig, reference, names, steps=steps, workers=workers, ahead=ahead)
     return steps if _same_structure(result, bundle.aig) else None
-
