@@ -27,11 +27,11 @@ def sweep(checkpoint, calib, test, widths, progress=None, workers=None, **option
     from .convert import labelled, rows_of
 
     test = labelled(test)
-    X, _ = rows_of(calib)
+    calib = rows_of(calib)  # (X, y): labels of an .npz go with the rows, as when convert reads the file
     source = pathlib.Path(checkpoint)
     if not source.is_file():
         raise QuantlogicError(f"{checkpoint}: no such file")
-    shared = ((source.name, source.read_bytes()), X, test, effort(), options)
+    shared = ((source.name, source.read_bytes()), calib, test, effort(), options)
     results = iter((workers or Here()).map(sweep_row, widths, *shared))
     rows = []
     for k, (wbits, abits, ibits) in enumerate(widths):
@@ -41,9 +41,9 @@ def sweep(checkpoint, calib, test, widths, progress=None, workers=None, **option
     return rows
 
 
-def sweep_row(checkpoint, X, test, scale, options, wbits, abits, ibits):
+def sweep_row(checkpoint, calib, test, scale, options, wbits, abits, ibits):
     """The sweep's row of one conversion at these bit widths; checkpoint is (file name, bytes), written to a
-    temporary folder to be read; scale: the proof effort."""
+    temporary folder to be read; calib: (X, y or None); scale: the proof effort."""
     import tempfile
 
     from ..verify.limits import proof_effort
@@ -53,7 +53,8 @@ def sweep_row(checkpoint, X, test, scale, options, wbits, abits, ibits):
     with tempfile.TemporaryDirectory() as folder, proof_effort(scale):
         path = pathlib.Path(folder) / checkpoint[0]
         path.write_bytes(checkpoint[1])
-        bundle, verdict, summary = convert(path, X, wbits=wbits, abits=abits, ibits=ibits, test=test, **options)
+        bundle, verdict, summary = convert(path, calib[0], labels=calib[1], wbits=wbits, abits=abits, ibits=ibits,
+                                           test=test, **options)
         small, _ = simplify_converted(bundle)
     return {"wbits": wbits, "abits": abits, "ibits": ibits, "float_accuracy": summary.get("test_float_accuracy"),
             "intnet_accuracy": summary["test_quantized_accuracy"], "circuit_accuracy": small.accuracy(*test),
