@@ -41,6 +41,18 @@ def _echo(*args):
     return args[:-1]
 
 
+def _die(x):
+    import os
+
+    os._exit(3)
+
+
+def test_a_worker_that_dies_is_one_clear_error_and_the_cluster_goes_on(cluster):
+    with pytest.raises(QuantlogicError, match="a Dask worker died while running"):
+        list(cluster.map(_die, [(1,)]))
+    assert list(cluster.map(_square_plus, [(2,)], 1)) == [5]  # the nanny restarted the workers
+
+
 def _mutated(aig, rng):
     """A copy of aig with one fan-in of a gate in the output cones complemented."""
     bad = aig.copy()
