@@ -22,7 +22,7 @@ def evaluate_with_c(path, bundle, codes, tmp_path):
                           str(library)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     evaluate = ctypes.CDLL(str(library)).quantlogic_eval
-    aig, net = bundle.aig, bundle.net
+    aig = bundle.aig
     n_words = -(-len(codes) // 64)
     bits = np.zeros((aig.n_inputs, n_words * 64), dtype=np.uint8)
     for k, name in enumerate(aig.input_names):

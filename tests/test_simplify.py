@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from conftest import load_test_split, model_path, random_aigs
 from quantlogic.errors import QuantlogicError
 from quantlogic.kernels.simulate import Simulator
-from quantlogic.app.convert import convert
 from quantlogic.passes import registry as simplify_pipeline
 from quantlogic.passes.registry import EFFORT, PASSES
 from quantlogic.app.simplify import simplify_bundle

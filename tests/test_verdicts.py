@@ -290,7 +290,7 @@ def test_a_part_is_compared_with_the_reference_part_as_a_function_of_its_layer_i
     from quantlogic.ir.aig import neg
     from quantlogic.kernels.simulate import Simulator
     from quantlogic.lower.network import lower_network
-    from quantlogic.quant.codes import bits_to_ints, codes_to_bits
+    from quantlogic.quant.codes import bits_to_ints
     from quantlogic.verify.reference import part_equals_reference
 
     net = converted["digits_fanin", 2][0].net

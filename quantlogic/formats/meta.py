@@ -14,7 +14,6 @@ def metadata(bundle):
             "thresholds": [float(t) for t in net.thresholds[i]],
             "levels": [int(v) for v in net.levels[i]],
         })
-    info = bundle.meta
     return {
         "format": "quantlogic-circuit-metadata", "version": 1,
         "encoding": ("code = number of thresholds t with x >= t (0..2^ibits-1); pin x{i}_{j} is bit j of code i, "

@@ -7,7 +7,7 @@ import numpy as np
 from ..formats import qnet
 from ..kernels.simulate import Simulator, all_input_words
 from ..quant.codes import bits_to_ints, circuit_classes, encode_column, pin_layout
-from ..verdict import Verdict, disproved, proved, undecided
+from ..verdict import disproved, proved, undecided
 from .limits import EXHAUSTIVE_LIMIT, RANDOM_VECTORS, effort, raise_hint
 from .parts import prove_by_parts
 from .search import Part, SearchLimits, search_counterexample
