@@ -252,6 +252,25 @@ def test_diff_proves_effort_high_and_finds_a_planted_gate(converted, tmp_path):
     assert verdict.witness["first"] != verdict.witness["second"]
 
 
+def test_verify_tells_how_far_each_layers_proof_has_got(converted):
+    """Re-proving a lowered bundle reports, within each layer's step, parts done of the layer's parts (the
+    bar's share and time left), ending at the whole layer."""
+    from quantlogic.verify.network import verify_bundle
+
+    bundle = converted["digits", 2][0]
+    events = []
+
+    def progress(stage):
+        events.append(stage)
+    progress.within = lambda done, total: events.append((done, total))
+    assert verify_bundle(bundle, progress=progress).ok
+    layers = [e for e in events if isinstance(e, str)]
+    assert layers == ["layer 0", "output"]
+    within = [e for e in events if isinstance(e, tuple)]
+    assert within == [(k, 32) for k in range(1, 33)] + [(k, 10) for k in range(1, 11)]
+    assert events.index("output") == events.index((32, 32)) + 1
+
+
 def test_progress_lines_in_logs_and_quiet(tmp_path):
     """Off a terminal, convert logs one line per stage with its step and elapsed time; --quiet silences
     progress and the total time."""

@@ -179,7 +179,8 @@ def proved_reference(net, progress=None, workers=None, lowered=None):
         reference = lower_network(net)
         if lowered:
             lowered(reference)
-        _REFERENCES[key] = (reference, prove_by_parts(net, reference, progress, workers=workers))
+        _REFERENCES[key] = (reference, prove_by_parts(net, reference, progress, advance=advance_within(
+            progress, reference), workers=workers))
         while len(_REFERENCES) > 4:
             _REFERENCES.pop(next(iter(_REFERENCES)))
     reference, gap = _REFERENCES[key]
@@ -233,7 +234,7 @@ def verify_bundle(bundle, X=None, progress=None, workers=None):
     if aig.n_inputs <= EXHAUSTIVE_LIMIT:
         return verify_lowering(net, Lowering(aig, [], []), X)
     if bundle.lowering is not None:
-        return verify_lowering(net, bundle.lowering, X, progress, workers=workers)
+        return verify_lowering(net, bundle.lowering, X, progress, advance_within(progress, bundle.lowering), workers)
     pin_layout(aig, net.n_features, net.ibits, net.n_classes)
     codes = sample_codes(net, X)
     bad = check_vectors(net, aig, codes)
@@ -252,6 +253,23 @@ def verify_bundle(bundle, X=None, progress=None, workers=None):
     steps = _replayed_steps(reference, bundle, workers, ahead[0] if ahead else None)
     same = equivalent(reference.aig, aig) if steps is None else equivalent_through(reference.aig, aig, steps)
     return _searched(net, aig, codes, combine(net, aig, base, same))
+
+
+def advance_within(progress, low):
+    """An advance() for prove_by_parts (one call per neuron, then per logit) that tells progress.within(done,
+    total) how far the current layer's proof has got; None when progress has no within."""
+    within = getattr(progress, "within", None)
+    if within is None:
+        return None
+    sizes = [len(layer) for layer in low.neurons] + [len(low.logits)]
+    bounds = np.cumsum(sizes)
+    count = [0]
+
+    def advance(units=1):
+        count[0] += units
+        k = min(int(np.searchsorted(bounds, count[0])), len(sizes) - 1)
+        within(count[0] - (int(bounds[k - 1]) if k else 0), sizes[k])
+    return advance
 
 
 def _recorded_passes(bundle):
