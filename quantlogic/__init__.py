@@ -12,11 +12,13 @@ The Python API (each name is imported on first use, so `import quantlogic` stays
     bundle.save("net.qlc"); quantlogic.load("net.qlc")   # .qlc bundles and .qnet integer networks
     quantlogic.predict("net.qlc", X)                     # classes of rows X from a .qnet, .qlc or tree .json
     with quantlogic.proof_effort(4): quantlogic.check(bundle)   # every proof budget x 4 (as --proof-effort)
+    with quantlogic.open_workers(2) as w:                # 2 local worker processes (as --workers 2), or
+        quantlogic.convert("model.pt", "calib.npy", workers=w)   # open_workers(scheduler="tcp://HOST:8786")
 """
 
 __version__ = "0.1.0"
 __all__ = ["convert", "simplify", "check", "diff", "equivalent", "export", "load", "predict", "proof_effort",
-           "QuantlogicError"]
+           "open_workers", "QuantlogicError"]
 
 
 def convert(source, calib=None, **options):
@@ -29,21 +31,21 @@ def convert(source, calib=None, **options):
     return run(source, calib, **options)
 
 
-def simplify(bundle, passes=None):
+def simplify(bundle, passes=None, workers=None):
     """A new Bundle with the circuit simplified (default passes unless a list of pass names is given),
-    proved equivalent to the one it came from."""
+    proved equivalent to the one it came from (workers: see quantlogic.workers)."""
     from .app.simplify import simplify_bundle
     from .passes.registry import EFFORT
 
-    return simplify_bundle(bundle, passes or EFFORT["default"])
+    return simplify_bundle(bundle, passes or EFFORT["default"], workers=workers)
 
 
-def check(bundle, X=None):
+def check(bundle, X=None, workers=None):
     """The Verdict of a bundle's circuit against its IntNetwork (rows X are simulated too); named check
-    because quantlogic.verify is the package of the proofs."""
+    because quantlogic.verify is the package of the proofs (workers: see quantlogic.workers)."""
     from .verify.network import verify_bundle
 
-    return verify_bundle(bundle, X)
+    return verify_bundle(bundle, X, workers=workers)
 
 
 def equivalent(first, second):
@@ -91,6 +93,15 @@ def proof_effort(scale):
     from .verify.limits import proof_effort as scaled
 
     return scaled(scale)
+
+
+def open_workers(n=1, scheduler=None):
+    """A context manager giving the place work runs for convert, simplify and check (workers=): this
+    process (n=1), n local Dask worker processes, or the workers of the Dask scheduler at tcp://HOST:PORT."""
+    from .workers import WorkerOptions
+    from .workers import open_workers as opened
+
+    return opened(WorkerOptions(n, scheduler))
 
 
 def __getattr__(name):

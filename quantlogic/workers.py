@@ -94,11 +94,19 @@ def open_workers(options=WorkerOptions()):
         if options.scheduler is not None:
             client = stack.enter_context(_connect(Client, options.scheduler, options.timeout))
         else:
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=options.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                silence_logs=logging.CRITICAL, scheduler_kwargs=NO_DASHBOARD))
+            cluster = stack.enter_context(_local_cluster(LocalCluster, options.workers))
             client = stack.enter_context(Client(cluster, set_as_default=False))
         yield Cluster(client)
+
+
+def _local_cluster(cluster_class, n):
+    """A LocalCluster of n worker processes with one thread each, or QuantlogicError saying why not."""
+    try:
+        return cluster_class(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                             silence_logs=logging.CRITICAL, scheduler_kwargs=NO_DASHBOARD)
+    except (RuntimeError, OSError) as exc:
+        raise QuantlogicError(f"could not start {n} local Dask worker processes: {exc} (a script read from "
+                              "standard input cannot start them; run it from a file)") from None
 
 
 def _connect(client_class, address, timeout):

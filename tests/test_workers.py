@@ -130,6 +130,17 @@ def test_the_proof_effort_goes_with_the_parts_to_wherever_they_run(monkeypatch):
     assert parts.check_parts(low.aig, 5, []) == [] and effort() == 1
 
 
+def test_the_python_api_takes_workers(cluster, converted):
+    import quantlogic
+
+    with quantlogic.open_workers() as here:
+        assert isinstance(here, Here)
+    bundle = converted["digits", 2][0]
+    small = quantlogic.simplify(bundle, workers=cluster)
+    assert quantlogic.check(small, workers=cluster).text == quantlogic.check(small).text
+    assert quantlogic.check(small).status == "proved"
+
+
 @pytest.fixture(scope="module")
 def small_checkpoint():
     """digits_fanin at 2 bits: (checkpoint, calibration rows)."""
