@@ -27,7 +27,7 @@ def workers_option(command):
     simplification run; the command gets workers= (see quantlogic.workers), opened before any work."""
     @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
                   help="Worker processes of a local Dask cluster started for this command (1: work in this "
-                       "process). The result is the same for any number.")
+                       "process; at most the machine's cores). The result is the same for any number.")
     @click.option("--scheduler", metavar="tcp://HOST:PORT",
                   help="A running Dask scheduler whose workers do the work (see docs/cluster.md).")
     @functools.wraps(command)

@@ -4,6 +4,7 @@ Results always come back in the order of the tasks, so what is built from them d
 they ran."""
 import contextlib
 import logging
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -81,6 +82,10 @@ def open_workers(options=WorkerOptions()):
     if options.scheduler is None and options.workers <= 1:
         yield Here()
         return
+    cores = os.cpu_count() or 1
+    if options.scheduler is None and options.workers > cores:  # each is a process of its own, ~150 MB at rest
+        raise QuantlogicError(f"--workers {options.workers}: this machine has {cores} cores; start at most {cores} "
+                              "local workers (more machines: --scheduler)")
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -122,15 +127,24 @@ def _connect(client_class, address, timeout):
     return client
 
 
+NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")
+HOST = r"(\[[0-9a-fA-F:.]{2,45}\]|(?=.{1,253}:)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*)"
+
+
 def _check_address(address):
-    """QuantlogicError unless address is a scheduler address Dask can dial: [SCHEME://]HOST:PORT."""
+    """QuantlogicError unless address is [SCHEME://]HOST:PORT with a network scheme Dask can dial, a host name
+    or IP address as DNS allows it and a port 1..65535 (a malformed one made Dask's client fail late and
+    noisily)."""
     from distributed.comm import parse_address
     from distributed.comm.registry import get_backend
 
+    shown = address if len(address) <= 80 else address[:77] + "..."
     try:
         scheme, location = parse_address(address)
         get_backend(scheme)
     except ValueError as exc:
-        raise QuantlogicError(f"cannot use the Dask scheduler {address!r}: {exc}") from None
-    if scheme != "inproc" and not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):[0-9]{1,5}", location):
-        raise QuantlogicError(f"cannot use the Dask scheduler {address!r}: expected {scheme}://HOST:PORT")
+        raise QuantlogicError(f"cannot use the Dask scheduler {shown!r}: {exc}") from None
+    match = re.fullmatch(HOST + r":([0-9]{1,5})", location)
+    if scheme not in NETWORK_SCHEMES or not match or not 0 < int(match.group(match.lastindex)) < 65536:
+        raise QuantlogicError(f"cannot use the Dask scheduler {shown!r}: expected tcp://HOST:PORT (or "
+                              f"{', '.join(NETWORK_SCHEMES[1:])}; port 1-65535)")

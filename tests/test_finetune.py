@@ -79,6 +79,16 @@ def test_a_ptq_network_that_fine_tuning_does_not_beat_is_kept_as_it_is():
     assert "kept the PTQ network" in quantize_summary(s)
 
 
+def test_a_tie_after_training_keeps_the_ptq_network():
+    """iris at 3/3/3: PTQ agrees on 98.6 % of the picking rows and no epoch does better, so the trained
+    network, which only ties, is not written."""
+    ptq, _ = quantize_rows(model_path("iris"), calib("iris"), wbits=3, abits=3, ibits=3)
+    tuned, s = quantize_rows(model_path("iris"), calib("iris"), wbits=3, abits=3, ibits=3, finetune=options())
+    ft = s["finetune"]
+    assert ft["epochs_run"] > 0 and ft["ptq_holdout_score"] < 1.0 and ft.get("kept_ptq") is True
+    assert ft["holdout_score"] == ft["ptq_holdout_score"] and _arrays(tuned) == _arrays(ptq)
+
+
 def _arrays(net):
     """{member: bytes} of a .qnet's arrays (every member but meta.json)."""
     import io

@@ -66,14 +66,15 @@ def test_a_bundle_simplified_layer_by_layer_is_reproved_by_replaying_it(monkeypa
     from quantlogic.app.simplify import simplify_bundle
     from quantlogic.formats.bundle import Bundle
     from quantlogic.passes import windows
-    from quantlogic.verify.network import _replayed_steps, proved_reference, verify_bundle
+    from quantlogic.verify.network import _recorded_passes, _replayed_steps, proved_reference, verify_bundle
 
     monkeypatch.setattr(windows, "MIN_ANDS", 0)
     net = random_intnet(np.random.default_rng(5), 16, 2, [6, 5], 2)
     low = lower_network(net)
     simplified = simplify_bundle(Bundle(net, low.aig, low, {}), EFFORT["default"])
     assert [st["pass"] for st in simplified.meta["simplify"]][-2:] == ["stitch", "equivalence check"]
-    assert _replayed_steps(proved_reference(net)[0], simplified) is not None  # the replay ends at this circuit
+    names = _recorded_passes(simplified)
+    assert _replayed_steps(proved_reference(net)[0], simplified, names) is not None  # the replay ends at this circuit
     assert verify_bundle(simplified).ok
 
 

@@ -83,6 +83,27 @@ def test_proofs_by_parts_on_the_cluster_find_what_they_find_here(cluster, monkey
     assert disproved >= 3
 
 
+@pytest.mark.parametrize("bits", [1, 2, 3])
+def test_generated_networks_give_the_same_windows_and_proofs_on_the_cluster(cluster, bits):
+    """Random shapes at every bit width (not the bundled models): the layer windows simplified on the cluster
+    stitch to the very circuit simplified here, and the proofs by parts agree."""
+    from quantlogic.passes.registry import EFFORT
+    from quantlogic.passes.windows import simplify_in_windows
+
+    rng = np.random.default_rng(40 + bits)
+    for _ in range(2):
+        widths = [int(w) for w in rng.integers(1, 9, size=int(rng.integers(1, 4)))]
+        net = random_intnet(rng, int(rng.integers(2, 12)), bits, widths, bits, wbits=bits + 1,
+                            n_classes=int(rng.integers(2, 6)))
+        low = lower_network(net)
+        stages = [low.outputs(k) for k in range(len(low.neurons))] + [[list(low.aig.output_lits)]]
+        here, _ = simplify_in_windows(low.aig, EFFORT["default"], stages)
+        there, _ = simplify_in_windows(low.aig, EFFORT["default"], stages, workers=cluster)
+        assert here.arrays()[0].tolist() == there.arrays()[0].tolist()
+        assert here.arrays()[1].tolist() == there.arrays()[1].tolist() and here.output_lits == there.output_lits
+        assert prove_by_parts(net, low) is None and prove_by_parts(net, low, workers=cluster) is None
+
+
 def test_a_convolution_with_max_pools_is_proved_alike_on_the_cluster(cluster, converted):
     """digits_cnn at 2 bits: conv neurons per position and max-pool tournaments (checked in this process
     after each layer's blocks) give the same verdicts and gaps whether the blocks run here or on the cluster."""
@@ -169,13 +190,25 @@ def test_convert_with_two_workers_writes_the_same_bundle(tmp_path, monkeypatch, 
 
 @pytest.mark.parametrize("address,words", [("nonsense://x", ["unknown address scheme"]),
                                            ("tcp://host", ["tcp://HOST:PORT"]),
-                                           ("foo bar", ["HOST:PORT"])])
+                                           ("foo bar", ["HOST:PORT"]),
+                                           ("inproc://x", ["tcp://HOST:PORT"]),  # only within one process
+                                           ("tcp://h:70000", ["port 1-65535"]),
+                                           ("tcp://a..b:1", ["HOST:PORT"]),
+                                           ("a" * 5000 + ":1", ["a" * 70 + "...", "HOST:PORT"])])
 def test_a_bad_scheduler_address_is_one_line_and_writes_nothing(tmp_path, address, words):
     out = tmp_path / "net.qlc"
     code, out_text, err = run_cli("convert", model_path("iris"), "--calib", model_path("iris", "calib.npy"),
                                   "-o", out, "--scheduler", address)
     assert code == 2 and not out.exists()
-    assert_clean_failure(code, out_text, err, address, *words)
+    named = [address] if len(address) <= 80 else []  # a long address is shown cut short
+    assert_clean_failure(code, out_text, err, *named, *words)
+
+
+def test_more_local_workers_than_cores_are_refused(tmp_path):
+    import os
+
+    code, out, err = run_cli("verify", tmp_path / "x.qlc", "--workers", (os.cpu_count() or 1) + 1)
+    assert_clean_failure(code, out, err, "cores", "--scheduler")
 
 
 def test_workers_and_scheduler_together_are_refused(tmp_path):

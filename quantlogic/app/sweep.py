@@ -20,8 +20,8 @@ def parse_bits(text):
 def sweep(checkpoint, calib, test, widths, progress=None, workers=None, **options):
     """One row per bit widths: accuracy (float, IntNetwork, circuit) on the labelled test rows, ANDs and
     levels of the simplified circuit, seconds and verdict. options go to convert (act, method, finetune, ...).
-    workers (see quantlogic.workers) run one conversion each, given the checkpoint's bytes and the rows, so
-    they need no shared files; progress(stage, done, total) as the rows come in."""
+    workers (see quantlogic.workers) run one conversion each; those of a cluster get the checkpoint's bytes
+    and the rows, so they need no shared files; progress(stage, done, total) as the rows come in."""
     from ..verify.limits import effort
     from ..workers import Here
     from .convert import labelled, rows_of
@@ -31,8 +31,9 @@ def sweep(checkpoint, calib, test, widths, progress=None, workers=None, **option
     source = pathlib.Path(checkpoint)
     if not source.is_file():
         raise QuantlogicError(f"{checkpoint}: no such file")
-    shared = ((source.name, source.read_bytes()), calib, test, effort(), options)
-    results = iter((workers or Here()).map(sweep_row, widths, *shared))
+    place = workers or Here()
+    checkpoint = source if isinstance(place, Here) else (source.name, source.read_bytes())
+    results = iter(place.map(sweep_row, widths, checkpoint, calib, test, effort(), options))
     rows = []
     for k, (wbits, abits, ibits) in enumerate(widths):
         if progress:
@@ -42,19 +43,23 @@ def sweep(checkpoint, calib, test, widths, progress=None, workers=None, **option
 
 
 def sweep_row(checkpoint, calib, test, scale, options, wbits, abits, ibits):
-    """The sweep's row of one conversion at these bit widths; checkpoint is (file name, bytes), written to a
-    temporary folder to be read; calib: (X, y or None); scale: the proof effort."""
+    """The sweep's row of one conversion at these bit widths; checkpoint is a path, or (file name, bytes) to
+    write to a temporary folder and read; calib: (X, y or None); scale: the proof effort."""
+    import contextlib
     import tempfile
 
     from ..verify.limits import proof_effort
     from .convert import convert, simplify_converted
 
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder, proof_effort(scale):
-        path = pathlib.Path(folder) / checkpoint[0]
-        path.write_bytes(checkpoint[1])
-        bundle, verdict, summary = convert(path, calib[0], labels=calib[1], wbits=wbits, abits=abits, ibits=ibits,
-                                           test=test, **options)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(proof_effort(scale))
+        if isinstance(checkpoint, tuple):
+            name, data = checkpoint
+            checkpoint = pathlib.Path(stack.enter_context(tempfile.TemporaryDirectory())) / name
+            checkpoint.write_bytes(data)
+        bundle, verdict, summary = convert(checkpoint, calib[0], labels=calib[1], wbits=wbits, abits=abits,
+                                           ibits=ibits, test=test, **options)
         small, _ = simplify_converted(bundle)
     return {"wbits": wbits, "abits": abits, "ibits": ibits, "float_accuracy": summary.get("test_float_accuracy"),
             "intnet_accuracy": summary["test_quantized_accuracy"], "circuit_accuracy": small.accuracy(*test),

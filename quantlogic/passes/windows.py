@@ -9,6 +9,7 @@ import numpy as np
 
 from ..ir.aig import AIG
 from ..kernels.strash import HashedCopy, cone_above, rebuild_arrays
+from ..workers import Here
 from .registry import run_passes
 from .structural import compose, mapped_aig
 
@@ -70,8 +71,7 @@ def start_windows(aig, names, stages, workers=None):
     the windows now, else each runs here when its result is read."""
     windows = layer_windows(aig, stages)
     tasks = [(*w.aig.arrays(), w.aig.n_inputs, list(names)) for w in windows]
-    results = workers.map(simplify_window, tasks) if workers is not None else (simplify_window(*t) for t in tasks)
-    return WindowRun(aig, tuple(names), windows, results)
+    return WindowRun(aig, tuple(names), windows, (workers or Here()).map(simplify_window, tasks))
 
 
 def simplify_in_windows(aig, names, stages, workers=None, progress=None):

@@ -25,7 +25,9 @@ def quantize_summary(s):
                      f"on {rows}: PTQ {_pct(ft['ptq_holdout_score'])} -> "
                      f"fine-tuned {_pct(ft['holdout_score'])}" + (f" (fan-in {ft['fanin']})" if ft["fanin"] else ""))
         if ft.get("kept_ptq"):
-            lines.append("kept the PTQ network: fine-tuning did not score better on those rows")
+            lines.append("kept the PTQ network: " + ("it agrees on every one of those rows (no training)"
+                                                     if not ft["epochs_run"] else
+                                                     "fine-tuning did not score better on those rows"))
         else:
             lines += _searches(ft)
     if "test_quantized_accuracy" in s:

@@ -159,12 +159,18 @@ def _train(torch, net, params, X, y, options, progress, method):
     held = (X[held_rows], target[held_rows], teacher[held_rows], options.temperature)
     fit_rows = train_rows[train_rows < real]  # the exact searches fit the real rows only
     fit = (X[fit_rows], target[fit_rows], teacher[fit_rows], options.temperature)
+    ptq_score = _score(params, *held)
+    report = {"ptq_holdout_score": ptq_score[0], "noisy_rows": len(X) - real, "holdout_rows": len(held_rows),
+              "holdout": holdout, "score_kind": "accuracy" if y is not None else "agreement with the float model"}
+    if not options.fanin and ptq_score[0] == 1.0:  # no epoch can score better: keep PTQ, skip the training
+        return params, {**report, "kept_ptq": True, "holdout_score": 1.0, "searched_inputs": False,
+                        "epochs_run": 0, "best_epoch": 0}
     _stage(progress, "place input thresholds", options.epochs)
-    ptq_score, searched = _score(params, *held), _searched_inputs(net, params, method, *fit)
+    searched = _searched_inputs(net, params, method, *fit)
     start = searched if _score(searched, *held) >= ptq_score else params
     V = np.take_along_axis(start.levels.T, build(start)[0].encode(X), axis=0)  # the first layer's integer inputs
     masks = saliency_masks(start, V, options.fanin) if options.fanin else [None] * len(params.hidden)
-    report = {"ptq_holdout_score": ptq_score[0], "searched_inputs": start is searched, "noisy_rows": len(X) - real}
+    report["searched_inputs"] = start is searched
     if options.fanin:
         _stage(progress, "prune the float network", options.epochs)
         sparse = _pruned_float(torch, net, masks, fit[0], fit[2], options)
@@ -186,10 +192,8 @@ def _train(torch, net, params, X, y, options, progress, method):
             best, best_score = polished, score
     if not options.fanin and best_score[0] <= ptq_score[0]:  # a refinement, not a change for its own sake
         best, best_score, report["kept_ptq"] = params, ptq_score, True
-    report.update(holdout_score=best_score[0], holdout_rows=len(held_rows), holdout=holdout,
-                  rows_gained_by_thresholds=max(gains["thresholds"], 0),
-                  rows_gained_by_integers=max(gains["integers"], 0),
-                  score_kind="accuracy" if y is not None else "agreement with the float model")
+    report.update(holdout_score=best_score[0], rows_gained_by_thresholds=max(gains["thresholds"], 0),
+                  rows_gained_by_integers=max(gains["integers"], 0))
     return best, report
 
 

@@ -250,7 +250,7 @@ def verify_bundle(bundle, X=None, progress=None, workers=None):
     base = _per_neuron_verdict(reference, len(codes))
     if progress:
         progress("equivalence with the stored circuit")
-    steps = _replayed_steps(reference, bundle, workers, ahead[0] if ahead else None)
+    steps = names and _replayed_steps(reference, bundle, names, workers, ahead[0] if ahead else None)
     same = equivalent(reference.aig, aig) if steps is None else equivalent_through(reference.aig, aig, steps)
     return _searched(net, aig, codes, combine(net, aig, base, same))
 
@@ -284,15 +284,13 @@ def _recorded_passes(bundle):
     return names if names and all(name in PASSES for name in names) else None
 
 
-def _replayed_steps(reference, bundle, workers=None, ahead=None):
-    """The passes recorded in the bundle, replayed on the reference lowering's circuit (layer by layer by
-    workers when so recorded; ahead: those windows already started): their steps [(input, output, source
-    map)] when they end exactly at the bundle's circuit (passes are deterministic), else None."""
+def _replayed_steps(reference, bundle, names, workers=None, ahead=None):
+    """The passes recorded in the bundle (names, see _recorded_passes), replayed on the reference lowering's
+    circuit (layer by layer by workers when so recorded; ahead: those windows already started): their steps
+    [(input, output, source map)] when they end exactly at the bundle's circuit (passes are deterministic),
+    else None."""
     from ..passes.windows import run_passes_by_layers
 
-    names = _recorded_passes(bundle)
-    if names is None:
-        return None
     steps = []
     result, _ = run_passes_by_layers(reference.aig, reference, names, steps=steps, workers=workers, ahead=ahead)
     return steps if _same_structure(result, bundle.aig) else None

@@ -51,12 +51,9 @@ def prove_by_parts(net, low, progress=None, reference=None, advance=None, worker
             if gap:
                 return gap
         for check, gap in zip(block, next(results)):
-            index = check[-1]
-            word_of = (lambda r: r.neurons[layer][index].out_word) if layer < n_hidden else \
-                (lambda r: r.logits[index].sum_word)
-            offset_of = (lambda r: 0) if layer < n_hidden else (lambda r: r.logit_offset)
-            if gap and not _equals_reference(gap, low, reference, layer, word_of, offset_of):
-                gap.part = (layer, index)
+            if gap and not _equals_reference(gap, low, reference, layer, *_reference_part(layer, check[-1],
+                                                                                            n_hidden)):
+                gap.part = (layer, check[-1])
                 return gap
             if advance:
                 advance()
@@ -65,6 +62,13 @@ def prove_by_parts(net, low, progress=None, reference=None, advance=None, worker
             if gap:
                 return gap
     return _check_output(net, low)
+
+
+def _reference_part(layer, index, n_hidden):
+    """(word_of, offset_of) of _equals_reference for hidden neuron or logit `index` of `layer`."""
+    if layer < n_hidden:
+        return (lambda r: r.neurons[layer][index].out_word), (lambda r: 0)
+    return (lambda r: r.logits[index].sum_word), (lambda r: r.logit_offset)
 
 
 def _layer_starts(net, low, layer, progress):
