@@ -71,21 +71,30 @@ def load_test_split(name):
         return data["X"].astype(np.float64), data["y"]
 
 
+def random_weights(rng, shape, wbits):
+    """Random integer rows as quantize makes them: each row in [-2^(wbits-1), 2^(wbits-1) - 1] or its mirror
+    image (1 bit: -1, 0 or 1)."""
+    if wbits == 1:
+        return rng.integers(-1, 2, size=shape)
+    W = rng.integers(-2 ** (wbits - 1), 2 ** (wbits - 1), size=shape)
+    return W * rng.choice([-1, 1], size=(shape[0], 1))
+
+
 def random_intnet(rng, n_features, ibits, widths, abits, wbits=3, n_classes=3):
     """A random, valid IntNetwork (uniform input levels) for property tests."""
     from quantlogic.quant.intnet import IntNetwork
 
-    K, M, q = 2 ** ibits - 1, 2 ** abits - 1, max(1, 2 ** (wbits - 1) - 1)
+    K, M = 2 ** ibits - 1, 2 ** abits - 1
     thresholds = np.sort(rng.normal(size=(n_features, K)), axis=1) + np.arange(K) * 1e-3
     levels = np.tile(np.arange(K + 1), (n_features, 1))
     hidden, width, vmax = [], n_features, K
     for out in widths:
-        W = rng.integers(-q, q + 1, size=(out, width))
+        W = random_weights(rng, (out, width), wbits)
         lo, hi = np.minimum(W * vmax, 0).sum(1), np.maximum(W * vmax, 0).sum(1)
         T = np.sort(rng.integers(lo[:, None], hi[:, None] + 2, size=(out, M)), axis=1)
         hidden.append((W, T))
         width, vmax = out, M
-    out_W = rng.integers(-q, q + 1, size=(n_classes, width))
+    out_W = random_weights(rng, (1, n_classes * width), wbits).reshape(n_classes, width)
     out_B = rng.integers(-3, 4, size=n_classes)
     return IntNetwork(ibits, abits, wbits, thresholds, levels, hidden, out_W, out_B,
                       [f"f{i}" for i in range(n_features)])
@@ -117,7 +126,6 @@ def int_networks(draw, max_features=10, max_width=40, max_input_bits=40, min_inp
     n_features = draw(st.integers(max(1, -(-min_input_bits // ibits)), max(1, min(max_features, max_input_bits // ibits))))
     abits, wbits = draw(st.integers(1, 8)), draw(st.integers(1, 8))
     K, M = 2 ** ibits - 1, 2 ** abits - 1
-    q = max(1, 2 ** (wbits - 1) - 1)
     seed = draw(st.integers(0, 2 ** 32 - 1))
     rng = np.random.default_rng(seed)
     thresholds = np.sort(rng.normal(size=(n_features, K)), axis=1)
@@ -134,9 +142,7 @@ def int_networks(draw, max_features=10, max_width=40, max_input_bits=40, min_inp
     for _ in range(n_hidden):
         out = draw(st.integers(1, max(1, min(max_width, budget))))
         density = draw(st.sampled_from([0.0, 0.3, 1.0]))
-        W = rng.integers(-q, q + 1, size=(out, width)) * (rng.random((out, width)) < density)
-        if wbits == 1:
-            W = np.where(W == 0, 0, np.sign(W))
+        W = random_weights(rng, (out, width), wbits) * (rng.random((out, width)) < density)
         lo = np.minimum(W * vmax, 0).sum(1)
         hi = np.maximum(W * vmax, 0).sum(1)
         kind = draw(st.sampled_from(["range", "wide", "extreme"]))
@@ -154,7 +160,7 @@ def int_networks(draw, max_features=10, max_width=40, max_input_bits=40, min_inp
         width = out if pool is None else len(pool)
         vmax = np.full(width, M)
     n_classes = draw(st.sampled_from([2, 3, 5, 10]))
-    out_W = rng.integers(-q, q + 1, size=(n_classes, width))
+    out_W = random_weights(rng, (1, n_classes * width), wbits).reshape(n_classes, width)
     if draw(st.booleans()):
         out_W[1] = out_W[0]  # tied logits: the smaller index wins
     out_B = rng.integers(-3, 4, size=n_classes)

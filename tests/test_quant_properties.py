@@ -4,7 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from quantlogic.quant.schemes import activation_range, encode, input_encoding, quantize_rows
+from quantlogic.quant.schemes import (activation_range, encode, fits, input_encoding, quantize_rows, row_bounds,
+                                      weight_bounds)
 
 floats = st.floats(-100, 100, allow_nan=False, width=32)
 bits = st.integers(1, 8)
@@ -14,12 +15,19 @@ bits = st.integers(1, 8)
 @given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 12)), elements=floats), bits)
 def test_weight_codes_in_range_and_requantizing_is_identity(W, wbits):
     Wq, scale = quantize_rows(W, wbits)
-    qmax = 1 if wbits == 1 else 2 ** (wbits - 1) - 1
-    assert Wq.dtype == np.int64 and np.all(np.abs(Wq) <= qmax) and np.all(scale > 0)
+    short, long = weight_bounds(wbits)
+    assert Wq.dtype == np.int64 and all(fits(row, wbits) for row in Wq) and np.all(scale > 0)
+    assert np.array_equal(np.stack(row_bounds(Wq, wbits)), np.stack(row_bounds(Wq, wbits, np.arange(len(Wq)))))
     Wq2, scale2 = quantize_rows(Wq * scale[:, None], wbits)
-    nonzero = np.any(Wq != 0, axis=1) & (np.abs(Wq).max(axis=1) == qmax)
-    assert np.array_equal(Wq2[nonzero], Wq[nonzero])
-    np.testing.assert_allclose(scale2[nonzero], scale[nonzero], rtol=1e-9)
+    exact = np.abs(Wq).max(axis=1) >= short  # a row at its grid's end is its own best quantization
+    np.testing.assert_allclose((Wq2 * scale2[:, None])[exact], (Wq * scale[:, None])[exact], rtol=1e-9, atol=1e-300)
+
+
+def test_two_bit_weights_take_four_levels_in_either_orientation():
+    """A row with its largest weight positive uses -1..2, one with it negative -2..1 (both exact here)."""
+    Wq, scale = quantize_rows(np.array([[2.0, 1.0, 0.0, -1.0], [-2.0, -1.0, 0.0, 1.0]]), 2)
+    assert Wq.tolist() == [[2, 1, 0, -1], [-2, -1, 0, 1]] and np.allclose(scale, 1.0)
+    assert [fits(row, 2) for row in ([2, -2], [2, -1], [-2, 1], [3, 0])] == [False, True, True, False]
 
 
 @settings(max_examples=60, deadline=None)

@@ -12,6 +12,7 @@ from test_conv import conv_models, save
 from quantlogic.model.floatnet import Dense, FloatNetwork
 from quantlogic.quant.codes import encode_column
 from quantlogic.quant.quantize import build, encoding_groups, ptq_params
+from quantlogic.quant.schemes import fits
 from quantlogic.quant.threshold_search import FirstLayer, refine_thresholds
 from quantlogic.quant.weight_search import SearchLimits, search_integers
 
@@ -68,10 +69,9 @@ def test_integer_search_gains_what_it_reports_and_respects_ranges_and_masks(shap
     after_net = build(found)[0]
     assert gained >= 0
     assert int(np.sum(after_net.predict(X) == target)) == before + gained
-    qmax = 1 if wbits == 1 else 2 ** (wbits - 1) - 1
-    for layer in found.hidden + [found]:
-        W = layer.Wq if hasattr(layer, "Wq") else layer.out_Wq
-        assert np.all(np.abs(W) <= qmax)
+    rows = [row for layer in found.hidden for row in layer.Wq] + [found.out_Wq.ravel()]  # the output: one scale
+    for W in rows:
+        assert fits(W, wbits), W
         if wbits == 1 and not masked:
             assert np.all(W != 0)
     if masked:

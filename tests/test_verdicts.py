@@ -239,12 +239,12 @@ def test_a_difference_over_dependent_nodes_vanishes_only_where_unreachable():
     assert not vanishes_on_reachable_values(g, {(x,): 1, (y,): -1})  # ab - a: a = 1, b = 0
 
 
-@pytest.mark.parametrize("mutation", [31, 61])
+@pytest.mark.parametrize("mutation", [14, 31])
 def test_mutations_random_vectors_miss_are_disproved_by_the_guided_search(converted, mutation):
-    """Two single-gate mutations of digits 2-bit (seed 17 of the mutation test) that a million random
-    vectors do not expose and the equivalence check leaves undecided: one in the sum of a hidden neuron
-    whose code is almost always 0, one in a logit's sum. Searching around the part that did not prove
-    finds an input where the classes differ."""
+    """Two single-gate mutations of digits 2-bit (seed 17 of the mutation test), each in the sum of a hidden
+    neuron (1 and 20), that the sampled vectors do not expose and the equivalence check leaves undecided.
+    Searching around the part that did not prove finds an input where the classes differ. (Found by scanning
+    the first 120 mutations of seed 17 of the 2/2/2 network quantized on the two's-complement weight grid.)"""
     from dataclasses import replace
 
     from quantlogic.verify.network import _part

@@ -64,44 +64,90 @@ def _encoding_mse(x, thresholds, levels, scale, offset):
 
 
 def quantize_grouped(W, wbits, groups, connected, search=True, moments=None):
-    """quantize_rows for a convolution's rows: one scale per group (channel), chosen on the group's row with
-    the most connections, so equal weights at every position become equal integers; an unconnected entry
-    stays 0 (also at 1 bit)."""
+    """quantize_rows for a convolution's rows: one scale and one orientation per group (channel), chosen on the
+    group's row with the most connections, so equal weights at every position become equal integers; an
+    unconnected entry stays 0 (also at 1 bit)."""
     W = np.asarray(W, dtype=np.float64)
     n_groups = int(groups.max()) + 1
     counts = connected.sum(axis=1)
     reps = np.array([np.flatnonzero(groups == g)[np.argmax(counts[groups == g])] for g in range(n_groups)])
-    _, rep_scale = quantize_rows(np.where(connected[reps], W[reps], 0.0), wbits, search, moments,
-                                 connected[reps])
+    rep_q, rep_scale = quantize_rows(np.where(connected[reps], W[reps], 0.0), wbits, search, moments,
+                                     connected[reps])
     scale = rep_scale[groups]
     if wbits == 1:
         return np.where(connected, np.where(W >= 0, 1, -1), 0).astype(np.int64), scale
-    qmax = 2 ** (wbits - 1) - 1
-    return np.clip(np.round(W / scale[:, None]), -qmax, qmax).astype(np.int64), scale
+    lo, hi = row_bounds(rep_q, wbits)
+    return np.clip(np.round(W / scale[:, None]), lo[groups, None], hi[groups, None]).astype(np.int64), scale
+
+
+def weight_bounds(wbits):
+    """(short, long): a row's integers lie in [-long, short] (a two's-complement integer of wbits bits) or in
+    its mirror image [-short, long] (the same levels for a neuron whose scale is negated); 1 bit is -1 or 1."""
+    return (1, 1) if wbits == 1 else (2 ** (wbits - 1) - 1, 2 ** (wbits - 1))
+
+
+def row_bounds(Wq, wbits, groups=None):
+    """(lo, hi) per row of integer rows Wq: the mirror image where a row (with groups, a row of its group: a
+    convolution's channel) reaches +long, else [-long, short]."""
+    short, long = weight_bounds(wbits)
+    mirrored = np.asarray(Wq).max(axis=1) > short
+    if groups is not None:
+        mirrored = (np.bincount(groups, mirrored) > 0)[groups]
+    return np.where(mirrored, -short, -long), np.where(mirrored, long, short)
+
+
+def fits(row, wbits):
+    """Whether one integer row lies in one of the two orientations of weight_bounds."""
+    short, long = weight_bounds(wbits)
+    row = np.asarray(row)
+    return row.min() >= -long and row.max() <= long and not (row.min() < -short and row.max() > short)
 
 
 def quantize_rows(W, wbits, search=True, moments=None, connected=None):
-    """Symmetric per-row weight quantization: (integers in [-qmax, qmax], positive scale per row).
-    1 bit is sign times scale (the mean magnitude over the connected entries, all when None). The scale
-    minimizes the squared error of the row's output e @ moments @ e (moments = E[v v^T] of the layer's
-    inputs; identity when None)."""
+    """Per-row weight quantization: (integers, positive scale per row); each row's integers lie in one
+    orientation of weight_bounds (symmetric [-short, short] with search off). 1 bit is sign times scale (the
+    mean magnitude over the connected entries, all when None). The scale and orientation minimize the squared
+    error of the row's output e @ moments @ e (moments = E[v v^T] of the layer's inputs; identity when None)."""
     W = np.atleast_2d(np.asarray(W, dtype=np.float64))
     if wbits == 1:
         Wq = np.where(W >= 0, 1, -1).astype(np.int64)
         scale = np.abs(W).mean(axis=1) if connected is None else \
             np.abs(W).sum(axis=1) / np.maximum(connected.sum(axis=1), 1)
         return Wq, np.where(scale > 0, scale, 1.0)
-    qmax = 2 ** (wbits - 1) - 1
+    short, long = weight_bounds(wbits)
+    if search:
+        fractions = np.concatenate([SCALE_GRID / short, SCALE_GRID / long])
+        ranges = ((-long, short), (-short, long))
+    else:
+        fractions, ranges = SCALE_GRID[:1] / short, ((-short, short),)
+    block = max(1, BLOCK_ENTRIES // (len(fractions) * W.shape[1]))
+    parts = [_best_rows(W[r:r + block], fractions, ranges, moments) for r in range(0, len(W), block)]
+    return np.concatenate([q for q, _ in parts]), np.concatenate([s for _, s in parts])
+
+
+BLOCK_ENTRIES = 2 ** 21  # candidate weights held at once by quantize_rows (16 MB an array)
+
+
+def _best_rows(W, fractions, ranges, moments):
+    """(integers, scale) of each row of W: the candidate scale (a fraction of the row's largest |w|) and range
+    with the least output error; the first among equals (the normal orientation, then the larger scale)."""
     maxabs = np.abs(W).max(axis=1)
-    maxabs = np.where(maxabs > 0, maxabs, 1.0)
-    grid = SCALE_GRID if search else SCALE_GRID[:1]
-    scales = maxabs[:, None] * grid[None, :] / qmax  # (rows, candidates)
-    q = np.clip(np.round(W[:, None, :] / scales[:, :, None]), -qmax, qmax)
-    e = W[:, None, :] - q * scales[:, :, None]
-    errors = (e * e).sum(axis=2) if moments is None else np.einsum("rci,ij,rcj->rc", e, moments, e)
-    best = np.argmin(errors, axis=1)  # first minimum: the largest scale among equals
-    rows = np.arange(W.shape[0])
-    return q[rows, best].astype(np.int64), scales[rows, best]
+    scales = np.where(maxabs > 0, maxabs, 1.0)[:, None] * fractions[None, :]  # (rows, candidates)
+    best_q, best_scale, best_error = None, None, None
+    for lo, hi in ranges:
+        q = np.clip(np.round(W[:, None, :] / scales[:, :, None]), lo, hi)
+        e = W[:, None, :] - q * scales[:, :, None]
+        errors = (e * e).sum(axis=2) if moments is None else np.einsum("rci,ij,rcj->rc", e, moments, e)
+        pick = np.argmin(errors, axis=1)
+        rows = np.arange(len(W))
+        if best_error is None:
+            best_q, best_scale, best_error = q[rows, pick], scales[rows, pick], errors[rows, pick]
+            continue
+        better = errors[rows, pick] < best_error
+        best_q = np.where(better[:, None], q[rows, pick], best_q)
+        best_scale = np.where(better, scales[rows, pick], best_scale)
+        best_error = np.where(better, errors[rows, pick], best_error)
+    return best_q.astype(np.int64), best_scale
 
 
 def activation_range(f, lo_f, abits, search=True):

@@ -8,6 +8,7 @@ import numpy as np
 
 from .intnet import threshold_codes
 from .quantize import build, integer_thresholds
+from .schemes import fits
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def search_integers(params, X, target, frozen=None, limits=SearchLimits()):
             for r, i in np.ndindex(state.W[k].shape):
                 if allowed is not None and not allowed[r, i]:
                     continue
-                for value in state.alternatives(state.W[k][r, i]):
+                for value in state.alternatives(state.W[k][r], i):
                     trials += 1
                     state.try_hidden_weight(k, r, i, value)
             for r in range(state.W[k].shape[0]):
@@ -39,7 +40,7 @@ def search_integers(params, X, target, frozen=None, limits=SearchLimits()):
                     trials += 1
                     state.try_hidden_bias(k, r, step)
         for c, j in np.ndindex(state.out_W.shape):
-            for value in state.alternatives(state.out_W[c, j]):
+            for value in state.alternatives(state.out_W.reshape(-1), c * state.out_W.shape[1] + j):
                 trials += 1
                 state.try_output_weight(c, j, value)
         for c in range(len(state.out_bias)):
@@ -63,8 +64,7 @@ class _State:
         self.out_W, self.out_bias = intnet.out_W.copy(), params.out_bias.astype(np.float64).copy()
         self.out_B = intnet.out_B.copy()
         self.pools = intnet.pools
-        wbits = params.wbits
-        self.values = (-1, 1) if wbits == 1 else tuple(range(-(2 ** (wbits - 1) - 1), 2 ** (wbits - 1)))
+        self.wbits = params.wbits
         self.inputs = [np.take_along_axis(params.levels.T, intnet.encode(X), axis=0)]
         self.acc, self.codes = [], []
         for k in range(len(self.W)):
@@ -79,11 +79,16 @@ class _State:
     def correct(self):
         return int(self.right.sum())
 
-    def alternatives(self, value):
-        """The other weight values to try: every one at 1-2 bits, the neighbours above."""
-        if len(self.values) <= 3:
-            return [v for v in self.values if v != value]
-        return [v for v in (value - 1, value + 1) if v in self.values]
+    def alternatives(self, row, i):
+        """The other values of row[i] to try (every one at 1-2 bits, the neighbours above) that keep the row in
+        one orientation of its bit width (the output layer is one row: it has one scale)."""
+        value = row[i]
+        if self.wbits <= 2:
+            candidates = [v for v in range(-2, 3) if v != value and (self.wbits == 2 or v in (-1, 1))]
+        else:
+            candidates = [value - 1, value + 1]
+        rest = np.delete(row, i)
+        return [v for v in candidates if fits(np.append(rest, v), self.wbits)]
 
     def _pooled(self, k, codes):
         return codes if self.pools[k] is None else codes[:, self.pools[k]].max(axis=2)

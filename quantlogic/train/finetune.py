@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import QuantlogicError
 from ..quant.quantize import build, encoding_groups, ptq_params
+from ..quant.schemes import row_bounds
 from ..quant.threshold_search import FirstLayer, refine_thresholds
 from ..quant.weight_search import search_integers
 
@@ -336,10 +337,16 @@ class _Model:
                 "W": t(tied.kernel(W)).requires_grad_(), "s": t(tied.shared(layer.scale)).requires_grad_(),
                 "b": t(tied.shared(layer.bias)).requires_grad_(), "mask": None if mask is None else t(mask),
                 "lo": t(layer.act_lo), "step": t(tied.shared(layer.act_scale)).requires_grad_(),
-                "clip": (layer.clip_lo, layer.clip_hi), "tied": tied,
+                "clip": (layer.clip_lo, layer.clip_hi), "tied": tied, "bounds": self._bounds(layer.Wq, layer.groups),
                 "pool": None if layer.pool is None else torch.as_tensor(layer.pool)})
         self.out = {"W": t(params.out_Wq * params.out_scale).requires_grad_(),
-                    "s": t([params.out_scale]).requires_grad_(), "b": t(params.out_bias).requires_grad_()}
+                    "s": t([params.out_scale]).requires_grad_(), "b": t(params.out_bias).requires_grad_(),
+                    "bounds": self._bounds(params.out_Wq.reshape(1, -1), None)}
+
+    def _bounds(self, Wq, groups):
+        """(lo, hi) columns of each row's integers: the orientation PTQ chose stays."""
+        lo, hi = row_bounds(Wq, self.wbits, groups)
+        return _float32(self.torch, lo)[:, None], _float32(self.torch, hi)[:, None]
 
     def param_groups(self, lr):
         """Adam groups: weights and biases at lr; each scale and activation step at lr times its own mean
@@ -351,7 +358,7 @@ class _Model:
             groups += [{"params": [layer["W"], layer["b"]]}, relative(layer["s"]), relative(layer["step"])]
         return groups + [{"params": [self.out["W"], self.out["b"]]}, relative(self.out["s"])]
 
-    def _weights(self, W, s, mask=None):
+    def _weights(self, W, s, bounds, mask=None):
         torch = self.torch
         s = torch.clamp(s, min=1e-8)
         w = W / (s[:, None] if s.dim() else s)
@@ -359,15 +366,14 @@ class _Model:
             w = torch.clamp(w, -1, 1)
             q = w + (torch.where(W >= 0, 1.0, -1.0) - w).detach()
         else:
-            qmax = 2 ** (self.wbits - 1) - 1
-            q = _ste_round(torch, torch.clamp(w, -qmax, qmax))
+            q = _ste_round(torch, torch.clamp(w, bounds[0], bounds[1]))
         return q if mask is None else q * mask
 
     def _layer_weights(self, layer):
         """(integer weights per row, scale, bias and step per row) of a hidden layer."""
         tied = layer["tied"]
         s = tied.rows(layer["s"])
-        return (tied.connect(self._weights(tied.rows_of_kernel(layer["W"]), s, layer["mask"])), s,
+        return (tied.connect(self._weights(tied.rows_of_kernel(layer["W"]), s, layer["bounds"], layer["mask"])), s,
                 tied.rows(layer["b"]), tied.rows(layer["step"]))
 
     def __call__(self, h):
@@ -381,7 +387,7 @@ class _Model:
             if layer["pool"] is not None:
                 h = h[:, layer["pool"]].amax(dim=2)
         s = torch.clamp(self.out["s"], min=1e-8)
-        q = self._weights(self.out["W"], s[0])
+        q = self._weights(self.out["W"], s[0], self.out["bounds"])
         return (h @ q.T) * s[0] + self.out["b"]
 
     def params(self, template):
@@ -393,7 +399,7 @@ class _Model:
                 hidden.append(replace(old, Wq=q.astype(np.int64), scale=np.maximum(s.astype(np.float64), 1e-8),
                                       bias=b.astype(np.float64), act_scale=np.maximum(step.astype(np.float64), 1e-8)))
             s = float(max(self.out["s"].numpy()[0], 1e-8))
-            q = self._weights(self.out["W"], self.torch.tensor(s)).numpy().astype(np.int64)
+            q = self._weights(self.out["W"], self.torch.tensor(s), self.out["bounds"]).numpy().astype(np.int64)
             return replace(template, hidden=hidden, out_Wq=q, out_scale=s,
                            out_bias=self.out["b"].numpy().astype(np.float64))
 
