@@ -1,11 +1,12 @@
 """Property tests of the quantizers: codes in range, thresholds sorted, requantizing changes nothing."""
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from quantlogic.quant.schemes import (activation_range, encode, fits, input_encoding, quantize_rows, row_bounds,
-                                      weight_bounds)
+from quantlogic.quant.schemes import (activation_range, encode, fits, input_encoding, quantize_rows, quantize_shared,
+                                      row_bounds, weight_bounds)
 
 floats = st.floats(-100, 100, allow_nan=False, width=32)
 bits = st.integers(1, 8)
@@ -23,11 +24,25 @@ def test_weight_codes_in_range_and_requantizing_is_identity(W, wbits):
     np.testing.assert_allclose((Wq2 * scale2[:, None])[exact], (Wq * scale[:, None])[exact], rtol=1e-9, atol=1e-300)
 
 
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 12)), elements=floats), st.integers(2, 8))
+def test_a_shared_scale_lets_each_row_choose_its_orientation(W, wbits):
+    """The output layer's quantizer: one positive scale, each row in one orientation, and never a larger error
+    than one orientation for the whole matrix (a special case of its choices, at the same candidate scales)."""
+    Wq, scale = quantize_shared(W, wbits)
+    assert Wq.shape == W.shape and Wq.dtype == np.int64 and scale > 0 and all(fits(row, wbits) for row in Wq)
+    whole, whole_scale = quantize_rows(W.reshape(1, -1), wbits)
+    error = ((W - Wq * scale) ** 2).sum()
+    assert error <= ((W - whole.reshape(W.shape) * whole_scale[0]) ** 2).sum() * (1 + 1e-9) + 1e-300
+
+
 def test_two_bit_weights_take_four_levels_in_either_orientation():
     """A row with its largest weight positive uses -1..2, one with it negative -2..1 (both exact here)."""
     Wq, scale = quantize_rows(np.array([[2.0, 1.0, 0.0, -1.0], [-2.0, -1.0, 0.0, 1.0]]), 2)
     assert Wq.tolist() == [[2, 1, 0, -1], [-2, -1, 0, 1]] and np.allclose(scale, 1.0)
     assert [fits(row, 2) for row in ([2, -2], [2, -1], [-2, 1], [3, 0])] == [False, True, True, False]
+    Wq, scale = quantize_shared(np.array([[2.0, 1.0, 0.0, -1.0], [-2.0, -1.0, 0.0, 1.0]]), 2)  # one scale
+    assert Wq.tolist() == [[2, 1, 0, -1], [-2, -1, 0, 1]] and scale == pytest.approx(1.0)
 
 
 @settings(max_examples=60, deadline=None)

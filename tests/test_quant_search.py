@@ -69,7 +69,7 @@ def test_integer_search_gains_what_it_reports_and_respects_ranges_and_masks(shap
     after_net = build(found)[0]
     assert gained >= 0
     assert int(np.sum(after_net.predict(X) == target)) == before + gained
-    rows = [row for layer in found.hidden for row in layer.Wq] + [found.out_Wq.ravel()]  # the output: one scale
+    rows = [row for layer in found.hidden for row in layer.Wq] + list(found.out_Wq)
     for W in rows:
         assert fits(W, wbits), W
         if wbits == 1 and not masked:

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import QuantlogicError
 from .codes import encode_column
 from .intnet import IntNetwork, threshold_codes, validate
-from .schemes import activation_range, check_bits, input_encoding, quantize_grouped, quantize_rows
+from .schemes import activation_range, check_bits, input_encoding, quantize_grouped, quantize_rows, quantize_shared
 
 
 @dataclass
@@ -118,8 +118,7 @@ def ptq_params(net, X, wbits=3, abits=3, ibits=3, method="mse", encoding=None):
 
     Wf = net.output.W * in_scale[None, :]
     bf = net.output.b + net.output.W @ in_offset
-    Wq, s = quantize_rows(Wf.reshape(1, -1), wbits, search)
-    Wq, s = Wq.reshape(Wf.shape), float(s[0])
+    Wq, s = quantize_shared(Wf, wbits, search, _moments(V) if search else None)
     if search:
         bf = bf + (float_logits - (V @ Wq.T * s + bf)).mean(axis=0)
     return QuantParams(wbits, abits, ibits, thresholds, levels, first_scale, first_offset, hidden, Wq, s, bf,

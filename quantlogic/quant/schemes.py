@@ -125,6 +125,27 @@ def quantize_rows(W, wbits, search=True, moments=None, connected=None):
     return np.concatenate([q for q, _ in parts]), np.concatenate([s for _, s in parts])
 
 
+def quantize_shared(W, wbits, search=True, moments=None):
+    """(integers, scale) of a matrix on one positive scale (the output layer: integer logits compare exactly),
+    each row in the orientation of weight_bounds that fits it better; the scale minimizes the summed squared
+    error of the rows' outputs, e @ moments @ e (moments = E[v v^T] of the layer's inputs; identity when None)."""
+    W = np.atleast_2d(np.asarray(W, dtype=np.float64))
+    if wbits == 1 or not search:
+        Wq, scale = quantize_rows(W.reshape(1, -1), wbits, search)
+        return Wq.reshape(W.shape), float(scale[0])
+    short, long = weight_bounds(wbits)
+    moments = np.eye(W.shape[1]) if moments is None else moments
+    best = None
+    for scale in (np.abs(W).max() or 1.0) * np.concatenate([SCALE_GRID / short, SCALE_GRID / long]):
+        normal, mirror = (np.clip(np.round(W / scale), lo, hi) for lo, hi in ((-long, short), (-short, long)))
+        errors = [np.einsum("ri,ij,rj->r", W - q * scale, moments, W - q * scale) for q in (normal, mirror)]
+        mirrored = errors[1] < errors[0]
+        error = float(np.where(mirrored, errors[1], errors[0]).sum())
+        if best is None or error < best[0]:
+            best = (error, np.where(mirrored[:, None], mirror, normal), float(scale))
+    return best[1].astype(np.int64), best[2]
+
+
 BLOCK_ENTRIES = 2 ** 21  # candidate weights held at once by quantize_rows (16 MB an array)
 
 

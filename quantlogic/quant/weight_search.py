@@ -40,7 +40,7 @@ def search_integers(params, X, target, frozen=None, limits=SearchLimits()):
                     trials += 1
                     state.try_hidden_bias(k, r, step)
         for c, j in np.ndindex(state.out_W.shape):
-            for value in state.alternatives(state.out_W.reshape(-1), c * state.out_W.shape[1] + j):
+            for value in state.alternatives(state.out_W[c], j):
                 trials += 1
                 state.try_output_weight(c, j, value)
         for c in range(len(state.out_bias)):
@@ -81,7 +81,7 @@ class _State:
 
     def alternatives(self, row, i):
         """The other values of row[i] to try (every one at 1-2 bits, the neighbours above) that keep the row in
-        one orientation of its bit width (the output layer is one row: it has one scale)."""
+        one orientation of its bit width."""
         value = row[i]
         if self.wbits <= 2:
             candidates = [v for v in range(-2, 3) if v != value and (self.wbits == 2 or v in (-1, 1))]

@@ -341,7 +341,7 @@ class _Model:
                 "pool": None if layer.pool is None else torch.as_tensor(layer.pool)})
         self.out = {"W": t(params.out_Wq * params.out_scale).requires_grad_(),
                     "s": t([params.out_scale]).requires_grad_(), "b": t(params.out_bias).requires_grad_(),
-                    "bounds": self._bounds(params.out_Wq.reshape(1, -1), None)}
+                    "bounds": self._bounds(params.out_Wq, None)}
 
     def _bounds(self, Wq, groups):
         """(lo, hi) columns of each row's integers: the orientation PTQ chose stays."""
