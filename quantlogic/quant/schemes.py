@@ -116,8 +116,7 @@ def quantize_rows(W, wbits, search=True, moments=None, connected=None):
         return Wq, np.where(scale > 0, scale, 1.0)
     short, long = weight_bounds(wbits)
     if search:
-        fractions = np.concatenate([SCALE_GRID / short, SCALE_GRID / long])
-        ranges = ((-long, short), (-short, long))
+        fractions, ranges = _scale_fractions(wbits), ((-long, short), (-short, long))
     else:
         fractions, ranges = SCALE_GRID[:1] / short, ((-short, short),)
     block = max(1, BLOCK_ENTRIES // (len(fractions) * W.shape[1]))
@@ -135,7 +134,7 @@ def quantize_shared(W, wbits, search=True, moments=None):
         return Wq.reshape(W.shape), float(scale[0])
     short, long = weight_bounds(wbits)
     best = None
-    for scale in (np.abs(W).max() or 1.0) * np.concatenate([SCALE_GRID / short, SCALE_GRID / long]):
+    for scale in (np.abs(W).max() or 1.0) * _scale_fractions(wbits):
         normal, mirror = (np.clip(np.round(W / scale), lo, hi) for lo, hi in ((-long, short), (-short, long)))
         errors = [output_errors(W - q * scale, moments) for q in (normal, mirror)]
         mirrored = errors[1] < errors[0]
@@ -157,25 +156,27 @@ def output_errors(e, moments):
 BLOCK_ENTRIES = 2 ** 21  # candidate weights held at once by quantize_rows (16 MB an array)
 
 
+def _scale_fractions(wbits):
+    """Candidate scales as fractions of a row's largest |w|: that weight on either end of the grid, shrunk."""
+    short, long = weight_bounds(wbits)
+    return np.concatenate([SCALE_GRID / short, SCALE_GRID / long])
+
+
 def _best_rows(W, fractions, ranges, moments):
     """(integers, scale) of each row of W: the candidate scale (a fraction of the row's largest |w|) and range
     with the least output error; the first among equals (the normal orientation, then the larger scale)."""
     maxabs = np.abs(W).max(axis=1)
     scales = np.where(maxabs > 0, maxabs, 1.0)[:, None] * fractions[None, :]  # (rows, candidates)
-    best_q, best_scale, best_error = None, None, None
+    rows = np.arange(len(W))
+    best_q, best_scale, best_error = np.zeros(W.shape), np.ones(len(W)), np.full(len(W), np.inf)
     for lo, hi in ranges:
         q = np.clip(np.round(W[:, None, :] / scales[:, :, None]), lo, hi)
-        e = W[:, None, :] - q * scales[:, :, None]
-        errors = output_errors(e, moments)
+        errors = output_errors(W[:, None, :] - q * scales[:, :, None], moments)
         pick = np.argmin(errors, axis=1)
-        rows = np.arange(len(W))
-        if best_error is None:
-            best_q, best_scale, best_error = q[rows, pick], scales[rows, pick], errors[rows, pick]
-            continue
         better = errors[rows, pick] < best_error
-        best_q = np.where(better[:, None], q[rows, pick], best_q)
-        best_scale = np.where(better, scales[rows, pick], best_scale)
-        best_error = np.where(better, errors[rows, pick], best_error)
+        best_q[better] = q[rows, pick][better]
+        best_scale[better] = scales[rows, pick][better]
+        best_error[better] = errors[rows, pick][better]
     return best_q.astype(np.int64), best_scale
 
 

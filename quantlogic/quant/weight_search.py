@@ -84,7 +84,7 @@ class _State:
         one orientation of its bit width."""
         value = row[i]
         if self.wbits <= 2:
-            candidates = [v for v in range(-2, 3) if v != value and (self.wbits == 2 or v in (-1, 1))]
+            candidates = [v for v in ((-1, 1) if self.wbits == 1 else range(-2, 3)) if v != value]
         else:
             candidates = [value - 1, value + 1]
         rest = np.delete(row, i)
