@@ -53,7 +53,7 @@ def conv_models(draw):
                 ("avg", 2): nn.AvgPool2d}[pool, dims]
         layers.append(Pool(2, stride=draw(st.integers(1, 2)), padding=draw(st.integers(0, 1))))
     layers.append(nn.Flatten())
-    model = Reshaped(shape, layers)
+    model = Reshaped(shape, layers).eval()  # BatchNorm in training mode refuses one value per channel
     try:
         width = model.body(torch.zeros((1,) + shape)).shape[1]
     except RuntimeError:  # a window larger than its input
@@ -102,12 +102,34 @@ def test_random_conv_networks_match_torch_and_their_fake_quantized_model(tmp_pat
         intnet.meta = {}
         nets.append(intnet)
     assert to_bytes(nets[0]) == to_bytes(nets[1])
-    first, conv = nets[0].hidden[0][0], net.hidden[0]
-    if conv.taps is not None:  # a kernel entry is one integer at every position
+    assert_kernel_shared(nets[0].hidden[0][0], net.hidden[0])
+
+
+def assert_kernel_shared(W, conv):
+    """A kernel entry is one integer at every position of its channel."""
+    if conv.taps is not None:
         on = conv.taps >= 0
-        entries, values = conv.taps[on], first[on]
+        entries, values = conv.taps[on], W[on]
         for entry in np.unique(entries)[:20]:
             assert len(set(values[entries == entry].tolist())) == 1
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(conv_models(), st.sampled_from([2, 3]))
+def test_fine_tuned_conv_networks_keep_kernels_shared_on_one_orientation(tmp_path_factory, model_n, bits):
+    """After fine-tuning a kernel entry is still one integer at every position, each row lies in one orientation
+    of the weight grid, and the IntNetwork equals its fake-quantized model."""
+    from quantlogic.quant.schemes import fits
+    from quantlogic.train.finetune import FinetuneOptions
+
+    model, n = model_n
+    path = save(model, n, tmp_path_factory.mktemp("conv") / "m.pt", "trace")
+    X = np.random.default_rng(2).normal(size=(120, n))
+    intnet, summary = quantize_rows(path, X, wbits=bits, abits=bits, ibits=bits,
+                                    finetune=FinetuneOptions(epochs=3, augment=0))
+    assert summary["fake_quant_agreement"] >= 0.99
+    assert_kernel_shared(intnet.hidden[0][0], load_float_network(path, X=X).hidden[0])
+    assert all(fits(row, bits) for W, _ in intnet.hidden for row in W) and all(fits(row, bits) for row in intnet.out_W)
 
 
 def tiny_cnn(seed=0):
