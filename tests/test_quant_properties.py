@@ -41,6 +41,8 @@ def test_two_bit_weights_take_four_levels_in_either_orientation():
     Wq, scale = quantize_rows(np.array([[2.0, 1.0, 0.0, -1.0], [-2.0, -1.0, 0.0, 1.0]]), 2)
     assert Wq.tolist() == [[2, 1, 0, -1], [-2, -1, 0, 1]] and np.allclose(scale, 1.0)
     assert [fits(row, 2) for row in ([2, -2], [2, -1], [-2, 1], [3, 0])] == [False, True, True, False]
+    lo, hi = row_bounds(np.array([[2, 0], [1, 0], [0, -2]]), 2, groups=np.array([0, 0, 1]))  # a channel's rows
+    assert lo.tolist() == [-1, -1, -2] and hi.tolist() == [2, 2, 1]  # take the orientation one of them reached
     Wq, scale = quantize_shared(np.array([[2.0, 1.0, 0.0, -1.0], [-2.0, -1.0, 0.0, 1.0]]), 2)  # one scale
     assert Wq.tolist() == [[2, 1, 0, -1], [-2, -1, 0, 1]] and scale == pytest.approx(1.0)
 

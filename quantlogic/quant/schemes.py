@@ -86,6 +86,12 @@ def weight_bounds(wbits):
     return (1, 1) if wbits == 1 else (2 ** (wbits - 1) - 1, 2 ** (wbits - 1))
 
 
+def orientations(wbits):
+    """The two integer ranges a row may use: (-long, short), the normal one, then its mirror (-short, long)."""
+    short, long = weight_bounds(wbits)
+    return (-long, short), (-short, long)
+
+
 def row_bounds(Wq, wbits, groups=None):
     """(lo, hi) per row of integer rows Wq: the mirror image where a row (with groups, a row of its group: a
     convolution's channel) reaches +long, else [-long, short]."""
@@ -116,7 +122,7 @@ def quantize_rows(W, wbits, search=True, moments=None, connected=None):
         return Wq, np.where(scale > 0, scale, 1.0)
     short, long = weight_bounds(wbits)
     if search:
-        fractions, ranges = _scale_fractions(wbits), ((-long, short), (-short, long))
+        fractions, ranges = _scale_fractions(wbits), orientations(wbits)
     else:
         fractions, ranges = SCALE_GRID[:1] / short, ((-short, short),)
     block = max(1, BLOCK_ENTRIES // (len(fractions) * W.shape[1]))
@@ -132,10 +138,9 @@ def quantize_shared(W, wbits, search=True, moments=None):
     if wbits == 1 or not search:
         Wq, scale = quantize_rows(W.reshape(1, -1), wbits, search)
         return Wq.reshape(W.shape), float(scale[0])
-    short, long = weight_bounds(wbits)
     best = None
     for scale in (np.abs(W).max() or 1.0) * _scale_fractions(wbits):
-        normal, mirror = (np.clip(np.round(W / scale), lo, hi) for lo, hi in ((-long, short), (-short, long)))
+        normal, mirror = (np.clip(np.round(W / scale), lo, hi) for lo, hi in orientations(wbits))
         errors = [output_errors(W - q * scale, moments) for q in (normal, mirror)]
         mirrored = errors[1] < errors[0]
         error = float(np.where(mirrored, errors[1], errors[0]).sum())

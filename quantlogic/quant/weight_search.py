@@ -87,8 +87,12 @@ class _State:
             candidates = [v for v in ((-1, 1) if self.wbits == 1 else range(-2, 3)) if v != value]
         else:
             candidates = [value - 1, value + 1]
-        rest = np.delete(row, i)
-        return [v for v in candidates if fits(np.append(rest, v), self.wbits)]
+        trial = row.copy()
+
+        def keeps_orientation(v):
+            trial[i] = v
+            return fits(trial, self.wbits)
+        return [v for v in candidates if keeps_orientation(v)]
 
     def _pooled(self, k, codes):
         return codes if self.pools[k] is None else codes[:, self.pools[k]].max(axis=2)
