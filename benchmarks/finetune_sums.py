@@ -1,7 +1,7 @@
 """Held-out test rows right over the 11 networks used to judge fine-tuning changes (the 6 bundled models and the 5
 of finetune_heldout.py), one bit width, PTQ and --finetune (no labels); one line a network and the sums. Needs
 scikit-learn (the held-out networks are trained once, cached in /tmp/quantlogic_heldout).
-Run: python benchmarks/finetune_sums.py BITS [--ptq-only] [--seed S] [NAME ...]"""
+Run: python benchmarks/finetune_sums.py BITS [--ptq-only] [--seed S] [--temperature T] [NAME ...]"""
 import argparse
 import pathlib
 import time
@@ -17,12 +17,12 @@ BUNDLED_FOLDER = pathlib.Path(__file__).resolve().parent.parent / "models"
 BUNDLED = ["iris", "digits", "wine_bn", "adder3", "digits_fanin", "digits_cnn"]
 
 
-def rows_right(folder, bits, finetune, seed=0):
+def rows_right(folder, bits, finetune, seed=0, temperature=FinetuneOptions.temperature):
     """(float, PTQ, final, test rows) for the network in folder."""
     X, _ = load_dataset(folder / "calib.npy")
     n = len(np.load(folder / "test.npz")["y"])
     _, s = quantize_rows(folder / "model.pt", X, wbits=bits, abits=bits, ibits=bits,
-                         finetune=FinetuneOptions(seed=seed) if finetune else None, test=folder / "test.npz")
+                         finetune=FinetuneOptions(seed=seed, temperature=temperature) if finetune else None, test=folder / "test.npz")
     final = round(s["test_quantized_accuracy"] * n)
     return round(s["test_float_accuracy"] * n), round(s.get("test_ptq_accuracy", final / n) * n), final, n
 
@@ -32,13 +32,14 @@ def main():
     parser.add_argument("bits", type=int)
     parser.add_argument("--ptq-only", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--temperature", type=float, default=FinetuneOptions.temperature)
     parser.add_argument("names", nargs="*")
     args = parser.parse_args()
     totals = np.zeros(4, dtype=int)
     for name in args.names or BUNDLED + list(HELD_OUT):
         folder = BUNDLED_FOLDER / name if name in BUNDLED else trained(name)
         start = time.perf_counter()
-        counts = rows_right(folder, args.bits, not args.ptq_only, args.seed)
+        counts = rows_right(folder, args.bits, not args.ptq_only, args.seed, args.temperature)
         totals += counts
         print(f"{name:18s} float {counts[0]:4d}  PTQ {counts[1]:4d}  final {counts[2]:4d}  of {counts[3]:4d}"
               f"  {time.perf_counter() - start:5.1f} s", flush=True)

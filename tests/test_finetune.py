@@ -2,8 +2,11 @@
 PTQ on the held-out slice, fan-in limits, determinism, and bad input refused before training."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import assert_clean_failure, model_path, run_cli
+from test_quant_search import random_float_network
 from quantlogic.app.convert import load_float_network, quantize_rows
 from quantlogic.formats.qnet import to_bytes
 
@@ -120,6 +123,27 @@ def test_fanin_limits_every_hidden_neuron():
     for W, _ in net.hidden:
         assert (np.count_nonzero(W, axis=1) <= 6).all()
     assert s["finetune"]["fanin"] == 6
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.tuples(st.integers(0, 10 ** 6), st.integers(3, 7), st.lists(st.integers(3, 9), min_size=1, max_size=3),
+                 st.integers(2, 5)), st.integers(1, 3), st.integers(1, 12), st.integers(1, 2))
+def test_fanin_holds_on_generated_networks_for_any_schedule(shape, bits, epochs, fanin):
+    """Every hidden neuron of a generated network keeps at most --fanin inputs, whatever the depth, widths,
+    bits and number of epochs (the gradual pruning reaches the fan-in even in one epoch)."""
+    from quantlogic.quant.quantize import build, ptq_params
+    from quantlogic.train.finetune import FinetuneOptions, finetune
+
+    seed, n_in, widths, n_out = shape
+    net, rng = random_float_network(seed, n_in, widths, n_out)
+    X = rng.normal(size=(40, n_in))
+    params = ptq_params(net, X, bits, bits, bits, "mse")
+    tuned, report = finetune(net, params, X, options=FinetuneOptions(epochs=epochs, fanin=fanin, augment=1))
+    hidden = build(tuned)[0].hidden
+    assert len(hidden) == len(widths)
+    for W, _ in hidden:
+        assert (np.count_nonzero(W, axis=1) <= fanin).all()
+    assert report["epochs_run"] == epochs
 
 
 def test_finetune_is_deterministic_and_convert_proves_it(tmp_path):

@@ -10,8 +10,9 @@ each epoch's parameters build, picks the epoch kept (epoch 0 is the start, so it
 Two exact local searches frame the training: before it, the input thresholds are placed where the float
 network, fed each code's value, agrees best with the target (kept only when that PTQ scores at least as
 well); after it, the thresholds and then single integer weights and bias steps of the picked IntNetwork
-are changed wherever more calibration rows predict the target. `fanin` prunes each hidden neuron to its
-most salient inputs first and trains with the mask.
+are changed wherever more calibration rows predict the target. `fanin` first prunes the float network's hidden
+neurons gradually down to their most salient inputs while it is distilled from the dense one, then trains the
+quantized network with that mask.
 """
 from dataclasses import dataclass, replace
 
@@ -22,6 +23,10 @@ from ..quant.quantize import build, encoding_groups, ptq_params
 from ..quant.schemes import row_bounds
 from ..quant.threshold_search import FirstLayer, refine_thresholds
 from ..quant.weight_search import search_integers
+
+
+PRUNE_SHARE = 0.6  # --fanin: the share of the float recovery's epochs over which the fan-in comes down
+PRUNE_EVERY = 5  # epochs between two prunings
 
 
 @dataclass(frozen=True)
@@ -87,27 +92,6 @@ def with_noisy_copies(X, options):
     return np.concatenate([X] + [X + rng.normal(size=X.shape) * spread for _ in range(options.augment)])
 
 
-def saliency_masks(params, V, fanin):
-    """Per dense hidden layer, a 0/1 mask keeping each neuron's fanin inputs of largest |w| * rms(input);
-    None for a convolution (its kernel is shared by every position)."""
-    masks, h = [], V.astype(np.float64)
-    for layer in params.hidden:
-        mask = None
-        if layer.groups is None:
-            rms = np.sqrt(np.mean(h ** 2, axis=0)) + 1e-12
-            score = np.abs(layer.Wq * layer.scale[:, None]) * rms[None, :] + 1e-9 * np.abs(layer.Wq)
-            keep = np.argsort(-score, axis=1, kind="stable")[:, :fanin]
-            mask = np.zeros(layer.Wq.shape)
-            np.put_along_axis(mask, keep, 1.0, axis=1)
-        masks.append(mask)
-        acc = h @ (layer.Wq if mask is None else layer.Wq * mask).T
-        f = np.clip(acc * layer.scale + layer.bias, layer.clip_lo, layer.clip_hi)
-        h = np.clip(np.round((f - layer.act_lo) / layer.act_scale), 0, 2 ** params.abits - 1)
-        if layer.pool is not None:
-            h = h[:, layer.pool].max(axis=2)
-    return masks
-
-
 def finetune(net, params, X, y=None, options=FinetuneOptions(), progress=None, method="mse"):
     """(fine-tuned QuantParams, report dict) for FloatNetwork net, PTQ params and calibration rows X
     (labels y optional). progress(epoch, epochs, loss, score) is called after each epoch."""
@@ -170,11 +154,11 @@ def _train(torch, net, params, X, y, options, progress, method):
     searched = _searched_inputs(net, params, method, *fit)
     start = searched if _score(searched, *held) >= ptq_score else params
     V = np.take_along_axis(start.levels.T, build(start)[0].encode(X), axis=0)  # the first layer's integer inputs
-    masks = saliency_masks(start, V, options.fanin) if options.fanin else [None] * len(params.hidden)
+    masks = [None] * len(params.hidden)
     report["searched_inputs"] = start is searched
     if options.fanin:
         _stage(progress, "prune the float network", options.epochs)
-        sparse = _pruned_float(torch, net, masks, fit[0], fit[2], options)
+        sparse, masks = _pruned_float(torch, net, fit[0], fit[2], options)
         start = _masked(ptq_params(sparse, X, params.wbits, params.abits, params.ibits, method,
                                    encoding=(start.thresholds, start.levels, start.in_scale, start.in_offset)), masks)
     model = _Model(torch, start, masks)
@@ -281,21 +265,32 @@ def _polished_inputs(params, net, X, target, *_):
     return replace(params, thresholds=thresholds)
 
 
-def _pruned_float(torch, net, masks, X, teacher, options):
-    """The FloatNetwork net with the weights outside masks removed, distilled from teacher on rows X (the
-    float network recovers from pruning before it is quantized again)."""
+def _pruned_float(torch, net, X, teacher, options):
+    """(the FloatNetwork net pruned to options.fanin inputs per dense hidden neuron and distilled from teacher on
+    rows X, its 0/1 masks per hidden layer (None for a convolution: its kernel is shared by every position)).
+    Gradual magnitude pruning: every PRUNE_EVERY epochs of the first PRUNE_SHARE of training, each neuron keeps
+    its inputs of largest |w| x std(input), as many as a cubic schedule from the layer's width down to fanin
+    allows; the network recovers in between and after. A dense first layer trains on standardized inputs (Adam's
+    steps would be huge for the weights of a feature in the thousands: such a network died in its first epoch)."""
     layers = net.hidden + [net.output]
-    masks = [None if m is None else _float32(torch, m) for m in masks] + [None]
-    W = [_float32(torch, layer.W) if m is None else _float32(torch, layer.W) * m for layer, m in zip(layers, masks)]
+    mean, std = np.zeros(X.shape[1]), np.ones(X.shape[1])
+    if layers[0].taps is None:  # (a convolution's kernel entries stay equal at every position)
+        mean, std = X.mean(axis=0), np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    X = (X - mean) / std
+    layers[0] = replace(layers[0], W=layers[0].W * std, b=layers[0].b + layers[0].W @ mean)
+    W = [_float32(torch, layer.W) for layer in layers]
     b = [_float32(torch, layer.b) for layer in layers]
+    masks = [None if layer.taps is not None else torch.ones_like(w) for layer, w in zip(net.hidden, W)]
     learned = [v.requires_grad_() for layer, w, bias in zip(layers, W, b) if layer.taps is None  # kernels stay shared
                for v in (w, bias)]
     opt = torch.optim.Adam(learned, lr=options.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, options.epochs)
     gen = torch.Generator().manual_seed(options.seed)
 
-    def forward(h):
+    def forward(h, inputs=None):
         for k, layer in enumerate(net.hidden):
+            if inputs is not None:
+                inputs.append(h)
             w = W[k] if masks[k] is None else W[k] * masks[k]
             h = torch.clamp(h @ w.T + b[k], min=layer.lo, max=layer.hi)
             if layer.pool is not None:
@@ -303,14 +298,35 @@ def _pruned_float(torch, net, masks, X, teacher, options):
         return h @ W[-1].T + b[-1]
 
     rows, Xt, teacher_t = torch.arange(len(X)), _float32(torch, X), _float32(torch, teacher)
-    for _ in range(options.epochs):
+    last = int((options.epochs - 1) * PRUNE_SHARE)  # the epoch from which the fan-in is options.fanin
+    for epoch in range(options.epochs):
+        if epoch <= last and (epoch % PRUNE_EVERY == 0 or epoch == last):
+            with torch.no_grad():
+                inputs, progress = [], epoch / last if last else 1.0
+                forward(Xt, inputs)
+                masks = [m if m is None else _kept(torch, W[k] * m, inputs[k], options.fanin, progress)
+                         for k, m in enumerate(masks)]
         _epoch(torch, opt, forward, Xt, teacher_t, None, rows, gen, options)
         schedule.step()
     with torch.no_grad():
         trained = [replace(layer, W=(w if m is None else w * m).detach().numpy().astype(np.float64),
                            b=bias.detach().numpy().astype(np.float64))
-                   for layer, w, bias, m in zip(layers, W, b, masks)]
-    return replace(net, hidden=trained[:-1], output=trained[-1])
+                   for layer, w, bias, m in zip(layers, W, b, masks + [None])]
+    first = trained[0].W / std
+    trained[0] = replace(trained[0], W=first, b=trained[0].b - first @ mean)
+    return (replace(net, hidden=trained[:-1], output=trained[-1]),
+            [None if m is None else m.numpy().astype(np.float64) for m in masks])
+
+
+def _kept(torch, W, inputs, fanin, progress):
+    """The 0/1 mask of each row's inputs of largest |w| x std(input) (ties to the lower index), as many as the
+    cubic schedule allows at progress (0: all, 1: fanin)."""
+    width = W.shape[1]
+    keep = int(round(fanin + (width - fanin) * (1 - progress) ** 3))
+    score = W.abs() * (torch.std(inputs, dim=0, correction=0) + 1e-12)[None, :]
+    mask = torch.zeros_like(W)
+    mask.scatter_(1, torch.argsort(-score, dim=1, stable=True)[:, :keep], 1.0)
+    return mask
 
 
 def _masked(params, masks):
