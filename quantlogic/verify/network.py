@@ -111,11 +111,20 @@ def _per_neuron_verdict(low, vectors):
 
 
 def _against_reference(net, low, codes, gap, progress=None):
-    """A circuit whose records did not prove it: compare it with a fresh lowering proved part by part; when
-    that does not decide, search for a difference around the part that did not prove."""
+    """A circuit whose records did not prove it: compare it with a fresh lowering proved part by part, and
+    search for a difference around the part that did not prove: first when that part is known to be wrong
+    somewhere (a class that differs is then likely near, and the comparison's SAT budget is not spent
+    first), else when the comparison does not decide."""
     from .cec import equivalent
 
     aig = low.aig
+    witness = np.asarray([gap.codes] if gap.codes is not None else [], dtype=np.int64).reshape(-1, codes.shape[1])
+    starts, part = np.concatenate([witness, codes]), _part(net, low, gap.part)
+    search_first = len(witness) > 0 and not gap.undecided
+    if search_first:
+        found = _searched(net, aig, starts, undecided(PER_NEURON, gap.text, len(codes)), part, len(witness))
+        if found.status == "disproved":
+            return found
     reference, ref_gap = proved_reference(net, progress)
     if _same_structure(reference.aig, aig):
         kind = "a budget ran out" if gap.undecided else "the proof method did not go through"
@@ -128,8 +137,9 @@ def _against_reference(net, low, codes, gap, progress=None):
         verdict = combine(net, aig, _per_neuron_verdict(reference, len(codes)),
                           equivalent(reference.aig, aig, hints=_twin_hints(reference.aig, aig)),
                           f"the records did not prove it ({gap.text})")
-    witness = np.asarray([gap.codes] if gap.codes is not None else [], dtype=np.int64).reshape(-1, codes.shape[1])
-    return _searched(net, aig, np.concatenate([witness, codes]), verdict, _part(net, low, gap.part), len(witness))
+    if search_first:
+        return _not_found(verdict) if verdict.status == "undecided" else verdict
+    return _searched(net, aig, starts, verdict, part, len(witness))
 
 
 def _part(net, low, part):
@@ -150,9 +160,14 @@ def _searched(net, aig, codes, verdict, part=None, first=0):
         return verdict
     found = search_counterexample(net, aig, codes, part, SearchLimits().scaled(effort()), first=first)
     if found is None:
-        return undecided(verdict.method, f"{verdict.reason}; a guided search found no difference; {raise_hint()}",
-                         verdict.vectors, verdict.details)
+        return _not_found(verdict)
     return confirmed_counterexample(net, aig, found, "guided search", verdict.vectors)
+
+
+def _not_found(verdict):
+    """An undecided verdict that says the guided search found no difference either."""
+    return undecided(verdict.method, f"{verdict.reason}; a guided search found no difference; {raise_hint()}",
+                     verdict.vectors, verdict.details)
 
 
 def _twin_hints(a, b):
