@@ -36,16 +36,17 @@ def _stretch(table, leaves, n, cuts, cut, m):
 
 
 @numba.njit(inline="always", **NJIT)
-def _cut_of(node, i, cut_leaves, cut_size, cut_table, n_cuts, leaves):
+def _cut_of(node, i, cut_leaves, cut_size, cut_table, n_cuts, cut_start, leaves):
     """Fill leaves with cut i of node (i == n_cuts[node]: the trivial cut); returns (size, table)."""
     if node == 0:
         return 0, 0
     if i == n_cuts[node]:
         leaves[0] = node
         return 1, 0xAAAA
-    for x in range(cut_size[node, i]):
-        leaves[x] = cut_leaves[node, i, x]
-    return cut_size[node, i], cut_table[node, i]
+    row = cut_start[node] + i
+    for x in range(cut_size[row]):
+        leaves[x] = cut_leaves[row, x]
+    return cut_size[row], cut_table[row]
 
 
 @numba.njit(inline="always", **NJIT)
@@ -78,22 +79,22 @@ def _popcount(value):
 
 
 @numba.njit(**LEAF)
-def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch):
+def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, cut_start, fill, scratch):
     """Compute the cuts of node from its fan-ins' cuts: unions of at most 4 leaves that contain no other
-    such union (dominated cuts add nothing), the largest N_CUTS of them (first found first among equals).
-    scratch: cut_storage's (a LEAF allocates nothing)."""
+    such union (dominated cuts add nothing), the largest N_CUTS of them (first found first among equals),
+    appended to the pool at row fill[0]. scratch: cut_storage's (a LEAF allocates nothing)."""
     found, found_size, found_pair, found_sig, la, lb, sig_b, leaves_b, size_b = scratch
     a = _resolve(repl, fanin0[node])
     b = _resolve(repl, fanin1[node])
     na, nb = a >> 1, b >> 1
     for j in range(n_cuts[nb] + 1):
-        size_b[j] = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)[0]
+        size_b[j] = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, cut_start, lb)[0]
         for y in range(size_b[j]):
             leaves_b[j, y] = lb[y]
         sig_b[j] = _leaf_signature(lb, size_b[j])
     n_found = 0
     for i in range(n_cuts[na] + 1):
-        sa, _ = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, la)
+        sa, _ = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, cut_start, la)
         sig_a = _leaf_signature(la, sa)
         for j in range(n_cuts[nb] + 1):
             sig = sig_a | sig_b[j]
@@ -135,38 +136,42 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
             kept -= 1
             found_size[kept], found_pair[kept], found_sig[kept] = m, i * (n_cuts[nb] + 1) + j, sig
             n_found = kept + 1
-    count = 0
+    count, first = 0, fill[0]
     for wanted in range(4, -1, -1):
         for k in range(n_found):
             if found_size[k] != wanted or count == N_CUTS:
                 continue
             i, j = found_pair[k] // (n_cuts[nb] + 1), found_pair[k] % (n_cuts[nb] + 1)
-            sa, ta = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, la)
-            sb, tb = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, lb)
+            sa, ta = _cut_of(na, i, cut_leaves, cut_size, cut_table, n_cuts, cut_start, la)
+            sb, tb = _cut_of(nb, j, cut_leaves, cut_size, cut_table, n_cuts, cut_start, lb)
             m = found_size[k]
             fa = _stretch(ta, la, sa, found, k, m) ^ (FULL if a & 1 else 0)
             fb = _stretch(tb, lb, sb, found, k, m) ^ (FULL if b & 1 else 0)
             for x in range(m):
-                cut_leaves[node, count, x] = found[k, x]
-            cut_size[node, count] = m
-            cut_table[node, count] = fa & fb
+                cut_leaves[first + count, x] = found[k, x]
+            cut_size[first + count] = m
+            cut_table[first + count] = fa & fb
             count += 1
-    n_cuts[node] = count
+    n_cuts[node], cut_start[node] = count, first
+    fill[0] = first + count
 
 
 @numba.njit(**NJIT)
 def cut_storage(capacity):
-    """(leaves, sizes, tables, counts) of the cuts of capacity nodes (no cuts yet; only a node's first
-    count cuts and a cut's first size leaves are ever read), and _node_cuts scratch:
-    (union leaves, size, pair, signature) of (N_CUTS + 1)^2 unions, two cuts' leaves, and the signatures,
-    leaves and sizes of a fan-in's N_CUTS + 1 cuts."""
+    """The cuts of capacity nodes: a pool of (leaves, size, truth table) rows that each node's cuts are
+    appended to, (count, first row) per node, the pool's fill (one entry); and _node_cuts scratch: (union
+    leaves, size, pair, signature) of (N_CUTS + 1)^2 unions, two cuts' leaves, and the signatures, leaves and
+    sizes of a fan-in's N_CUTS + 1 cuts. The pool has room for N_CUTS cuts a node but is left uninitialized,
+    so the memory its unwritten rows would take is never touched (nodes average about 11 cuts)."""
     rows = (N_CUTS + 1) ** 2
     scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
                np.empty(rows, dtype=np.int64), np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64),
                np.empty(N_CUTS + 1, dtype=np.int64), np.empty((N_CUTS + 1, 4), dtype=np.int64),
                np.empty(N_CUTS + 1, dtype=np.int64))
-    return (np.empty((capacity, N_CUTS, 4), dtype=np.int32), np.empty((capacity, N_CUTS), dtype=np.int8),
-            np.empty((capacity, N_CUTS), dtype=np.int32), np.zeros(capacity, dtype=np.int64), scratch)
+    pool = capacity * N_CUTS
+    return (np.empty((pool, 4), dtype=np.int32), np.empty(pool, dtype=np.int8), np.empty(pool, dtype=np.int32),
+            np.zeros(capacity, dtype=np.int64), np.zeros(capacity, dtype=np.int64), np.zeros(1, dtype=np.int64),
+            scratch)
 
 
 @numba.njit(**NJIT)
@@ -176,10 +181,16 @@ def _all_cuts(fanin0, fanin1, n_inputs):
     f1 = np.full(n, -1, dtype=np.int64)
     f0[1 + n_inputs:], f1[1 + n_inputs:] = fanin0, fanin1
     repl = np.full(n, -1, dtype=np.int64)
-    cut_leaves, cut_size, cut_table, n_cuts, scratch = cut_storage(n)
+    cut_leaves, cut_size, cut_table, n_cuts, cut_start, fill, scratch = cut_storage(n)
     for node in range(1 + n_inputs, n):
-        _node_cuts(node, f0, f1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
-    return cut_leaves, cut_size, cut_table, n_cuts
+        _node_cuts(node, f0, f1, repl, cut_leaves, cut_size, cut_table, n_cuts, cut_start, fill, scratch)
+    leaves, size = np.zeros((n, N_CUTS, 4), dtype=np.int32), np.zeros((n, N_CUTS), dtype=np.int8)
+    table = np.zeros((n, N_CUTS), dtype=np.int32)
+    for node in range(n):
+        for c in range(n_cuts[node]):
+            row = cut_start[node] + c
+            leaves[node, c], size[node, c], table[node, c] = cut_leaves[row], cut_size[row], cut_table[row]
+    return leaves, size, table, n_cuts
 
 
 def all_cuts(fanin0, fanin1, n_inputs):

@@ -89,7 +89,7 @@ def _rewrite_nodes(base, n_old, graph, cuts, work, library, zero_gain, keep_leve
     """The rewriting loop over nodes base..n_old - 1 (see _rewrite for the arrays); returns (node count,
     rewrites)."""
     fanin0, fanin1, repl, dead, refs, mark, level, strash = graph
-    cut_leaves, cut_size, cut_table, n_cuts, scratch = cuts
+    cut_leaves, cut_size, cut_table, n_cuts, cut_start, fill, scratch = cuts
     log, freed_nodes, sig, sig_level, best_sig = work
     steps, n_steps, step_out, n_structures = library
     capacity = len(fanin0)
@@ -101,27 +101,27 @@ def _rewrite_nodes(base, n_old, graph, cuts, work, library, zero_gain, keep_leve
         level[node] = 1 + max(level[_resolve(repl, fanin0[node]) >> 1], level[_resolve(repl, fanin1[node]) >> 1])
         if dead[node] or refs[node] == 0:
             continue
-        _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
+        _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, cut_start, fill, scratch)
         best_gain, best_table, best_k, best_level = -1, -1, -1, 0
-        for c in range(n_cuts[node]):
-            m = cut_size[node, c]
+        for c in range(cut_start[node], cut_start[node] + n_cuts[node]):
+            m = cut_size[c]
             alive = True
             for x in range(m):
-                alive = alive and not dead[cut_leaves[node, c, x]]
+                alive = alive and not dead[cut_leaves[c, x]]
             if not alive:
                 continue
-            table = cut_table[node, c]
+            table = cut_table[c]
             stamp += 1
             for x in range(m):  # the leaves stay: keep them out of the cone freed
-                refs[cut_leaves[node, c, x]] += 1
+                refs[cut_leaves[c, x]] += 1
             freed, n_log = _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes)
             for k in range(n_log):
                 refs[log[k]] += 1
             for x in range(m):
-                refs[cut_leaves[node, c, x]] -= 1
+                refs[cut_leaves[c, x]] -= 1
             for x in range(4):
-                sig[x] = 2 * cut_leaves[node, c, x] if x < m else 0
-                sig_level[x] = level[cut_leaves[node, c, x]] if x < m else 0
+                sig[x] = 2 * cut_leaves[c, x] if x < m else 0
+                sig_level[x] = level[cut_leaves[c, x]] if x < m else 0
             sig[4], sig_level[4] = 0, 0
             for k in range(n_structures[table]):  # gains below the best so far (or below min_gain) are cut short
                 added, root, root_level = _count_added(steps, n_steps, step_out, table, k, sig, sig_level, level,
@@ -159,7 +159,8 @@ def _rewrite_nodes(base, n_old, graph, cuts, work, library, zero_gain, keep_leve
                     refs[hi >> 1] += 1
                     refs[lo >> 1] += 1
                     _insert(strash, hi, lo, new)
-                    _node_cuts(new, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, scratch)
+                    _node_cuts(new, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, cut_start, fill,
+                               scratch)
                     result = 2 * new
             sig[5 + s] = result
         out = step_out[best_table, best_k]
