@@ -31,7 +31,7 @@ class AIG:
         self.fanin1 = _int64s()
         self.output_lits = []
         self.output_names = []
-        self._hashed = {}  # (fanin0, fanin1) -> literal; None until first needed (see _strash)
+        self._hashed = {}  # fanin0 << 32 | fanin1 -> literal; None until first needed (see _strash)
         # made by a pass: int64 per node of the AIG it came from, its literal here claimed equal or -1;
         # hints that the equivalence check proves (None: no hints)
         self.source_map = None
@@ -58,7 +58,7 @@ class AIG:
             lit = 2 * (1 + self.n_inputs + len(self.fanin0))
             self.fanin0.append(a)
             self.fanin1.append(b)
-            self._hashed[(a, b)] = lit
+            self._hashed[a << 32 | b] = lit
         return lit
 
     def find_and(self, a, b):
@@ -69,17 +69,17 @@ class AIG:
             return FALSE
         if b == TRUE or a == b:
             return a
-        return self._strash().get((a, b))
+        return self._strash().get(a << 32 | b)
 
     def forget_hash(self):
-        """Free the structural hash (about 200 bytes a gate); it is rebuilt when next needed."""
+        """Free the structural hash (about 120 bytes a gate); it is rebuilt when next needed."""
         self._hashed = None
 
     def _strash(self):
         """The structural hash, built on first use (AIGs made from arrays are often never extended)."""
         if self._hashed is None:
-            self._hashed = {(a, b): 2 * (1 + self.n_inputs + k) for k, (a, b) in enumerate(zip(self.fanin0,
-                                                                                                self.fanin1))}
+            self._hashed = {a << 32 | b: 2 * (1 + self.n_inputs + k) for k, (a, b) in enumerate(zip(self.fanin0,
+                                                                                                   self.fanin1))}
         return self._hashed
 
     def or_(self, a, b):
