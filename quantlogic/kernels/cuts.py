@@ -161,8 +161,9 @@ def cut_storage(capacity):
     """The cuts of capacity nodes: a pool of (leaves, size, truth table) rows that each node's cuts are
     appended to, (count, first row) per node, the pool's fill (one entry); and _node_cuts scratch: (union
     leaves, size, pair, signature) of (N_CUTS + 1)^2 unions, two cuts' leaves, and the signatures, leaves and
-    sizes of a fan-in's N_CUTS + 1 cuts. The pool has room for N_CUTS cuts a node but is left uninitialized,
-    so the memory its unwritten rows would take is never touched (nodes average about 11 cuts)."""
+    sizes of a fan-in's N_CUTS + 1 cuts. The pool has room for N_CUTS cuts a node (a node's cuts are computed
+    once) but is left uninitialized, so the memory its unwritten rows would take is never touched (nodes
+    average about 11 cuts)."""
     rows = (N_CUTS + 1) ** 2
     scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
                np.empty(rows, dtype=np.int64), np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64),
