@@ -300,8 +300,8 @@ def test_a_part_is_compared_with_the_reference_part_as_a_function_of_its_layer_i
         assert part_equals_reference(arith.aig, arith.code_words, a.out_word, table.aig, table.code_words,
                                      t.out_word).status == "proved"
     for a, t in zip(arith.logits, table.logits):
-        assert part_equals_reference(arith.aig, arith.layer_inputs[1], a.sum_word, table.aig,
-                                     table.layer_inputs[1], t.sum_word).status == "proved"
+        assert part_equals_reference(arith.aig, arith.layer_inputs[-1], a.sum_word, table.aig,
+                                     table.layer_inputs[-1], t.sum_word).status == "proved"
     bad = arith.aig.copy()
     k = next(j for j, n in enumerate(arith.neurons[0]) if n.method == "arith")
     bad = arith.aig.copy()
