@@ -17,12 +17,13 @@ BUNDLED_FOLDER = pathlib.Path(__file__).resolve().parent.parent / "models"
 BUNDLED = ["iris", "digits", "wine_bn", "adder3", "digits_fanin", "digits_cnn"]
 
 
-def rows_right(folder, bits, finetune, seed=0, temperature=FinetuneOptions.temperature):
-    """(float, PTQ, final, test rows) for the network in folder."""
+def rows_right(folder, bits, finetune=None):
+    """(float, PTQ, final, test rows) for the network in folder: PTQ, then fine-tuned with FinetuneOptions
+    finetune when given."""
     X, _ = load_dataset(folder / "calib.npy")
     n = len(np.load(folder / "test.npz")["y"])
-    _, s = quantize_rows(folder / "model.pt", X, wbits=bits, abits=bits, ibits=bits,
-                         finetune=FinetuneOptions(seed=seed, temperature=temperature) if finetune else None, test=folder / "test.npz")
+    _, s = quantize_rows(folder / "model.pt", X, wbits=bits, abits=bits, ibits=bits, finetune=finetune,
+                         test=folder / "test.npz")
     final = round(s["test_quantized_accuracy"] * n)
     return round(s["test_float_accuracy"] * n), round(s.get("test_ptq_accuracy", final / n) * n), final, n
 
@@ -39,7 +40,8 @@ def main():
     for name in args.names or BUNDLED + list(HELD_OUT):
         folder = BUNDLED_FOLDER / name if name in BUNDLED else trained(name)
         start = time.perf_counter()
-        counts = rows_right(folder, args.bits, not args.ptq_only, args.seed, args.temperature)
+        options = None if args.ptq_only else FinetuneOptions(seed=args.seed, temperature=args.temperature)
+        counts = rows_right(folder, args.bits, options)
         totals += counts
         print(f"{name:18s} float {counts[0]:4d}  PTQ {counts[1]:4d}  final {counts[2]:4d}  of {counts[3]:4d}"
               f"  {time.perf_counter() - start:5.1f} s", flush=True)

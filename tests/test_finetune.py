@@ -146,6 +146,30 @@ def test_fanin_holds_on_generated_networks_for_any_schedule(shape, bits, epochs,
     assert report["epochs_run"] == epochs
 
 
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(st.integers(0, 10 ** 6), st.integers(2, 7), st.lists(st.integers(3, 9), min_size=1, max_size=2),
+       st.floats(1, 3000), st.floats(0, 5000))
+def test_the_float_recovery_keeps_a_network_on_raw_features_in_the_thousands(seed, n_in, widths, spread, offset):
+    """With a fan-in as wide as every layer (nothing to prune), the distilled float network of --fanin still
+    predicts what it was given on inputs of any scale (features in the thousands, BatchNorm folded into the
+    first layer's weights); unstandardized, Adam's steps broke such networks in the first epochs."""
+    import torch
+    from dataclasses import replace
+
+    from quantlogic.train.finetune import FinetuneOptions, _pruned_float
+
+    net, rng = random_float_network(seed, n_in, widths, 3)
+    scale, shift = rng.uniform(1, spread + 1, size=n_in), rng.uniform(0, offset, size=n_in)
+    first = net.hidden[0]
+    W = first.W / scale
+    net = replace(net, hidden=[replace(first, W=W, b=first.b - W @ shift)] + net.hidden[1:])
+    X = rng.normal(size=(300, n_in)) * scale + shift
+    teacher = net.forward(X)[1]
+    pruned, masks = _pruned_float(torch, net, X, teacher, FinetuneOptions(epochs=30, fanin=max([n_in] + widths)))
+    assert all(m.all() for m in masks)
+    assert np.mean(np.argmax(pruned.forward(X)[1], axis=1) == np.argmax(teacher, axis=1)) >= 0.95
+
+
 def test_finetune_is_deterministic_and_convert_proves_it(tmp_path):
     runs = [quantize_rows(model_path("iris"), calib("iris"), wbits=2, abits=2, ibits=2, finetune=options(epochs=10))
             for _ in range(2)]

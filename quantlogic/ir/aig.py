@@ -31,7 +31,8 @@ class AIG:
         self.fanin1 = _int64s()
         self.output_lits = []
         self.output_names = []
-        self._hashed = {}  # fanin0 << 32 | fanin1 -> literal; None until first needed (see _strash)
+        self._hashed = {}  # fanin0 << 32 | fanin1 -> literal (literals stay below 2^32: such a circuit would not fit
+        # in memory); None until first needed (see _strash)
         # made by a pass: int64 per node of the AIG it came from, its literal here claimed equal or -1;
         # hints that the equivalence check proves (None: no hints)
         self.source_map = None
