@@ -17,7 +17,8 @@ from quantlogic.formats.aiger import to_aig
 from quantlogic.kernels.truth_table import neuron_truth_table
 from quantlogic.lower.network import lower_network
 from quantlogic.app.convert import quantize_checkpoint
-from quantlogic.passes.abc import ALIASES, find_abc
+from quantlogic import external
+from quantlogic.passes.abc import ALIASES
 from quantlogic.passes.registry import EFFORT, run_passes
 from common import MODELS, median_time
 
@@ -26,7 +27,7 @@ def abc_stats(aig, script):
     """(ANDs, levels) after ABC's script."""
     with tempfile.TemporaryDirectory() as folder:
         (pathlib.Path(folder) / "in.aig").write_bytes(to_aig(aig))
-        out = subprocess.run([find_abc(), "-c", f"source {ALIASES}; read_aiger in.aig; strash; {script}; print_stats"],
+        out = subprocess.run([external.find("abc"), "-c", f"source {ALIASES}; read_aiger in.aig; strash; {script}; print_stats"],
                              cwd=folder, capture_output=True, text=True, timeout=600).stdout
     out = re.sub(r"\x1b\[[0-9;]*m", "", out)
     return int(re.findall(r"and =\s*(\d+)", out)[-1]), int(re.findall(r"lev =\s*(\d+)", out)[-1])

@@ -9,7 +9,8 @@ from quantlogic.kernels.strash import HashedCopy, cone_above
 from quantlogic.lower.network import lower_network
 from quantlogic.passes.registry import EFFORT
 from quantlogic.passes.windows import simplify_in_windows
-from quantlogic.verify.cec import equivalent
+from quantlogic.ir.aig import AIG
+from quantlogic.verify.cec import equivalent, equivalent_through, window_equal
 
 
 def _stages(low):
@@ -30,6 +31,31 @@ def test_layer_by_layer_simplification_is_proved_equal(seed, bits, depth, n_feat
     assert stats[-1]["pass"] == "stitch" and stats[-1]["windows"] == depth + 1
     assert equivalent(low.aig, result, hints=result.source_map).ok
     assert equivalent(low.aig, result).ok  # without the hints as well
+    checked, _ = simplify_in_windows(low.aig, EFFORT["default"], _stages(low), check=window_equal)
+    assert checked.proof.ok and checked.proof.method == "equivalence, window by window"
+    assert checked.arrays()[0].tolist() == result.arrays()[0].tolist() and checked.output_lits == result.output_lits
+
+
+def _flip_first_output(aig):
+    """A wrong pass: the same gates with the first output complemented, claiming every node unchanged."""
+    new = AIG.from_arrays(aig.input_names, *aig.arrays()[:2], aig.output_names,
+                          [aig.output_lits[0] ^ 1] + list(aig.output_lits[1:]))
+    new.source_map = 2 * np.arange(aig.n_nodes, dtype=np.int64)
+    return new, {"pass": "flip", "ands_before": aig.n_ands, "ands_after": new.n_ands}
+
+
+def test_each_window_is_proved_where_it_ran_and_a_wrong_pass_is_caught_there(monkeypatch):
+    from quantlogic.passes import registry
+
+    monkeypatch.setitem(registry.PASSES, "flip", _flip_first_output)
+    net = random_intnet(np.random.default_rng(4), 12, 2, [5, 4], 2)
+    low = lower_network(net, table_bits=0)
+    good, _ = simplify_in_windows(low.aig, EFFORT["default"], _stages(low), check=window_equal)
+    assert equivalent_through(low.aig, good, [(low.aig, good, good.source_map, False)]) is good.proof
+    bad, _ = simplify_in_windows(low.aig, ["sweep", "flip"], _stages(low), check=window_equal)
+    assert bad.proof.status == "disproved" and bad.proof.reason.startswith("layer window 0:")
+    whole = equivalent_through(low.aig, bad, [(low.aig, bad, bad.source_map, False)])
+    assert whole.status == "disproved"  # the whole circuit is compared instead, and the difference found
 
 
 def test_a_wrong_window_is_caught_by_the_equivalence_check():

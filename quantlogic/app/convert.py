@@ -5,6 +5,7 @@ import numpy as np
 
 from ..model.data import from_arrays, load_dataset
 from ..errors import QuantlogicError
+from ..heap import give_back
 from ..model.floatnet import fold
 from ..names import check_names
 
@@ -179,6 +180,7 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
                               advance=advance, workers=workers)
     verdict = accept(verdict, allow_unproved)
     low.aig.forget_hash()  # the simplification and the file do not need it
+    give_back()
     bundle = Bundle(intnet, low.aig, low, {"layer_ands": low.layer_ands})
     bundle.windows_ahead = ahead
     bundle.record_verdict(verdict)
@@ -191,8 +193,9 @@ def _windows_ahead(low, workers):
     """The default simplification's layer windows of a lowering, started on the workers (see start_ahead)."""
     from ..passes.registry import EFFORT
     from ..passes.windows import start_ahead
+    from ..verify.cec import window_equal
 
-    return start_ahead(low, EFFORT["default"], workers)
+    return start_ahead(low, EFFORT["default"], workers, window_equal)
 
 
 def accept(verdict, allow_unproved=False):

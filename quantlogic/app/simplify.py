@@ -4,7 +4,7 @@ import time
 from ..errors import NotProvedError
 from ..formats.bundle import Bundle
 from ..passes.windows import run_passes_by_layers
-from ..verify.cec import equivalent_through
+from ..verify.cec import equivalent_through, window_equal
 from ..verify.network import combine, verify_bundle
 
 
@@ -17,7 +17,7 @@ def simplify_bundle(bundle, names, abc_script=None, progress=None, workers=None)
         lambda layer: progress(f"prove the input, {layer}")), workers=workers))
     steps = []
     new_aig, stats = run_passes_by_layers(bundle.aig, bundle.lowering, names, abc_script, steps, progress,
-                                          workers, bundle.windows_ahead)
+                                          workers, bundle.windows_ahead, window_equal)
     if progress:
         progress("equivalence check")
     start = time.perf_counter()

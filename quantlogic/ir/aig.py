@@ -36,6 +36,8 @@ class AIG:
         # made by a pass: int64 per node of the AIG it came from, its literal here claimed equal or -1;
         # hints that the equivalence check proves (None: no hints)
         self.source_map = None
+        # made by a pass that proved it: a Verdict that it equals the AIG it came from (None: not proved)
+        self.proof = None
 
     def __getstate__(self):
         """Pickled without the structural hash (rebuilt where it is next needed)."""

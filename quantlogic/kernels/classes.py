@@ -81,9 +81,10 @@ def class_ids(keys):
         digest = (digest ^ column) * np.uint64(0x9E3779B97F4A7C15)
         digest ^= digest >> np.uint64(29)
     order = np.argsort(digest, kind="stable")
-    rows, hashes = keys[order], digest[order]
+    hashes = digest[order]
     new = hashes[1:] != hashes[:-1]
-    if np.any(~new & np.any(rows[1:] != rows[:-1], axis=1)):  # a collision: exact comparison of whole rows
+    tied = np.flatnonzero(~new)  # only rows whose hash equals the next one's are compared (no copy of keys)
+    if np.any(keys[order[tied]] != keys[order[tied + 1]]):  # a collision: exact comparison of whole rows
         void = keys.view(np.dtype((np.void, keys.shape[1] * 8))).ravel()
         return np.unique(void, return_inverse=True)[1].astype(np.int64).ravel()
     ids = np.empty(len(keys), dtype=np.int64)

@@ -82,7 +82,7 @@ def _popcount(value):
 def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, cut_start, fill, scratch):
     """Compute the cuts of node from its fan-ins' cuts: unions of at most 4 leaves that contain no other
     such union (dominated cuts add nothing), the largest N_CUTS of them (first found first among equals),
-    appended to the pool at row fill[0]. scratch: cut_storage's (a LEAF allocates nothing)."""
+    stored in the pool's free rows (_allocate). scratch: cut_storage's (a LEAF allocates nothing)."""
     found, found_size, found_pair, found_sig, la, lb, sig_b, leaves_b, size_b = scratch
     a = _resolve(repl, fanin0[node])
     b = _resolve(repl, fanin1[node])
@@ -136,7 +136,7 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
             kept -= 1
             found_size[kept], found_pair[kept], found_sig[kept] = m, i * (n_cuts[nb] + 1) + j, sig
             n_found = kept + 1
-    count, first = 0, fill[0]
+    count, first = 0, _allocate(fill, cut_leaves, min(n_found, N_CUTS))
     for wanted in range(4, -1, -1):
         for k in range(n_found):
             if found_size[k] != wanted or count == N_CUTS:
@@ -153,13 +153,41 @@ def _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cu
             cut_table[first + count] = fa & fb
             count += 1
     n_cuts[node], cut_start[node] = count, first
-    fill[0] = first + count
+
+
+@numba.njit(inline="always", **NJIT)
+def _allocate(fill, cut_leaves, rows):
+    """The first of `rows` free rows of the pool: a freed run of that length, else the head of a longer one
+    (its rest stays free), else rows appended at fill[0]. fill[1 + s] is 1 + the first row of the latest
+    freed run of s rows (0: none); a free run's first leaf links to the next run of its length the same way."""
+    if rows == 0:
+        return fill[0]
+    for size in range(rows, N_CUTS + 1):
+        head = fill[1 + size]
+        if head:
+            first = head - 1
+            fill[1 + size] = cut_leaves[first, 0]
+            if size > rows:
+                release_rows(fill, cut_leaves, first + rows, size - rows)
+            return first
+    first = fill[0]
+    fill[0] = first + rows
+    return first
+
+
+@numba.njit(inline="always", **NJIT)
+def release_rows(fill, cut_leaves, first, rows):
+    """Give `rows` pool rows from `first` back (the cuts of a node that died: nothing reads them again)."""
+    if rows > 0:
+        cut_leaves[first, 0] = fill[1 + rows]
+        fill[1 + rows] = first + 1
 
 
 @numba.njit(**NJIT)
 def cut_storage(capacity):
     """The cuts of capacity nodes: a pool of (leaves, size, truth table) rows that each node's cuts are
-    appended to, (count, first row) per node, the pool's fill (one entry); and _node_cuts scratch: (union
+    appended to, (count, first row) per node, the pool's fill and heads of freed runs (see _allocate); and
+    _node_cuts scratch: (union
     leaves, size, pair, signature) of (N_CUTS + 1)^2 unions, two cuts' leaves, and the signatures, leaves and
     sizes of a fan-in's N_CUTS + 1 cuts. The pool has room for N_CUTS cuts a node (a node's cuts are computed
     once) but is left uninitialized, so the memory its unwritten rows would take is never touched (nodes
@@ -170,8 +198,8 @@ def cut_storage(capacity):
                np.empty(N_CUTS + 1, dtype=np.int64), np.empty((N_CUTS + 1, 4), dtype=np.int64),
                np.empty(N_CUTS + 1, dtype=np.int64))
     pool = capacity * N_CUTS
-    return (np.empty((pool, 4), dtype=np.int32), np.empty(pool, dtype=np.int8), np.empty(pool, dtype=np.int32),
-            np.zeros(capacity, dtype=np.int64), np.zeros(capacity, dtype=np.int64), np.zeros(1, dtype=np.int64),
+    return (np.empty((pool, 4), dtype=np.int32), np.empty(pool, dtype=np.int8), np.empty(pool, dtype=np.uint16),
+            np.zeros(capacity, dtype=np.int8), np.zeros(capacity, dtype=np.int64), np.zeros(2 + N_CUTS, dtype=np.int64),
             scratch)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _checks
 from .config import LEAF, NJIT
-from .cuts import _node_cuts, cut_storage
+from .cuts import _node_cuts, cut_storage, release_rows
 from .rewrite_library import MAX_STEPS, library_programs
 from .strash import _fold, _resolve, _slot, hash_table
 
@@ -154,7 +154,7 @@ def _rewrite_nodes(base, n_old, graph, cuts, work, library, zero_gain, keep_leve
                 else:
                     new = n_nodes
                     n_nodes += 1
-                    fanin0[new], fanin1[new] = hi, lo
+                    fanin0[new], fanin1[new], repl[new] = hi, lo, -1
                     level[new] = 1 + max(level[hi >> 1], level[lo >> 1])
                     refs[hi >> 1] += 1
                     refs[lo >> 1] += 1
@@ -172,8 +172,11 @@ def _rewrite_nodes(base, n_old, graph, cuts, work, library, zero_gain, keep_leve
         refs[node] = 0
         stamp += 1
         n_freed, _ = _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes)
-        for k in range(n_freed):
-            dead[freed_nodes[k]] = True
+        for k in range(n_freed):  # dead: no live node reads their cuts again, so new nodes take the rows
+            gone = freed_nodes[k]
+            dead[gone] = True
+            release_rows(fill, cut_leaves, cut_start[gone], n_cuts[gone])
+            n_cuts[gone] = 0
         rewrites += 1
     return n_nodes, rewrites
 
@@ -184,12 +187,14 @@ def _rewrite(fanin0_in, fanin1_in, n_inputs, outputs, steps, n_steps, step_out, 
     """Rewrite in place; returns (fanin0, fanin1, repl, outputs resolved, rewrites). Arrays are indexed
     by node; fanin0 < 0 marks inputs and the constant; repl[node] >= 0 is the literal that replaced node."""
     n_old = 1 + n_inputs + len(fanin0_in)
-    fanin0 = np.full(capacity, -1, dtype=np.int64)
-    fanin1 = np.full(capacity, -1, dtype=np.int64)
     base = 1 + n_inputs
+    fanin0 = np.empty(capacity, dtype=np.int64)  # past n_old only the nodes made are ever read
+    fanin1 = np.empty(capacity, dtype=np.int64)
+    repl = np.empty(capacity, dtype=np.int64)
+    fanin0[:base], fanin1[:base] = -1, -1
     fanin0[base:n_old] = fanin0_in
     fanin1[base:n_old] = fanin1_in
-    repl = np.full(capacity, -1, dtype=np.int64)
+    repl[:n_old] = -1
     dead = np.zeros(capacity, dtype=np.bool_)
     refs = np.zeros(capacity, dtype=np.int64)
     mark = np.zeros(capacity, dtype=np.int64)

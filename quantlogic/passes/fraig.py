@@ -89,6 +89,7 @@ def fraig(aig, params=FraigParams()):
         phase = (keys[:, 0] & np.uint64(1)).astype(bool)
         np.invert(keys, out=keys, where=phase[:, None])  # in place: one n_nodes x words matrix, not three
     copy = ClassCopy(aig, keys, phase, params.into, exact, params.max_members, params.max_tries)
+    del keys  # the classes are made: the witnesses take the signatures' memory
     witnesses = Witnesses(aig, params.seed, params.witness_words)
     stats = {"pass": "fraig", "ands_before": aig.n_ands, "candidates": 0, "merged": 0, "disproved": 0, "unknown": 0}
     cones = Cones(aig.n_inputs, aig.n_ands)

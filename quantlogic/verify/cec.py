@@ -107,11 +107,23 @@ def equivalent(a, b, seed=0, hints=None):
                   vectors=SIM_WORDS * 64)
 
 
+def window_equal(window, result, node_map):
+    """Verdict of a simplified window against the window it came from, along the passes' node map (see
+    passes/windows.py)."""
+    return equivalent(window, result, hints=node_map)
+
+
 def equivalent_through(a, b, steps):
-    """Verdict of a == b where steps [(input, output, hints, local), ...] lead from a to b: each run of
-    consecutive local steps is proved at once along its composed hints (their passes' source maps), other
-    steps one by one along their own; a run that does not go through is proved step by step; if a step is
-    not proved, a and b are compared directly."""
+    """Verdict of a == b where steps [(input, output, hints, local), ...] lead from a to b: a first step whose
+    output carries a proved proof (the pass proved it, see AIG.proof) needs none; each run of consecutive
+    local steps is proved at once along its composed hints (their passes' source maps), other steps one by
+    one along their own; a run that does not go through is proved step by step; if a step is not proved, a
+    and b are compared directly."""
+    first = steps[0][1].proof if steps else None
+    if first is not None and first.ok:
+        rest = equivalent_through(steps[0][1], b, steps[1:]) if len(steps) > 1 else first
+        return rest if not rest.ok or rest is first else proved(
+            rest.method, *first.details, *rest.details, vectors=rest.vectors)
     if len(steps) == 1:
         return equivalent(a, b, hints=steps[0][2])
     if a.n_inputs > EXHAUSTIVE_FIRST and steps:

@@ -241,7 +241,7 @@ def verify_bundle(bundle, X=None, progress=None, workers=None):
     quantlogic.workers) prove the neurons and replay layer-by-layer simplification."""
     from ..lower.network import Lowering
     from ..passes.windows import start_ahead
-    from .cec import equivalent, equivalent_through
+    from .cec import equivalent, equivalent_through, window_equal
 
     net, aig = bundle.net, bundle.aig
     if X is not None:
@@ -258,7 +258,7 @@ def verify_bundle(bundle, X=None, progress=None, workers=None):
     ahead = []  # the replay's layer windows, started on the workers before the reference is proved
     names = _recorded_passes(bundle)
     reference, gap = proved_reference(net, progress, workers, names and (
-        lambda low: ahead.append(start_ahead(low, names, workers))))
+        lambda low: ahead.append(start_ahead(low, names, workers, window_equal))))
     if gap is not None:
         return undecided(PER_NEURON, f"a fresh lowering of the network did not prove: {gap.text}; {raise_hint()}",
                          len(codes))
@@ -305,7 +305,9 @@ def _replayed_steps(reference, bundle, names, workers=None, ahead=None):
     [(input, output, source map)] when they end exactly at the bundle's circuit (passes are deterministic),
     else None."""
     from ..passes.windows import run_passes_by_layers
+    from .cec import window_equal
 
     steps = []
-    result, _ = run_passes_by_layers(reference.aig, reference, names, steps=steps, workers=workers, ahead=ahead)
+    result, _ = run_passes_by_layers(reference.aig, reference, names, steps=steps, workers=workers, ahead=ahead,
+                                     check=window_equal)
     return steps if _same_structure(result, bundle.aig) else None
