@@ -53,6 +53,7 @@ def simplified_layers(bundle, new_aig, steps):
     (ABC) keeps no node map."""
     import numpy as np
 
+    from ..kernels.strash import cone_array, node_levels
     from ..passes.structural import compose
 
     low = bundle.lowering
@@ -63,18 +64,20 @@ def simplified_layers(bundle, new_aig, steps):
         node_map = compose(node_map, step_map)
         if node_map is None:
             return {}
-    levels = new_aig.levels()
+    fanin0, fanin1, _ = new_aig.arrays()
+    levels = node_levels(fanin0, fanin1, new_aig.n_inputs)
     stages = [(f"layer {k}", [lit for word in low.outputs(k) for lit in word]) for k in range(len(low.neurons))]
     stages.append(("output", list(low.class_word)))
-    done, result = set(), {}
+    done, result = np.zeros(new_aig.n_nodes, dtype=bool), {}
     for stage, lits in stages:
         mapped = [int(node_map[lit >> 1]) ^ (lit & 1) for lit in lits if node_map[lit >> 1] >= 0]
         if stage == "output":
             mapped = list(new_aig.output_lits)
-        cone = set(new_aig.cone(mapped))
-        result[stage] = {"ands": len(cone - done), "levels": int(max((levels[lit >> 1] for lit in mapped), default=0)),
+        cone = cone_array(fanin0, fanin1, new_aig.n_inputs, mapped)
+        result[stage] = {"ands": int(np.count_nonzero(~done[cone])),
+                         "levels": int(max((levels[lit >> 1] for lit in mapped), default=0)),
                          "unmapped": len(lits) - len(mapped) if stage != "output" else 0}
-        done |= cone
+        done[cone] = True
     return result
 
 

@@ -125,6 +125,20 @@ def rebuild_arrays(fanin0, fanin1, n_inputs, outputs, repl=None):
     return _rebuild(fanin0, fanin1, n_inputs, _checks.literals(outputs, n, "output"), repl, replaced)
 
 
+@numba.njit(**NJIT)
+def _levels(fanin0, fanin1, n_inputs):
+    base = 1 + n_inputs
+    depth = np.zeros(base + len(fanin0), dtype=np.int64)
+    for k in range(len(fanin0)):
+        depth[base + k] = 1 + max(depth[fanin0[k] >> 1], depth[fanin1[k] >> 1])
+    return depth
+
+
+def node_levels(fanin0, fanin1, n_inputs):
+    """Logic depth (ANDs on the longest path from an input) of every node of an AIG given as fan-in arrays."""
+    return _levels(*_checks.fanins(fanin0, fanin1, n_inputs), n_inputs)
+
+
 def cone_array(fanin0, fanin1, n_inputs, lits):
     """Ascending int64 array of the AND nodes in the fan-in of lits, of an AIG given as fan-in arrays."""
     fanin0, fanin1 = _checks.fanins(fanin0, fanin1, n_inputs)
