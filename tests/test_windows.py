@@ -51,7 +51,10 @@ def test_each_window_is_proved_where_it_ran_and_a_wrong_pass_is_caught_there(mon
     net = random_intnet(np.random.default_rng(4), 12, 2, [5, 4], 2)
     low = lower_network(net, table_bits=0)
     good, _ = simplify_in_windows(low.aig, EFFORT["default"], _stages(low), check=window_equal)
-    assert equivalent_through(low.aig, good, [(low.aig, good, good.source_map, False)]) is good.proof
+    verdict = equivalent_through(low.aig, good, [(low.aig, good, good.source_map, False)])
+    assert verdict.ok and verdict.method == "equivalence, window by window" and verdict.vectors == 4096
+    good.output_lits[-1] ^= 1  # a stitching gone wrong: the windows' proofs still hold, the random vectors do not
+    assert equivalent_through(low.aig, good, [(low.aig, good, good.source_map, False)]).status == "disproved"
     bad, _ = simplify_in_windows(low.aig, ["sweep", "flip"], _stages(low), check=window_equal)
     assert bad.proof.status == "disproved" and bad.proof.reason.startswith("layer window 0:")
     whole = equivalent_through(low.aig, bad, [(low.aig, bad, bad.source_map, False)])

@@ -73,11 +73,7 @@ def equivalent(a, b, seed=0, hints=None):
     sim = Simulator(both).words(words)
     differ = sim[0::2] ^ sim[1::2]  # (outputs, words)
     if differ.any():
-        out, w = (int(i) for i in np.argwhere(differ)[0])
-        mask = int(differ[out, w])
-        pattern = (mask & -mask).bit_length() - 1
-        bits = [bool((int(words[t, w]) >> pattern) & 1) for t in range(both.n_inputs)]
-        return disproved("equivalence", f"output {a.output_names[out]} differs", bits, SIM_WORDS * 64)
+        return _first_difference(differ, words, a.output_names)
     if both.n_inputs <= EXHAUSTIVE_FIRST:
         return _exhaustive(both, outs_a, outs_b, a.output_names)
     pairs = list(zip(both.output_lits[0::2], both.output_lits[1::2]))
@@ -107,6 +103,27 @@ def equivalent(a, b, seed=0, hints=None):
                   vectors=SIM_WORDS * 64)
 
 
+def _first_difference(differ, words, names):
+    """The disproved verdict of the first set bit of differ (outputs, words): the input vector of that bit of
+    the input words (inputs, words)."""
+    out, w = (int(i) for i in np.argwhere(differ)[0])
+    mask = int(differ[out, w])
+    pattern = (mask & -mask).bit_length() - 1
+    bits = [bool((int(words[t, w]) >> pattern) & 1) for t in range(len(words))]
+    return disproved("equivalence", f"output {names[out]} differs", bits, SIM_WORDS * 64)
+
+
+def _random_difference(a, b, seed=0):
+    """A disproved verdict when a and b (the same pins) differ on SIM_WORDS * 64 random input vectors, else
+    None (each circuit simulated on its own, in bounded memory)."""
+    words = np.random.default_rng(seed).integers(0, 2 ** 64, size=(a.n_inputs, SIM_WORDS), dtype=np.uint64)
+    position = {name: k for k, name in enumerate(a.input_names)}
+    row = {name: k for k, name in enumerate(b.output_names)}
+    values_b = Simulator(b).words(words[[position[name] for name in b.input_names]])
+    differ = Simulator(a).words(words) ^ values_b[[row[name] for name in a.output_names]]
+    return _first_difference(differ, words, a.output_names) if differ.any() else None
+
+
 def window_equal(window, result, node_map):
     """Verdict of a simplified window against the window it came from, along the passes' node map (see
     passes/windows.py)."""
@@ -120,7 +137,12 @@ def equivalent_through(a, b, steps):
     one along their own; a run that does not go through is proved step by step; if a step is not proved, a
     and b are compared directly."""
     first = steps[0][1].proof if steps else None
-    if first is not None and first.ok:
+    if first is not None and first.ok:  # what the proof took on trust (the stitching) meets random vectors
+        wrong = _random_difference(a, steps[0][1])
+        if wrong is not None:
+            return wrong
+        first = proved(first.method, *first.details, f"the whole circuit also simulated on {SIM_WORDS * 64} random "
+                       "vectors against the one it came from", vectors=SIM_WORDS * 64)
         rest = equivalent_through(steps[0][1], b, steps[1:]) if len(steps) > 1 else first
         return rest if not rest.ok or rest is first else proved(
             rest.method, *first.details, *rest.details, vectors=rest.vectors)
