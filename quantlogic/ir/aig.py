@@ -149,11 +149,9 @@ class AIG:
 
     def levels(self):
         """Logic depth (ANDs on the longest path) of every node."""
-        depth = np.zeros(self.n_nodes, dtype=np.int64)
-        base = 1 + self.n_inputs
-        for k, (a, b) in enumerate(zip(self.fanin0, self.fanin1)):
-            depth[base + k] = 1 + max(depth[a >> 1], depth[b >> 1])
-        return depth
+        from ..kernels.strash import node_levels  # numba: loaded only when a circuit is measured
+
+        return node_levels(*self.arrays()[:2], self.n_inputs)
 
     def fanouts(self):
         """Readers of every node: AND fan-ins plus one for each output that uses it."""
