@@ -186,12 +186,12 @@ def release_rows(fill, cut_leaves, first, rows):
 @numba.njit(**NJIT)
 def cut_storage(capacity):
     """The cuts of capacity nodes: a pool of (leaves, size, truth table) rows that each node's cuts are
-    appended to, (count, first row) per node, the pool's fill and heads of freed runs (see _allocate); and
-    _node_cuts scratch: (union
-    leaves, size, pair, signature) of (N_CUTS + 1)^2 unions, two cuts' leaves, and the signatures, leaves and
-    sizes of a fan-in's N_CUTS + 1 cuts. The pool has room for N_CUTS cuts a node (a node's cuts are computed
-    once) but is left uninitialized, so the memory its unwritten rows would take is never touched (nodes
-    average about 11 cuts)."""
+    stored in, (count, first row) per node, the pool's fill and heads of freed runs (see _allocate); and
+    _node_cuts scratch: (union leaves, size, pair, signature) of (N_CUTS + 1)^2 unions, two cuts' leaves, and
+    the signatures, leaves and sizes of a fan-in's N_CUTS + 1 cuts. The pool (19 bytes a row: four int32
+    leaves, the size, a 16-bit truth table) has room for N_CUTS cuts a node but is left uninitialized, so the
+    memory its unwritten rows would take is never touched (nodes average about 11 cuts, and the rows of dead
+    nodes are reused)."""
     rows = (N_CUTS + 1) ** 2
     scratch = (np.empty((rows, 4), dtype=np.int64), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=np.int64),
                np.empty(rows, dtype=np.int64), np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64),
