@@ -107,14 +107,32 @@ def test_a_bundle_simplified_layer_by_layer_is_reproved_by_replaying_it(monkeypa
     assert verify_bundle(simplified).ok
 
 
+class Elsewhere:
+    """Workers whose tasks and results cross a process boundary as pickles."""
+
+    def map(self, fn, tasks, *shared):
+        import pickle
+
+        tasks, shared = pickle.loads(pickle.dumps((tasks, shared)))
+        return (pickle.loads(pickle.dumps(fn(*shared, *task))) for task in tasks)
+
+
+def test_windows_started_while_the_network_is_lowered_give_the_same_circuit(monkeypatch):
+    from quantlogic.passes import windows
+
+    monkeypatch.setattr(windows, "MIN_ANDS", 0)
+    net = random_intnet(np.random.default_rng(9), 14, 2, [6, 5, 4], 2)
+    ahead = windows.WindowsAhead(EFFORT["default"], Elsewhere(), window_equal, n_layers=4)
+    low = lower_network(net, table_bits=0, layer_done=ahead.layer_done)
+    assert len(ahead.windows) == 3  # one per hidden layer, each started as soon as its layer was lowered
+    early, _ = windows.stitch_windows(ahead.run(low))
+    whole, _ = simplify_in_windows(low.aig, EFFORT["default"], _stages(low), check=window_equal)
+    assert early.arrays()[0].tolist() == whole.arrays()[0].tolist()
+    assert early.arrays()[1].tolist() == whole.arrays()[1].tolist() and early.output_lits == whole.output_lits
+    assert early.proof.ok and early.proof.details == whole.proof.details
+
+
 def test_workers_that_runs_the_windows_elsewhere_gives_the_same_circuit():
-    import pickle
-
-    class Elsewhere:  # the tasks and results cross a process boundary as pickles
-        def map(self, fn, tasks, *shared):
-            tasks, shared = pickle.loads(pickle.dumps((tasks, shared)))
-            return (pickle.loads(pickle.dumps(fn(*shared, *task))) for task in tasks)
-
     net = random_intnet(np.random.default_rng(8), 14, 2, [6, 6], 2)
     low = lower_network(net, table_bits=0)
     here, _ = simplify_in_windows(low.aig, EFFORT["default"], _stages(low))

@@ -173,9 +173,10 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     advance = getattr(progress, "advance", None)
     if advance:
         progress.expect(2 * (sum(W.shape[0] for W, _ in intnet.hidden) + intnet.n_classes))
+    ahead = _windows_ahead(workers, len(intnet.hidden) + 1) if simplify_ahead else None
     low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage, steps)),
-                        advance=advance)
-    ahead = _windows_ahead(low, workers) if simplify_ahead else None
+                        advance=advance, layer_done=ahead and ahead.layer_done)
+    ahead = ahead and ahead.run(low)
     verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage, steps)),
                               advance=advance, workers=workers)
     verdict = accept(verdict, allow_unproved)
@@ -189,13 +190,16 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     return bundle, verdict, summary
 
 
-def _windows_ahead(low, workers):
-    """The default simplification's layer windows of a lowering, started on the workers (see start_ahead)."""
+def _windows_ahead(workers, n_layers):
+    """A WindowsAhead that starts the default simplification's layer windows on the workers of a cluster as
+    the layers are lowered, or None without such workers."""
     from ..passes.registry import EFFORT
-    from ..passes.windows import start_ahead
+    from ..passes.windows import WindowsAhead
     from ..verify.cec import window_equal
 
-    return start_ahead(low, EFFORT["default"], workers, window_equal)
+    if workers is None or workers.count < 2:
+        return None
+    return WindowsAhead(EFFORT["default"], workers, window_equal, n_layers)
 
 
 def accept(verdict, allow_unproved=False):

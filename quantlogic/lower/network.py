@@ -69,11 +69,13 @@ class Lowering:
         return [n.out_word for n in (self.neurons[layer] if pools is None else pools)]
 
 
-def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_always=False, advance=None):
+def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_always=False, advance=None,
+                  layer_done=None):
     """Return a Lowering of IntNetwork net (progress(layer_name) is called as each layer starts, advance()
-    as each neuron is built, then once for the output layer's n_classes logits). A hidden neuron whose used
-    inputs have at most table_bits bits is also built from its truth table, and the smaller of the two
-    circuits is kept (table_always: the table circuit whenever it fits)."""
+    as each neuron is built, then once for the output layer's n_classes logits, layer_done(lowering so far,
+    layer) as each hidden layer is finished). A hidden neuron whose used inputs have at most table_bits bits
+    is also built from its truth table, and the smaller of the two circuits is kept (table_always: the table
+    circuit whenever it fits)."""
     _check_size(net)
     aig = AIG()
     code_words = [[aig.add_input(input_pin(i, j)) for j in range(net.ibits)] for i in range(net.n_features)]
@@ -98,6 +100,8 @@ def lower_network(net, progress=None, table_bits=DEFAULT_TABLE_BITS, table_alway
         low.pools.append(_lower_pools(aig, layer, net.pools[layer], neurons))
         low.layer_ands[f"layer {layer}"] = aig.n_ands - sum(low.layer_ands.values())
         words = low.outputs(layer)
+        if layer_done:
+            layer_done(low, layer)
     if progress:
         progress("output")
     low.layer_inputs.append(words)

@@ -224,6 +224,47 @@ def start_ahead(low, names, workers, check=None):
     return start_windows(low.aig, names, stages, workers, check)
 
 
+class WindowsAhead:
+    """The layer windows of a lowering started on the workers of a cluster while it is still being lowered:
+    each layer's window needs only the layers up to it, so the workers simplify while the rest is lowered.
+    Windows start once the circuit promises to reach MIN_ANDS (a smaller one is simplified whole)."""
+
+    def __init__(self, names, workers, check=None, n_layers=1):
+        self.names, self.workers, self.check, self.n_layers = tuple(names), workers, check, n_layers
+        self.windows, self.results, self.stop = [], [], np.zeros(0, dtype=bool)
+
+    def layer_done(self, low, layer):
+        """Start the windows of the layers lowered so far (low.outputs(layer) is the latest) when the circuit,
+        growing at this rate, will be simplified layer by layer."""
+        if (low.aig.n_ands * self.n_layers) // (layer + 1) >= MIN_ANDS:
+            self._start(low.aig, [low.outputs(k) for k in range(len(self.windows), layer + 1)])
+
+    def run(self, low):
+        """The WindowRun of run_passes_by_layers for the finished lowering (the windows not started yet start
+        now), or None when it is simplified whole."""
+        stages = by_layers(low.aig, low, self.names)
+        if stages is None:
+            return None
+        self._start(low.aig, stages[len(self.windows):])
+        results = zip(self.windows, (next(iter(result)) for result in self.results))
+        return WindowRun(low.aig, self.names, self.check, len(self.windows),
+                         sum(w.aig.n_ands for w in self.windows), results)
+
+    def _start(self, aig, stages):
+        fanin0 = np.array(aig.fanin0, dtype=np.int64)  # copies: the AIG still grows (a view would pin it)
+        fanin1 = np.array(aig.fanin1, dtype=np.int64)
+        stop = np.zeros(aig.n_nodes, dtype=bool)
+        stop[:len(self.stop)] = self.stop
+        for words in stages:
+            lits = _literals(words)
+            window = _window(fanin0, fanin1, aig.n_inputs, lits, stop)
+            stop[lits >> 1] = True
+            task = (*window.aig.arrays(), window.aig.n_inputs, list(self.names), self.check)
+            self.windows.append(window)
+            self.results.append(self.workers.map(simplify_window, [task]))
+        self.stop = stop
+
+
 def run_passes_by_layers(aig, low, names, abc_script=None, steps=None, progress=None, workers=None, ahead=None,
                          check=None):
     """run_passes, but layer by layer (the layers run by workers and proved by check, see simplify_in_windows)
