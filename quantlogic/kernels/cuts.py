@@ -199,7 +199,7 @@ def cut_storage(capacity):
                np.empty(N_CUTS + 1, dtype=np.int64))
     pool = capacity * N_CUTS
     return (np.empty((pool, 4), dtype=np.int32), np.empty(pool, dtype=np.int8), np.empty(pool, dtype=np.uint16),
-            np.zeros(capacity, dtype=np.int8), np.zeros(capacity, dtype=np.int64), np.zeros(2 + N_CUTS, dtype=np.int64),
+            np.zeros(capacity, dtype=np.int64), np.zeros(capacity, dtype=np.int64), np.zeros(2 + N_CUTS, dtype=np.int64),
             scratch)
 
 
