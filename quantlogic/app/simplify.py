@@ -53,6 +53,7 @@ def simplified_layers(bundle, new_aig, steps):
     (ABC) keeps no node map."""
     import numpy as np
 
+    from ..formats.depth import levels_of
     from ..kernels.strash import cone_array
     from ..passes.structural import compose
 
@@ -65,7 +66,7 @@ def simplified_layers(bundle, new_aig, steps):
         if node_map is None:
             return {}
     fanin0, fanin1, _ = new_aig.arrays()
-    levels = new_aig.levels()
+    levels = levels_of(new_aig)
     stages = [(f"layer {k}", [lit for word in low.outputs(k) for lit in word]) for k in range(len(low.neurons))]
     stages.append(("output", list(low.class_word)))
     done, result = np.zeros(new_aig.n_nodes, dtype=bool), {}

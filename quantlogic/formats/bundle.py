@@ -11,6 +11,7 @@ from ..errors import QuantlogicError
 from ..ir.aig import AIG
 from ..lower.network import Lowering, NeuronCircuit, PoolCircuit
 from . import qnet
+from .depth import depth_of
 
 KIND = "quantlogic-circuit"
 VERSION = 1
@@ -45,7 +46,7 @@ class Bundle:
 
     @property
     def levels(self):
-        return self.aig.depth()
+        return depth_of(self.aig)
 
     @property
     def verdict(self):

@@ -1,6 +1,7 @@
 """JSON metadata of the I/O contract: how to drive the circuit's pins from outside, with no quantlogic code."""
 import json
 
+from .depth import depth_of
 from ..quant.codes import index_bits, input_pin, output_pin
 
 
@@ -24,7 +25,7 @@ def metadata(bundle):
                    "encoding": "the predicted class index in binary, pin y_j is bit j, bit 0 least significant"},
         "bits": {"weights": net.wbits, "activations": net.abits, "inputs": net.ibits},
         "widths": net.widths,
-        "circuit": {"inputs": aig.n_inputs, "outputs": len(aig.output_lits), "ands": aig.n_ands, "levels": aig.depth()},
+        "circuit": {"inputs": aig.n_inputs, "outputs": len(aig.output_lits), "ands": aig.n_ands, "levels": depth_of(aig)},
         "source_sha256": net.meta.get("source_sha256"),
         "source": net.meta.get("source"),
         "verification": _verification(bundle),

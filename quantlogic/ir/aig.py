@@ -148,10 +148,13 @@ class AIG:
         return AIG.from_arrays(self.input_names, self.fanin0, self.fanin1, self.output_names, self.output_lits)
 
     def levels(self):
-        """Logic depth (ANDs on the longest path) of every node."""
-        from ..kernels.strash import node_levels  # numba: loaded only when a circuit is measured
-
-        return node_levels(*self.arrays()[:2], self.n_inputs)
+        """Logic depth (ANDs on the longest path) of every node (plain Python: formats/depth.py measures large
+        circuits)."""
+        depth = np.zeros(self.n_nodes, dtype=np.int64)
+        base = 1 + self.n_inputs
+        for k, (a, b) in enumerate(zip(self.fanin0, self.fanin1)):
+            depth[base + k] = 1 + max(depth[a >> 1], depth[b >> 1])
+        return depth
 
     def fanouts(self):
         """Readers of every node: AND fan-ins plus one for each output that uses it."""

@@ -5,6 +5,7 @@ import html
 
 import numpy as np
 
+from ..formats.depth import depth_of
 from .summaries import idle_neurons
 
 STYLE = """body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}table{border-collapse:collapse;
@@ -57,7 +58,7 @@ def to_html(bundle, test=None):
     parts = [f"<h1>{html.escape(title)}</h1>",
              f"<div class='verdict {'proved' if verdict is not None and verdict.ok else 'other'}' id='verdict'>"
              f"{html.escape(verdict_text)}</div>",
-             f"<p>{aig.n_ands} AND gates, {aig.depth()} levels; {net.wbits}-bit weights, {net.abits}-bit "
+             f"<p>{aig.n_ands} AND gates, {depth_of(aig)} levels; {net.wbits}-bit weights, {net.abits}-bit "
              f"activations, {net.ibits}-bit inputs; layers {' -> '.join(map(str, net.widths))}</p>"]
     names = net.names()
     parts.append("<h2>I/O contract</h2><p>code = number of thresholds t with x &gt;= t; pin x{i}_{j} is bit j of "

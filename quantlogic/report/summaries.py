@@ -1,6 +1,7 @@
 """Human-readable text about networks and circuits."""
 import numpy as np
 
+from ..formats.depth import depth_of, levels_of
 from ..quant.neurons import neuron_name
 
 
@@ -122,14 +123,14 @@ def describe_circuit(bundle):
     aig, net, info = bundle.aig, bundle.net, bundle.meta
     lines = [f"circuit: {aig.n_inputs} inputs (x{{i}}_{{j}} = bit j of feature i's code), "
              f"{len(aig.output_lits)} outputs (y_j = bit j of the class index)",
-             f"AND gates: {aig.n_ands}, levels: {aig.depth()}"]
+             f"AND gates: {aig.n_ands}, levels: {depth_of(aig)}"]
     for stage, count in info.get("layer_ands", {}).items():
         lines.append(f"  {stage}: {count} ANDs as lowered")
     for stage, st in info.get("simplified_layers", {}).items():
         lines.append(f"  {stage} after simplification: {st['ands']} ANDs, its codes at depth {st['levels']}"
                      + (f" ({st['unmapped']} code bits merged into other gates)" if st["unmapped"] else ""))
     if bundle.lowering is not None:
-        levels = aig.levels()
+        levels = levels_of(aig)
         for k, neurons in enumerate(bundle.lowering.neurons):
             deepest = max((int(levels[lit >> 1]) for n in neurons for lit in n.out_word), default=0)
             lines.append(f"  layer {k}: its outputs at depth <= {deepest}")
@@ -160,7 +161,7 @@ def verdict_lines(verdict, aig=None, verbose=False):
 
 def convert_summary(bundle, verdict, summary=None):
     aig = bundle.aig
-    lines = [f"circuit: {aig.n_ands} AND gates, {aig.depth()} levels, {aig.n_inputs} inputs, "
+    lines = [f"circuit: {aig.n_ands} AND gates, {depth_of(aig)} levels, {aig.n_inputs} inputs, "
              f"{len(aig.output_lits)} outputs"]
     for stage, count in bundle.meta.get("layer_ands", {}).items():
         lines.append(f"  {stage}: {count} ANDs")
@@ -186,7 +187,7 @@ def simplify_summary(bundle):
     for st, seconds in zip(bundle.meta.get("simplify", []), bundle.timings):
         counts = f"{st['ands_before']} -> {st['ands_after']} ANDs " if "ands_after" in st else ""
         lines.append(f"  {st['pass']}: {counts}({seconds:.2f} s)")
-    lines.append(f"circuit: {bundle.aig.n_ands} AND gates, {bundle.aig.depth()} levels")
+    lines.append(f"circuit: {bundle.aig.n_ands} AND gates, {depth_of(bundle.aig)} levels")
     lines.append(f"verification: {verdict_lines(bundle.recorded_verdict()[0], bundle.aig)}")
     return "\n".join(lines)
 
@@ -247,7 +248,7 @@ def layer_levels(bundle):
     low = bundle.lowering
     if low is None:
         return {}
-    levels = bundle.aig.levels()
+    levels = levels_of(bundle.aig)
     depth = lambda words: int(max((levels[lit >> 1] for w in words for lit in w), default=0))  # noqa: E731
     stages = {f"layer {k}": depth(low.outputs(k)) for k in range(len(low.neurons))}
     stages["output"] = depth([low.class_word])
