@@ -15,6 +15,7 @@ from .registry import run_passes
 from .structural import compose, mapped_aig
 
 MIN_ANDS = 250_000  # circuits with fewer gates are simplified whole
+GIVE_BACK_ANDS = 100_000  # windows this large give the memory their passes freed back before the next pass
 
 
 @dataclass
@@ -77,7 +78,8 @@ def simplify_window(fanin0, fanin1, outputs, n_inputs, names, check=None):
     for name in names:  # one at a time: each pass's freed memory goes back before the next one starts
         result, more = run_passes(result, [name], steps=composed)
         stats += more
-        give_back()
+        if window.n_ands >= GIVE_BACK_ANDS:
+            give_back()
     node_map = composed.node_map
     if result.n_ands > window.n_ands:  # never larger: the stitched circuit is sized by the windows' own gates
         result, node_map = window, 2 * np.arange(window.n_nodes, dtype=np.int64)
