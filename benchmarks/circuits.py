@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from quantlogic.formats.depth import depth_of
 from quantlogic.kernels.simulate import Simulator
 from quantlogic.app.convert import convert
 from common import MODELS, median_time
@@ -38,7 +39,7 @@ for name in ["iris", "digits", "wine_bn", "adder3", "digits_fanin"]:
             parts.append(f"L{k} {bundle.meta['layer_ands'][f'layer {k}']} / {estimate(net, W, value_bits, T.shape[1])}")
             value_bits = net.abits
         parts.append(f"out {bundle.meta['layer_ands']['output']}")
-        print(f"| {name} | {bits}/{bits}/{bits} | {bundle.aig.n_ands} | {bundle.aig.depth()} | {', '.join(parts)} | "
+        print(f"| {name} | {bits}/{bits}/{bits} | {bundle.aig.n_ands} | {depth_of(bundle.aig)} | {', '.join(parts)} | "
               f"{seconds:.2f} s | {verdict.method} |")
 
 print("\n## Simulation (digits 64-32-10 at 3 bits, one run, medians of 5)\n")

@@ -7,6 +7,7 @@ import statistics
 import time
 
 from common import MODELS
+from quantlogic.formats.depth import depth_of
 from quantlogic.app.convert import quantize_rows, simplify_converted
 from quantlogic.formats.bundle import Bundle
 from quantlogic.lower import network, truth_table
@@ -56,7 +57,7 @@ for name in ("digits_cnn", "digits"):
         seconds = statistics.median(r[3] for r in results)
         print(f"| {name} | {bits}/{bits}/{bits} | {100 * s['test_float_accuracy']:.1f}% | "
               f"{100 * s['test_ptq_accuracy']:.1f}% | {100 * s['test_quantized_accuracy']:.1f}% | {small.aig.n_ands} | "
-              f"{small.aig.depth()} | {verdict.text.split(',')[0]} | {seconds:.1f} s |")
+              f"{depth_of(small.aig)} | {verdict.text.split(',')[0]} | {seconds:.1f} s |")
 print()
 for bits in (2, 3):
     positions, lower, proof = per_position(bits)

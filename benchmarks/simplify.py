@@ -13,6 +13,7 @@ import time
 import numpy as np
 import torch
 
+from quantlogic.formats.depth import depth_of
 from quantlogic.formats.aiger import to_aig
 from quantlogic.kernels.truth_table import neuron_truth_table
 from quantlogic.lower.network import lower_network
@@ -88,7 +89,7 @@ for name in ["iris", "digits", "wine_bn", "adder3", "digits_fanin"]:
         (dc2, dc2_levels), (resyn2, resyn2_levels) = abc_stats(aig, "dc2"), abc_stats(aig, "resyn2")
         print(f"| {name} | {b} | {aig.n_ands} | {default.n_ands} | {high.n_ands} | {dc2} | {resyn2} | "
               f"{default.n_ands / dc2:.3f} | {default.n_ands / resyn2:.3f} | {high.n_ands / dc2:.3f} | "
-              f"{aig.depth()} / {default.depth()} / {dc2_levels} / {resyn2_levels} | {t_default:.2f} |")
+              f"{depth_of(aig)} / {depth_of(default)} / {dc2_levels} / {resyn2_levels} | {t_default:.2f} |")
 
 # 3. fan-in-limited: ours vs the truth-table + espresso + ABC route
 print("\n## Fan-in-limited model (digits_fanin, 2 bits): ours vs truth table + espresso + ABC dc2\n")

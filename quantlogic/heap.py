@@ -3,18 +3,20 @@ small objects freed (glibc's heap grows but seldom shrinks on its own), so a pro
 circuit's hash and then builds the next large structure would peak at both. The only place libc is called."""
 import ctypes
 import ctypes.util
+import functools
 import gc
-
-_TRIM = []
 
 
 def give_back():
     """Collect garbage and return the C heap's free pages to the system (glibc malloc_trim; elsewhere only
     the garbage collection)."""
     gc.collect()
-    if not _TRIM:
-        name = ctypes.util.find_library("c")
-        library = ctypes.CDLL(name) if name else None
-        _TRIM.append(getattr(library, "malloc_trim", None))
-    if _TRIM[0] is not None:
-        _TRIM[0](0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    name = ctypes.util.find_library("c")
+    return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None

@@ -39,6 +39,27 @@ def test_simulator_equals_naive_evaluation(aig, seed):
     assert np.array_equal(got, want)
 
 
+def naive_depth(aig, lits):
+    """The longest chain of ANDs below each literal, by recursion over the fan-ins: the oracle for levels_of."""
+    base = 1 + aig.n_inputs
+
+    def depth(node):
+        if node < base:
+            return 0
+        return 1 + max(depth(aig.fanin0[node - base] >> 1), depth(aig.fanin1[node - base] >> 1))
+    return [depth(lit >> 1) for lit in lits]
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_aigs())
+def test_levels_of_equals_the_longest_chain_of_ands(aig):
+    from quantlogic.formats.depth import depth_of, levels_of
+
+    nodes = list(range(aig.n_nodes))
+    assert levels_of(aig).tolist() == naive_depth(aig, [2 * n for n in nodes])
+    assert depth_of(aig) == max(naive_depth(aig, aig.output_lits), default=0)
+
+
 def test_pack_unpack_roundtrip():
     bits = np.random.default_rng(0).integers(0, 2, size=(200, 5)).astype(bool)
     assert np.array_equal(unpack_words(pack_bits(bits), 200), bits)

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quantlogic.formats.depth import depth_of
 from conftest import load_test_split, model_path, random_aigs
 from quantlogic.errors import QuantlogicError
 from quantlogic.kernels.simulate import Simulator
@@ -51,7 +52,7 @@ def test_rewriting_that_keeps_levels_never_deepens(aig, zero_gain):
     from quantlogic.passes.rewrite import RewriteParams, rewrite
 
     new, _ = rewrite(aig, RewriteParams(keep_levels=True, zero_gain=zero_gain))
-    assert np.array_equal(truth_table(new), truth_table(aig)) and new.depth() <= aig.depth()
+    assert np.array_equal(truth_table(new), truth_table(aig)) and depth_of(new) <= depth_of(aig)
 
 
 @settings(max_examples=40, deadline=None)

@@ -123,7 +123,7 @@ def test_windows_started_while_the_network_is_lowered_give_the_same_circuit(monk
     ahead = windows.WindowsAhead(EFFORT["default"], Elsewhere(), window_equal, n_layers=4)
     low = lower_network(net, table_bits=0, layer_done=ahead.layer_done)
     assert len(ahead.windows) == 3  # one per hidden layer, each started as soon as its layer was lowered
-    early, _ = windows.stitch_windows(ahead.run(low))
+    early, _ = windows.stitch_windows(ahead.finish(low))
     whole, _ = simplify_in_windows(low.aig, EFFORT["default"], _stages(low), check=window_equal)
     assert early.arrays()[0].tolist() == whole.arrays()[0].tolist()
     assert early.arrays()[1].tolist() == whole.arrays()[1].tolist() and early.output_lits == whole.output_lits

@@ -173,10 +173,10 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     advance = getattr(progress, "advance", None)
     if advance:
         progress.expect(2 * (sum(W.shape[0] for W, _ in intnet.hidden) + intnet.n_classes))
-    ahead = _windows_ahead(workers, len(intnet.hidden) + 1) if simplify_ahead else None
+    starter = _windows_ahead(workers, len(intnet.hidden) + 1) if simplify_ahead else None
     low = lower_network(intnet, progress=progress and (lambda stage: progress("lower", stage, steps)),
-                        advance=advance, layer_done=ahead and ahead.layer_done)
-    ahead = ahead and ahead.run(low)
+                        advance=advance, layer_done=starter and starter.layer_done)
+    ahead = starter and starter.finish(low)
     verdict = verify_lowering(intnet, low, X, progress=progress and (lambda stage: progress("prove", stage, steps)),
                               advance=advance, workers=workers)
     verdict = accept(verdict, allow_unproved)

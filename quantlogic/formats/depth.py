@@ -1,4 +1,4 @@
-"""Logic depth of a circuit in numba (AIG.levels walks the gates in Python, about a second per million)."""
+"""Logic depth of a circuit (in numba: a Python walk over the gates takes about a second per million)."""
 
 
 def levels_of(aig):

@@ -147,26 +147,11 @@ class AIG:
     def copy(self):
         return AIG.from_arrays(self.input_names, self.fanin0, self.fanin1, self.output_names, self.output_lits)
 
-    def levels(self):
-        """Logic depth (ANDs on the longest path) of every node (plain Python: formats/depth.py measures large
-        circuits)."""
-        depth = np.zeros(self.n_nodes, dtype=np.int64)
-        base = 1 + self.n_inputs
-        for k, (a, b) in enumerate(zip(self.fanin0, self.fanin1)):
-            depth[base + k] = 1 + max(depth[a >> 1], depth[b >> 1])
-        return depth
-
     def fanouts(self):
         """Readers of every node: AND fan-ins plus one for each output that uses it."""
         lits = np.concatenate([np.frombuffer(self.fanin0, dtype=np.int64), np.frombuffer(self.fanin1, dtype=np.int64),
                                np.asarray(self.output_lits, dtype=np.int64)])
         return np.bincount(lits >> 1, minlength=self.n_nodes).tolist()
-
-    def depth(self):
-        if not self.output_lits:
-            return 0
-        levels = self.levels()
-        return int(max(levels[lit >> 1] for lit in self.output_lits))
 
     def cone(self, lits, stop=()):
         """Node indices of the AND nodes in the transitive fan-in of lits, not crossing stop nodes, ascending."""

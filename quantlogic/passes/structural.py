@@ -1,6 +1,7 @@
 """Structural passes: dead-node sweep and AND-tree balancing."""
 import numpy as np
 
+from ..formats.depth import depth_of
 from ..ir.aig import AIG
 from ..kernels.strash import cone_array, rebuild_arrays
 
@@ -73,4 +74,4 @@ def balance(aig):
     new.source_map = np.full(aig.n_nodes, -1, dtype=np.int64)
     new.source_map[list(mapping)] = list(mapping.values())
     return new, {"pass": "balance", "ands_before": aig.n_ands, "ands_after": new.n_ands,
-                 "levels_before": aig.depth(), "levels_after": new.depth()}
+                 "levels_before": depth_of(aig), "levels_after": depth_of(new)}

@@ -10,6 +10,7 @@ import numpy as np
 from ..heap import give_back
 from ..ir.aig import AIG
 from ..kernels.strash import HashedCopy, cone_above, rebuild_arrays
+from ..verdict import proved
 from ..workers import Here
 from .registry import run_passes
 from .structural import compose, mapped_aig
@@ -30,14 +31,13 @@ class Window:
     outputs: np.ndarray  # the circuit's literals the window's outputs stand for
 
 
-def layer_windows(aig, stages):
-    """The Window of each stage (a list of words: literals of aig), one at a time: its words' cone above the
-    stages before."""
-    fanin0, fanin1, _ = aig.arrays()
-    stop = np.zeros(aig.n_nodes, dtype=bool)
+def layer_windows(fanin0, fanin1, n_inputs, stages, stop):
+    """The Window of each stage (a list of words: literals of the AIG given by fan-in arrays), one at a time:
+    its words' cone above the stop nodes, which then grow by the stage's words (stop: a bool per node, updated
+    in place, so a later call goes on where this one ended)."""
     for words in stages:
         lits = _literals(words)
-        yield _window(fanin0, fanin1, aig.n_inputs, lits, stop)
+        yield _window(fanin0, fanin1, n_inputs, lits, stop)
         stop[lits >> 1] = True
 
 
@@ -106,16 +106,16 @@ def start_windows(aig, names, stages, workers=None, check=None):
     """A WindowRun of the circuit cut at stages (see simplify_in_windows): workers of a cluster start on all
     the windows now; without them each window is made and simplified here when its result is read, so one
     window at a time is in memory."""
+    if workers is not None and not isinstance(workers, Here):
+        ahead = WindowsAhead(names, workers, check)
+        ahead.start(aig, stages)
+        return ahead.run(aig)
+
     def here(window):
         return window, simplify_window(*window.aig.arrays(), window.aig.n_inputs, list(names), check)
 
-    if workers is None or isinstance(workers, Here):
-        return WindowRun(aig, tuple(names), check, len(stages), window_ands(aig, stages),
-                         map(here, layer_windows(aig, stages)))
-    windows = list(layer_windows(aig, stages))
-    tasks = [(*w.aig.arrays(), w.aig.n_inputs, list(names), check) for w in windows]
-    return WindowRun(aig, tuple(names), check, len(windows), sum(w.aig.n_ands for w in windows),
-                     zip(windows, workers.map(simplify_window, tasks)))
+    windows = layer_windows(*aig.arrays()[:2], aig.n_inputs, stages, np.zeros(aig.n_nodes, dtype=bool))
+    return WindowRun(aig, tuple(names), check, len(stages), window_ands(aig, stages), map(here, windows))
 
 
 def simplify_in_windows(aig, names, stages, workers=None, progress=None, check=None):
@@ -166,8 +166,6 @@ def window_proof(proofs):
     """One Verdict of a circuit stitched from its simplified windows: proved when every window that changed
     was proved equal to its simplification (the stitched circuit is their composition over the same cuts,
     as the circuit is of its windows), else the first window's verdict that is not proved."""
-    from ..verdict import proved
-
     for k, proof in enumerate(proofs):
         if proof is not None and not proof.ok:
             return replace(proof, reason=f"layer window {k}: {proof.reason}")
@@ -220,16 +218,15 @@ def by_layers(aig, low, names):
 def start_ahead(low, names, workers, check=None):
     """The layer windows of run_passes_by_layers on a lowering's circuit, started now on the workers of a
     cluster (a WindowRun), or None when they would run here or the circuit is simplified whole."""
-    stages = by_layers(low.aig, low, names)
-    if workers is None or workers.count < 2 or stages is None:
+    if workers is None or workers.count < 2:
         return None
-    return start_windows(low.aig, names, stages, workers, check)
+    return WindowsAhead(names, workers, check).finish(low)
 
 
 class WindowsAhead:
-    """The layer windows of a lowering started on the workers of a cluster while it is still being lowered:
-    each layer's window needs only the layers up to it, so the workers simplify while the rest is lowered.
-    Windows start once the circuit promises to reach MIN_ANDS (a smaller one is simplified whole)."""
+    """Layer windows started on the workers of a cluster, as soon as the layers they need exist: started
+    while a network is lowered (layer_done), the workers simplify while the rest is lowered. layer_done
+    starts them once the circuit promises to reach MIN_ANDS (a smaller one is simplified whole)."""
 
     def __init__(self, names, workers, check=None, n_layers=1):
         self.names, self.workers, self.check, self.n_layers = tuple(names), workers, check, n_layers
@@ -239,32 +236,34 @@ class WindowsAhead:
         """Start the windows of the layers lowered so far (low.outputs(layer) is the latest) when the circuit,
         growing at this rate, will be simplified layer by layer."""
         if (low.aig.n_ands * self.n_layers) // (layer + 1) >= MIN_ANDS:
-            self._start(low.aig, [low.outputs(k) for k in range(len(self.windows), layer + 1)])
+            self.start(low.aig, [low.outputs(k) for k in range(len(self.windows), layer + 1)])
 
-    def run(self, low):
-        """The WindowRun of run_passes_by_layers for the finished lowering (the windows not started yet start
-        now), or None when it is simplified whole."""
+    def finish(self, low):
+        """The WindowRun of run_passes_by_layers for a finished lowering (the windows not started yet start
+        now), or None when its circuit is simplified whole."""
         stages = by_layers(low.aig, low, self.names)
         if stages is None:
             return None
-        self._start(low.aig, stages[len(self.windows):])
-        results = zip(self.windows, (next(iter(result)) for result in self.results))
-        return WindowRun(low.aig, self.names, self.check, len(self.windows),
-                         sum(w.aig.n_ands for w in self.windows), results)
+        self.start(low.aig, stages[len(self.windows):])
+        return self.run(low.aig)
 
-    def _start(self, aig, stages):
-        fanin0 = np.array(aig.fanin0, dtype=np.int64)  # copies: the AIG still grows (a view would pin it)
-        fanin1 = np.array(aig.fanin1, dtype=np.int64)
+    def start(self, aig, stages):
+        """Start the windows of the next stages of aig (the stages before them were started earlier)."""
         stop = np.zeros(aig.n_nodes, dtype=bool)
         stop[:len(self.stop)] = self.stop
-        for words in stages:
-            lits = _literals(words)
-            window = _window(fanin0, fanin1, aig.n_inputs, lits, stop)
-            stop[lits >> 1] = True
+        # copies of the fan-ins: the AIG may still grow, and a view of its arrays would pin them
+        for window in layer_windows(np.array(aig.fanin0, dtype=np.int64), np.array(aig.fanin1, dtype=np.int64),
+                                    aig.n_inputs, stages, stop):
             task = (*window.aig.arrays(), window.aig.n_inputs, list(self.names), self.check)
             self.windows.append(window)
             self.results.append(self.workers.map(simplify_window, [task]))
         self.stop = stop
+
+    def run(self, aig):
+        """The WindowRun of the windows started, aig being the circuit they were cut from."""
+        results = zip(self.windows, (next(iter(result)) for result in self.results))
+        return WindowRun(aig, self.names, self.check, len(self.windows), sum(w.aig.n_ands for w in self.windows),
+                         results)
 
 
 def run_passes_by_layers(aig, low, names, abc_script=None, steps=None, progress=None, workers=None, ahead=None,

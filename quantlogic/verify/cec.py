@@ -143,9 +143,10 @@ def equivalent_through(a, b, steps):
             return wrong
         first = proved(first.method, *first.details, f"the whole circuit also simulated on {SIM_WORDS * 64} random "
                        "vectors against the one it came from", vectors=SIM_WORDS * 64)
-        rest = equivalent_through(steps[0][1], b, steps[1:]) if len(steps) > 1 else first
-        return rest if not rest.ok or rest is first else proved(
-            rest.method, *first.details, *rest.details, vectors=rest.vectors)
+        if len(steps) == 1:
+            return first
+        rest = equivalent_through(steps[0][1], b, steps[1:])
+        return proved(rest.method, *first.details, *rest.details, vectors=rest.vectors) if rest.ok else rest
     if len(steps) == 1:
         return equivalent(a, b, hints=steps[0][2])
     if a.n_inputs > EXHAUSTIVE_FIRST and steps:
