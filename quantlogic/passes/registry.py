@@ -9,16 +9,18 @@ import time
 from ..errors import QuantlogicError
 from .fraig import fraig
 from .progress import reporting
+from .resub import resub, resub_rounds
 from .rewrite import RewriteParams, rewrite, rewrite_rounds
 from .structural import balance, sweep
 
 PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite,
           "rewrite-z": lambda aig: rewrite(aig, RewriteParams(zero_gain=True)),
-          "rewrite-rounds": rewrite_rounds}
-LOCAL = {"sweep", "balance", "rewrite", "rewrite-z", "rewrite-rounds"}  # each node's new form is a function of nearby nodes
+          "rewrite-rounds": rewrite_rounds, "resub": resub,
+          "resub-rounds": resub_rounds}
+LOCAL = {"sweep", "balance", "rewrite", "rewrite-z", "rewrite-rounds", "resub", "resub-rounds"}  # each node's new form is a function of nearby nodes
 EFFORT = {"low": ["sweep", "fraig"],
-          "default": ["sweep", "fraig", "rewrite-rounds"],
-          "high": ["sweep", "fraig"] + ["rewrite", "rewrite-z"] * 4 + ["rewrite", "fraig", "rewrite"]}
+          "default": ["sweep", "fraig", "rewrite-rounds", "resub-rounds"],
+          "high": ["sweep", "fraig", "rewrite-rounds", "resub-rounds", "fraig", "resub-rounds"]}
 
 
 def parse_passes(text):

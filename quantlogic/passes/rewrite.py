@@ -33,7 +33,7 @@ class RoundsParams:
     shallow: bool = True
 
 
-def _round(fanin0, fanin1, n_inputs, outputs, zero_gain, params):
+def rewrite_round(fanin0, fanin1, n_inputs, outputs, zero_gain, params):
     """One rewriting round of an AIG given as arrays: (fanin0, fanin1, outputs of the rebuilt result,
     its literal for each node of the input or -1, rewrites)."""
     f0, f1, repl, outs, count = rewrite_in_place(fanin0, fanin1, n_inputs, outputs, zero_gain,
@@ -51,7 +51,7 @@ def rewrite(aig, params=RewriteParams()):
     """One round of cut rewriting (RewriteParams). The input AIG comes back unchanged when the result is
     not smaller (or, with zero_gain, larger)."""
     zero_gain = params.zero_gain
-    new0, new1, outs, node_map, count = _round(*aig.arrays()[:2], aig.n_inputs, aig.output_lits, zero_gain, params)
+    new0, new1, outs, node_map, count = rewrite_round(*aig.arrays()[:2], aig.n_inputs, aig.output_lits, zero_gain, params)
     result = mapped_aig(aig, new0, new1, outs, node_map) if _pays(aig.n_ands, len(new0), zero_gain) else aig
     return result, {"pass": "rewrite-z" if zero_gain else "rewrite", "ands_before": aig.n_ands,
                     "ands_after": result.n_ands, "rewritten": count}
@@ -66,7 +66,7 @@ def rewrite_rounds(aig, params=RoundsParams()):
     rounds = [False] + [True, False] * params.max_pairs
     for k, zero_gain in enumerate(rounds):
         report_progress(k, len(rounds))
-        new0, new1, outs, step_map, count = _round(fanin0, fanin1, aig.n_inputs, outputs, zero_gain, params)
+        new0, new1, outs, step_map, count = rewrite_round(fanin0, fanin1, aig.n_inputs, outputs, zero_gain, params)
         if _pays(len(fanin0), len(new0), zero_gain):
             fanin0, fanin1, outputs, rewritten = new0, new1, outs, rewritten + count
             node_map = compose(node_map, step_map)
