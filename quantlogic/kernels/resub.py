@@ -11,6 +11,7 @@ from .strash import _fold, _resolve, hash_table
 
 MAX_LEAVES = 12  # 2^12-bit truth tables: 64 words
 MAX_WINDOW = 1024  # nodes of one window (leaves, cone, divisors)
+MAX_FANOUT = 100  # divisors with more readers are not searched for nodes beside the cone
 MAX_PAIRS = 500  # two-divisor ANDs (ORs) kept for the resubstitutions with two new nodes
 ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 PROJECTIONS = np.array([0xAAAAAAAAAAAAAAAA, 0xCCCCCCCCCCCCCCCC, 0xF0F0F0F0F0F0F0F0, 0xFF00FF00FF00FF00,
@@ -74,18 +75,46 @@ def _simulate(tt, s, fanin0, fanin1, repl, node, slot, words):
         tt[s, w] = (tt[sa, w] ^ ca) & (tt[sb, w] ^ cb)
 
 
+@numba.njit(inline="always", **NJIT)
+def _beside(f, graph, win, tt, words, n_slots, n_div, done, stamp):
+    """Whether f, a live node outside the window whose fan-ins are divisors, was added as divisor n_div
+    (truth table in row n_slots)."""
+    fanin0, fanin1, repl, dead, refs, mark = graph[0], graph[1], graph[2], graph[3], graph[4], graph[5]
+    visit, slot, divisors = win[0], win[1], win[8]
+    if visit[f] == done or dead[f] or repl[f] >= 0 or refs[f] == 0:
+        return False
+    a, b = _fanin_nodes(f, fanin0, fanin1, repl)
+    if visit[a] != done or visit[b] != done or mark[a] == stamp or mark[b] == stamp:
+        return False
+    visit[f] = done
+    slot[f] = n_slots
+    _simulate(tt, n_slots, fanin0, fanin1, repl, f, slot, words)
+    divisors[n_div] = f
+    return True
+
+
 @numba.njit(**LEAF)
-def _window(node, graph, win, tables, max_leaves, max_divisors):
+def _window(node, graph, win, tables, strash, max_leaves, max_divisors):
     """Fill the window of node: leaves, cone (node's maximum fan-out-free cone marked mark = stamp) and
     divisors with their truth tables; returns (divisors, truth-table words, size of the freed cone, slot of
     node). The divisors are the leaves, the cone's other nodes and nodes beside the cone whose fan-ins are
-    divisors: never node nor anything it feeds."""
+    divisors: never node nor anything it feeds. Nodes beside are found among the readers of divisors with
+    at most MAX_FANOUT readers, and in the structural hash between two divisors with more."""
     fanin0, fanin1, repl, dead, refs, mark, fo_start, fo_list, n_old, base, _ = graph
-    visit, slot, stamps, leaves, inner, order, log, freed_nodes, divisors = win
+    visit, slot, stamps, leaves, inner, order, log, freed_nodes, divisors, hubs = win
     tt = tables
     stamps[0] += 1
     vstamp = stamps[0]
     n_leaves, n_inner = _window_cut(node, fanin0, fanin1, repl, base, max_leaves, visit, vstamp, leaves, inner)
+    stamps[1] += 1
+    stamp = stamps[1]
+    for i in range(n_leaves):  # the leaves stay: keep them out of the cone freed
+        refs[leaves[i]] += 1
+    freed, n_log = _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes)
+    for k in range(n_log):
+        refs[log[k]] += 1
+    for i in range(n_leaves):
+        refs[leaves[i]] -= 1
     words = max(1, 1 << max(0, n_leaves - 6))
     for i in range(n_leaves):  # projections; the constant node is the all-zero function
         slot[leaves[i]] = i
@@ -125,15 +154,6 @@ def _window(node, graph, win, tables, max_leaves, max_divisors):
         n = order[k]
         slot[n] = n_leaves + k
         _simulate(tt, n_leaves + k, fanin0, fanin1, repl, n, slot, words)
-    stamps[1] += 1
-    stamp = stamps[1]
-    for i in range(n_leaves):  # the leaves stay: keep them out of the cone freed
-        refs[leaves[i]] += 1
-    freed, n_log = _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes)
-    for k in range(n_log):
-        refs[log[k]] += 1
-    for i in range(n_leaves):
-        refs[leaves[i]] -= 1
     n_div = 0
     for i in range(n_leaves):
         if leaves[i] != 0:
@@ -143,28 +163,26 @@ def _window(node, graph, win, tables, max_leaves, max_divisors):
         if mark[order[k]] != stamp and n_div < max_divisors:
             divisors[n_div] = order[k]
             n_div += 1
-    n_slots = n_leaves + n_order
-    k = 0
+    n_slots, n_hubs, k = n_leaves + n_order, 0, 0
     while k < n_div and n_div < max_divisors and n_slots < MAX_WINDOW:  # nodes beside the cone
         d = divisors[k]
         k += 1
-        if d >= n_old:
+        if d < n_old and fo_start[d + 1] - fo_start[d] <= MAX_FANOUT:
+            for e in range(fo_start[d], fo_start[d + 1]):
+                if _beside(fo_list[e], graph, win, tt, words, n_slots, n_div, done, stamp):
+                    n_slots, n_div = n_slots + 1, n_div + 1
+                    if n_div == max_divisors or n_slots == MAX_WINDOW:
+                        break
             continue
-        for e in range(fo_start[d], fo_start[d + 1]):
-            f = fo_list[e]
-            if visit[f] == done or dead[f] or repl[f] >= 0 or refs[f] == 0:
-                continue
-            a, b = _fanin_nodes(f, fanin0, fanin1, repl)
-            if visit[a] != done or visit[b] != done or mark[a] == stamp or mark[b] == stamp:
-                continue
-            visit[f] = done
-            slot[f] = n_slots
-            _simulate(tt, n_slots, fanin0, fanin1, repl, f, slot, words)
-            n_slots += 1
-            divisors[n_div] = f
-            n_div += 1
-            if n_div == max_divisors or n_slots == MAX_WINDOW:
-                break
+        for h in range(n_hubs):  # between two divisors of many readers, the structural hash finds an AND
+            for phases in range(4):
+                x, y = 2 * d + (phases & 1), 2 * hubs[h] + (phases >> 1)
+                f = _lookup(strash, dead, max(x, y), min(x, y))
+                if f >= 0 and n_div < max_divisors and n_slots < MAX_WINDOW and \
+                        _beside(f, graph, win, tt, words, n_slots, n_div, done, stamp):
+                    n_slots, n_div = n_slots + 1, n_div + 1
+        hubs[n_hubs] = d
+        n_hubs += 1
     return n_div, words, freed, slot[node]
 
 
@@ -372,7 +390,7 @@ def _resub_nodes(base, graph, win, tables, lists, strash, max_leaves, max_diviso
         level[node] = 1 + max(level[_resolve(repl, fanin0[node]) >> 1], level[_resolve(repl, fanin1[node]) >> 1])
         if dead[node] or refs[node] == 0 or n_nodes + 2 >= capacity:
             continue
-        n_div, words, freed, t = _window(node, graph, win, tables[0], max_leaves, max_divisors)
+        n_div, words, freed, t = _window(node, graph, win, tables[0], strash, max_leaves, max_divisors)
         limit = level[node] if keep_levels else capacity
         if not _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, stamps[1], max_new, limit,
                        found):
@@ -436,7 +454,7 @@ def _resub(fanin0_in, fanin1_in, n_inputs, outputs, max_leaves, max_divisors, ma
     win = (np.zeros(capacity, dtype=np.int64), np.zeros(capacity, dtype=np.int64), np.zeros(2, dtype=np.int64),
            np.empty(MAX_LEAVES + 2, dtype=np.int64), np.empty(MAX_WINDOW, dtype=np.int64),
            np.empty(2 * MAX_WINDOW + 1, dtype=np.int64), np.empty(2 * capacity, dtype=np.int64),
-           np.empty(capacity, dtype=np.int64), np.empty(MAX_WINDOW, dtype=np.int64))
+           np.empty(capacity, dtype=np.int64), np.empty(MAX_WINDOW, dtype=np.int64), np.empty(MAX_WINDOW, dtype=np.int64))
     words = 1 << (MAX_LEAVES - 6)
     tables = (np.empty((MAX_WINDOW, words), dtype=np.uint64), np.empty((MAX_PAIRS + 1, words), dtype=np.uint64))
     lists = (np.empty(2 * MAX_WINDOW, dtype=np.int64), np.empty(MAX_WINDOW, dtype=np.int64),

@@ -16,11 +16,11 @@ from .structural import balance, sweep
 PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite,
           "rewrite-z": lambda aig: rewrite(aig, RewriteParams(zero_gain=True)),
           "rewrite-rounds": rewrite_rounds, "resub": resub,
-          "resub-rounds": resub_rounds}
-LOCAL = {"sweep", "balance", "rewrite", "rewrite-z", "rewrite-rounds", "resub", "resub-rounds"}  # each node's new form is a function of nearby nodes
+          "rewrite-resub": resub_rounds}
+LOCAL = {"sweep", "balance", "rewrite", "rewrite-z", "rewrite-rounds", "resub", "rewrite-resub"}  # each node's new form is a function of nearby nodes
 EFFORT = {"low": ["sweep", "fraig"],
-          "default": ["sweep", "fraig", "rewrite-rounds", "resub-rounds"],
-          "high": ["sweep", "fraig", "rewrite-rounds", "resub-rounds", "fraig", "resub-rounds"]}
+          "default": ["sweep", "fraig", "rewrite-resub"],
+          "high": ["sweep", "fraig", "rewrite-resub", "fraig", "rewrite-resub"]}
 
 
 def parse_passes(text):

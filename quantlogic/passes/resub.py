@@ -1,5 +1,5 @@
 """Resubstitution: nodes re-expressed from other nodes of a small window around them (kernels/resub.py), and
-rounds of it between zero-gain rewriting that exposes more."""
+rounds of it between rewriting that exposes more."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ class ResubParams:
     re-expressed from; max_new: new ANDs a replacement may take (0, 1 or 2); keep_levels: never make a node
     deeper."""
 
-    max_leaves: int = 8
+    max_leaves: int = 6
     max_divisors: int = 150
     max_new: int = 2
     keep_levels: bool = False
@@ -25,11 +25,11 @@ class ResubParams:
 
 @dataclass(frozen=True)
 class ResubRoundsParams:
-    """Resubstitution, then at most max_rounds rounds of (zero-gain rewriting that may deepen, resubstitution,
-    rewriting, resubstitution) while a round saves at least min_saving of the ANDs."""
+    """Rewriting and resubstitution, then at most max_pairs pairs of zero-gain rewriting that may deepen
+    (restructuring) and resubstitution while a pair saves at least min_saving of the ANDs, then rewriting."""
 
     resub: ResubParams = ResubParams()
-    max_rounds: int = 2
+    max_pairs: int = 2
     min_saving: float = 0.001
 
 
@@ -51,29 +51,32 @@ def resub(aig, params=ResubParams()):
 
 
 def resub_rounds(aig, params=ResubRoundsParams()):
-    """Resubstitution and rounds of rewriting and resubstitution (ResubRoundsParams), without building an AIG
-    in between; each step is kept only when it does not grow the circuit."""
-    fanin0, fanin1, outputs = aig.arrays()
-    node_map = 2 * np.arange(aig.n_nodes, dtype=np.int64)
-    deepening = RewriteParams(zero_gain=True, shallow=False)
-    steps = [("resub", None)]
-    for _ in range(params.max_rounds):
-        steps += [("rewrite", deepening), ("resub", None), ("rewrite", RewriteParams()), ("resub", None)]
-    sizes, round_start, changed = [aig.n_ands], aig.n_ands, 0
-    for k, (kind, rewrite_params) in enumerate(steps):
-        report_progress(k, len(steps))
-        if kind == "resub":
-            new0, new1, outs, step_map, count = resub_round(fanin0, fanin1, aig.n_inputs, outputs, params.resub)
+    """Rewriting and resubstitution in rounds (ResubRoundsParams), without building an AIG in between; a
+    step that would grow the circuit is dropped."""
+    state = {"arrays": aig.arrays(), "map": 2 * np.arange(aig.n_nodes, dtype=np.int64), "changed": 0, "steps": []}
+    total = 3 + 2 * params.max_pairs
+
+    def step(how):
+        fanin0, fanin1, outputs = state["arrays"]
+        report_progress(len(state["steps"]), total)
+        if isinstance(how, ResubParams):
+            new0, new1, outs, step_map, count = resub_round(fanin0, fanin1, aig.n_inputs, outputs, how)
         else:
-            new0, new1, outs, step_map, count = rewrite_round(fanin0, fanin1, aig.n_inputs, outputs,
-                                                              rewrite_params.zero_gain, rewrite_params)
+            new0, new1, outs, step_map, count = rewrite_round(fanin0, fanin1, aig.n_inputs, outputs, how.zero_gain, how)
         if len(new0) <= len(fanin0):
-            fanin0, fanin1, outputs, changed = new0, new1, outs, changed + count
-            node_map = compose(node_map, step_map)
-        sizes.append(len(fanin0))
-        if k % 4 == 0 and k and round_start - sizes[-1] < params.min_saving * round_start:
+            state["arrays"], state["changed"] = (new0, new1, outs), state["changed"] + count
+            state["map"] = compose(state["map"], step_map)
+        state["steps"].append(len(state["arrays"][0]))
+        return state["steps"][-1]
+
+    step(RewriteParams())
+    size = step(params.resub)
+    for _ in range(params.max_pairs):
+        step(RewriteParams(zero_gain=True, shallow=False))
+        size, before = step(params.resub), size
+        if before - size < params.min_saving * before:
             break
-        round_start = sizes[-1] if k % 4 == 0 else round_start
-    result = mapped_aig(aig, fanin0, fanin1, outputs, node_map) if sizes[-1] < aig.n_ands else aig
-    return result, {"pass": "resub-rounds", "ands_before": aig.n_ands, "ands_after": result.n_ands, "steps": sizes[1:],
-                    "changed": changed}
+    size = step(RewriteParams())
+    result = mapped_aig(aig, *state["arrays"], state["map"]) if size < aig.n_ands else aig
+    return result, {"pass": "rewrite-resub", "ands_before": aig.n_ands, "ands_after": result.n_ands,
+                    "steps": state["steps"], "changed": state["changed"]}
