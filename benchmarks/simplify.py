@@ -1,6 +1,7 @@
 """Simplification figures for docs/benchmarks.md (ratios measured in one run):
 - truth-table enumeration rows/s, numba kernel vs a torch-batched enumeration (LogicNets style);
-- AND counts after our default and high-effort pipelines vs ABC dc2 and resyn2 given our unoptimized circuit;
+- AND counts after our default and high-effort pipelines vs ABC dc2, resyn2 and compress2rs given our unoptimized
+  circuit, and what dc2 still finds on our default result;
 - on the fan-in-limited model: ours vs the truth-table + espresso + ABC dc2 route on the same network;
 - simplify time vs convert time on digits (in the process at three bit widths, and as commands).
 Run: python benchmarks/simplify.py"""
@@ -75,9 +76,9 @@ assert np.array_equal(check, torch_tables()[0].numpy())
 
 # 2. sizes against ABC
 print("\n## AND counts: our pipelines vs ABC on our unoptimized circuit\n")
-print("| model | bits | lowered | ours default | ours high | ABC dc2 | ABC resyn2 | default / dc2 | default / resyn2 | high / dc2 | "
-      "levels: lowered / default / dc2 / resyn2 | default passes s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| model | bits | lowered | ours default | ours high | ABC dc2 | ABC resyn2 | ABC compress2rs | default / dc2 | "
+      "default / compress2rs | dc2 on default | levels: lowered / default / dc2 / compress2rs | default passes s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name in ["iris", "digits", "wine_bn", "adder3", "digits_fanin"]:
     for b in (2, 3):
         net, _ = quantize_checkpoint(MODELS / name / "model.pt", MODELS / name / "calib.npy", wbits=b, abits=b, ibits=b)
@@ -86,10 +87,11 @@ for name in ["iris", "digits", "wine_bn", "adder3", "digits_fanin"]:
         default, _ = run_passes(aig, EFFORT["default"])
         t_default = time.perf_counter() - start
         high, _ = run_passes(aig, EFFORT["high"])
-        (dc2, dc2_levels), (resyn2, resyn2_levels) = abc_stats(aig, "dc2"), abc_stats(aig, "resyn2")
-        print(f"| {name} | {b} | {aig.n_ands} | {default.n_ands} | {high.n_ands} | {dc2} | {resyn2} | "
-              f"{default.n_ands / dc2:.3f} | {default.n_ands / resyn2:.3f} | {high.n_ands / dc2:.3f} | "
-              f"{depth_of(aig)} / {depth_of(default)} / {dc2_levels} / {resyn2_levels} | {t_default:.2f} |")
+        (dc2, dc2_levels), (c2rs, c2rs_levels) = abc_stats(aig, "dc2"), abc_stats(aig, "compress2rs")
+        resyn2, dc2_on_ours = abc_ands(aig, "resyn2"), abc_ands(default, "dc2")
+        print(f"| {name} | {b} | {aig.n_ands} | {default.n_ands} | {high.n_ands} | {dc2} | {resyn2} | {c2rs} | "
+              f"{default.n_ands / dc2:.3f} | {default.n_ands / c2rs:.4f} | {dc2_on_ours} ({dc2_on_ours / default.n_ands - 1:+.2%}) | "
+              f"{depth_of(aig)} / {depth_of(default)} / {dc2_levels} / {c2rs_levels} | {t_default:.2f} |")
 
 # 3. fan-in-limited: ours vs the truth-table + espresso + ABC route
 print("\n## Fan-in-limited model (digits_fanin, 2 bits): ours vs truth table + espresso + ABC dc2\n")

@@ -236,10 +236,11 @@ def _refuse_quantize_options_for_qnet(source, ctx):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qlc bundle to write.")
 @click.option("--passes", help="Comma-separated passes: sweep, fraig, rewrite, rewrite-z, rewrite-rounds (rewrite, "
                                "then rewrite-z + rewrite pairs while a pair saves >= 0.5 % of the ANDs, at most 2), "
-                               "balance.")
+                               "resub (resubstitution), rewrite-resub (rewrite, resub, then restructuring + resub "
+                               "pairs while a pair saves >= 0.1 %, at most 2), balance.")
 @click.option("--effort", type=click.Choice(["low", "default", "high"]),
-              help="A preset list of passes: low = sweep,fraig; default = low + rewrite-rounds; high = low + "
-                   "9 rewriting rounds, fraig, rewrite.")
+              help="A preset list of passes: low = sweep,fraig; default = low + rewrite-resub; high = default + "
+                   "fraig, rewrite-resub.")
 @click.option("--abc", "abc_script", help='Run an ABC script after the passes, e.g. "dc2" or "resyn2".')
 @proof_effort_option
 @workers_option

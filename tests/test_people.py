@@ -440,4 +440,4 @@ def test_convert_bar_counts_neurons_on_a_terminal(tmp_path):
     assert proc.wait() == 0
     text = seen.decode(errors="replace")
     assert "/84 [" in text and "prove layer 0" in text, text[-2000:]
-    assert re.search(r"simplify rewrite-rounds.*\d+% of this step, ~\d+ s left", text), text[-2000:]
+    assert re.search(r"simplify rewrite-resub.*\d+% of this step, ~\d+ s left", text), text[-2000:]

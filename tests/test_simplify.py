@@ -365,6 +365,37 @@ def test_rewrite_rounds_equal_the_passes_one_by_one(aig):
         assert np.array_equal(rounds.source_map, hints)
 
 
+@settings(max_examples=30, deadline=None)
+@given(random_aigs(max_inputs=9, max_ands=120), st.integers(0, 3))
+def test_rewrite_resub_runs_its_pairs_until_one_does_not_pay(aig, pairs):
+    """Every step of rewrite-resub shrinks or keeps the circuit; with min_saving 0 all pairs run (unless no AND is
+    left), with 1.0 (no pair saves all the ANDs) only the first."""
+    from quantlogic.passes.resub import ResubRoundsParams, resub_rounds
+
+    every, stats = resub_rounds(aig, ResubRoundsParams(max_pairs=pairs, min_saving=0))
+    sizes = [aig.n_ands] + stats["steps"]
+    assert len(stats["steps"]) == 2 + 2 * pairs or (sizes[-1] == 0 and len(stats["steps"]) == 2 + 2 * min(pairs, 1))
+    assert all(b <= a for a, b in zip(sizes, sizes[1:]))
+    assert np.array_equal(truth_table(every), truth_table(aig))
+    first = resub_rounds(aig, ResubRoundsParams(max_pairs=pairs, min_saving=1.0))[1]["steps"]
+    assert first == stats["steps"][:2 + 2 * min(pairs, 1)]
+
+
+def test_rewriting_merges_readers_of_a_replaced_node_instead_of_copying_them():
+    """c = AND(b, y) equals b = AND(x, y); once c is replaced, AND(a, c) is AND(a, b) and merges into it, and
+    AND(that, z) is updated in place: zero-gain rewriting makes no copy of it (it once copied every reader
+    of a replaced node)."""
+    from quantlogic.kernels.rewrite import rewrite_in_place
+
+    a, x, y, z = 2, 4, 6, 8  # inputs are nodes 1-4
+    fanin0 = np.array([y, 10, 10, 12, 16])  # b = 5, c = 6, AND(a, b) = 7, AND(a, c) = 8, AND(8, z) = 9
+    fanin1 = np.array([x, y, a, a, z])
+    for zero_gain in (False, True):
+        f0, f1, repl, outs, changes = rewrite_in_place(fanin0, fanin1, 4, [14, 18], zero_gain)
+        assert len(f0) == 10 and repl[6] == 10 and repl[8] == 14 and changes == 2
+        assert (f0[9], f1[9]) == (14, z) and repl[9] == -1 and outs.tolist() == [14, 18]
+
+
 def test_stored_rewriting_library_equals_a_fresh_computation(tmp_path, monkeypatch):
     """The library read back from its stored copy equals the computed one; a damaged copy is recomputed."""
     from quantlogic.kernels import rewrite_library as library

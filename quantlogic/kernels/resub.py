@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _checks
 from .config import LEAF, NJIT
-from .rewrite import _deref, _insert, _lookup
+from .rewrite import _deref, _insert, _lookup, rehash, retire
 from .strash import _fold, _resolve, hash_table
 
 MAX_LEAVES = 12  # 2^12-bit truth tables: 64 words
@@ -218,7 +218,7 @@ def _cost(strash, dead, mark, stamp, node, x, y, z, ci):
 
 
 @numba.njit(**LEAF)
-def _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, stamp, max_new, limit, found):
+def _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, stamp, max_new, limit, slack, found):
     """The first resubstitution of node that frees more than it adds and is at most limit levels deep:
     found = (x, y, z, ci, c) with node = x ^ c (y < 0), AND(x, y) ^ c (z < 0) or AND(x, AND(y, z) ^ ci) ^ c,
     literals of divisors. Returns whether one was found."""
@@ -246,7 +246,7 @@ def _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, sta
             if same and level[divisors[k]] <= limit:
                 found[0], found[1], found[2], found[3], found[4] = 2 * divisors[k], -1, -1, 0, c
                 return True
-    if freed < 2 or max_new < 1:
+    if freed + slack < 2 or max_new < 1:
         return False
     for pol in range(2):  # node ^ pol as the OR of divisors that imply it
         cp = ALL if pol else np.uint64(0)
@@ -279,10 +279,10 @@ def _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, sta
                     continue
                 x, y = (2 * divisors[a >> 1] + (a & 1)) ^ 1, (2 * divisors[b >> 1] + (b & 1)) ^ 1
                 added = _cost(strash, dead, mark, stamp, node, x, y, -1, 0)
-                if 0 <= added < freed:
+                if 0 <= added < freed + slack:
                     found[0], found[1], found[2], found[3], found[4] = x, y, -1, 0, 1 ^ pol
                     return True
-        if freed < 3 or max_new < 2:
+        if freed + slack < 3 or max_new < 2:
             continue
         n_pairs = 0  # ANDs of two divisors (either phase) that imply node ^ pol, though neither does alone
         for i in range(2 * n_binate):
@@ -320,7 +320,7 @@ def _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, sta
                     continue
                 x = (2 * divisors[a >> 1] + (a & 1)) ^ 1
                 added = _cost(strash, dead, mark, stamp, node, x, pairs[k, 0], pairs[k, 1], 1)
-                if 0 <= added < freed:
+                if 0 <= added < freed + slack:
                     found[0], found[1], found[2], found[3], found[4] = x, pairs[k, 0], pairs[k, 1], 1, 1 ^ pol
                     return True
         for i in range(min(n_unate, 32)):  # a | b | c
@@ -346,7 +346,7 @@ def _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, sta
                     y = (2 * divisors[b >> 1] + (b & 1)) ^ 1
                     z = (2 * divisors[e >> 1] + (e & 1)) ^ 1
                     added = _cost(strash, dead, mark, stamp, node, x, y, z, 0)
-                    if 0 <= added < freed:
+                    if 0 <= added < freed + slack:
                         found[0], found[1], found[2], found[3], found[4] = x, y, z, 0, 1 ^ pol
                         return True
     return False
@@ -378,7 +378,8 @@ def _make_and(graph, strash, a, b, n_nodes):
 
 
 @numba.njit(**LEAF)
-def _resub_nodes(base, graph, win, tables, lists, strash, max_leaves, max_divisors, max_new, keep_levels, found):
+def _resub_nodes(base, graph, win, tables, lists, strash, max_leaves, max_divisors, max_new, keep_levels, slack,
+                 found):
     """The resubstitution loop over the input's AND nodes (see _resub for the arrays); returns (node count,
     resubstitutions)."""
     fanin0, fanin1, repl, dead, refs, mark, fo_start, fo_list, n_old, _, level = graph
@@ -390,9 +391,15 @@ def _resub_nodes(base, graph, win, tables, lists, strash, max_leaves, max_diviso
         level[node] = 1 + max(level[_resolve(repl, fanin0[node]) >> 1], level[_resolve(repl, fanin1[node]) >> 1])
         if dead[node] or refs[node] == 0 or n_nodes + 2 >= capacity:
             continue
+        same = rehash(node, fanin0, fanin1, repl, strash, dead)
+        if same >= 0:
+            stamps[1] += 1
+            retire(node, same, fanin0, fanin1, repl, refs, mark, stamps[1], log, freed_nodes, dead)
+            count += 1
+            continue
         n_div, words, freed, t = _window(node, graph, win, tables[0], strash, max_leaves, max_divisors)
         limit = level[node] if keep_levels else capacity
-        if not _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, stamps[1], max_new, limit,
+        if not _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, stamps[1], max_new, limit, slack,
                        found):
             continue
         x, y, z, ci, c = found[0], found[1], found[2], found[3], found[4]
@@ -402,20 +409,14 @@ def _resub_nodes(base, graph, win, tables, lists, strash, max_leaves, max_diviso
             root, n_nodes = _make_and(graph, strash, x, inner ^ ci, n_nodes)
         elif y >= 0:
             root, n_nodes = _make_and(graph, strash, x, y, n_nodes)
-        root ^= c
-        repl[node] = root
-        refs[root >> 1] += refs[node]
-        refs[node] = 0
         stamps[1] += 1
-        n_freed, _ = _deref(node, fanin0, fanin1, repl, refs, mark, stamps[1], log, freed_nodes)
-        for k in range(n_freed):
-            dead[freed_nodes[k]] = True
+        retire(node, root ^ c, fanin0, fanin1, repl, refs, mark, stamps[1], log, freed_nodes, dead)
         count += 1
     return n_nodes, count
 
 
 @numba.njit(**NJIT)
-def _resub(fanin0_in, fanin1_in, n_inputs, outputs, max_leaves, max_divisors, max_new, keep_levels, capacity):
+def _resub(fanin0_in, fanin1_in, n_inputs, outputs, max_leaves, max_divisors, max_new, keep_levels, slack, capacity):
     """Resubstitute in place; returns (fanin0, fanin1, repl, outputs resolved, resubstitutions), arrays indexed
     by node as in kernels/rewrite.py."""
     n_old = 1 + n_inputs + len(fanin0_in)
@@ -460,14 +461,15 @@ def _resub(fanin0_in, fanin1_in, n_inputs, outputs, max_leaves, max_divisors, ma
     lists = (np.empty(2 * MAX_WINDOW, dtype=np.int64), np.empty(MAX_WINDOW, dtype=np.int64),
              np.empty((MAX_PAIRS, 2), dtype=np.int64))
     n_nodes, count = _resub_nodes(base, graph, win, tables, lists, strash, max_leaves, max_divisors, max_new,
-                                  keep_levels, np.empty(5, dtype=np.int64))
+                                  keep_levels, slack, np.empty(5, dtype=np.int64))
     resolved = np.empty(len(outputs), dtype=np.int64)
     for k in range(len(outputs)):
         resolved[k] = _resolve(repl, outputs[k])
     return fanin0[:n_nodes], fanin1[:n_nodes], repl[:n_nodes], resolved, count
 
 
-def resub_in_place(fanin0, fanin1, n_inputs, outputs, max_leaves=8, max_divisors=150, max_new=2, keep_levels=False):
+def resub_in_place(fanin0, fanin1, n_inputs, outputs, max_leaves=8, max_divisors=150, max_new=2, keep_levels=False,
+                   zero_gain=False):
     """Resubstitute an AIG given as int64 AND fan-in arrays (topological) and output literals, each node over a
     window of at most max_leaves leaves from at most max_divisors divisors with at most max_new new ANDs:
     (fanin0, fanin1 per node, -1 for the constant and inputs; repl per node, the literal that replaced it or
@@ -478,4 +480,4 @@ def resub_in_place(fanin0, fanin1, n_inputs, outputs, max_leaves=8, max_divisors
     if not 2 <= max_leaves <= MAX_LEAVES or not 1 <= max_divisors <= MAX_WINDOW // 2 or not 0 <= max_new <= 2:
         raise ValueError(f"resubstitution needs 2..{MAX_LEAVES} leaves, 1..{MAX_WINDOW // 2} divisors, 0..2 new nodes")
     return _resub(fanin0, fanin1, n_inputs, outputs, int(max_leaves), int(max_divisors), int(max_new),
-                  bool(keep_levels), n_nodes + len(fanin0) // 4 + 64)
+                  bool(keep_levels), int(bool(zero_gain)), n_nodes + len(fanin0) // 4 + 64)

@@ -50,6 +50,40 @@ def _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed):
 
 
 @numba.njit(inline="always", **NJIT)
+def rehash(node, fanin0, fanin1, repl, strash, dead):
+    """Bring node's fan-ins up to date with the replacements made so far: the literal that now computes node
+    (constant folding, or a live node with the same resolved fan-ins), else -1 after its fan-ins and its
+    structural hash entry are updated. Without this, a node whose fan-in was replaced would not be found by
+    the hash, and a copy of it would be made instead."""
+    a, b = _resolve(repl, fanin0[node]), _resolve(repl, fanin1[node])
+    if a == fanin0[node] and b == fanin1[node]:
+        return -1
+    hi, lo = max(a, b), min(a, b)
+    folded = _fold(hi, lo)
+    if folded >= 0:
+        return folded
+    found = _lookup(strash, dead, hi, lo)
+    if found >= 0 and found != node:
+        return 2 * found
+    fanin0[node], fanin1[node] = hi, lo
+    _insert(strash, hi, lo, node)
+    return -1
+
+
+@numba.njit(inline="always", **NJIT)
+def retire(node, root, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes, dead):
+    """Replace node by the literal root: its readers' references move to root, and node with the part of its
+    cone no longer read is marked dead (listed in freed_nodes); returns how many died."""
+    repl[node] = root
+    refs[root >> 1] += refs[node]
+    refs[node] = 0
+    n_freed, _ = _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes)
+    for k in range(n_freed):
+        dead[freed_nodes[k]] = True
+    return n_freed
+
+
+@numba.njit(inline="always", **NJIT)
 def _count_added(steps, n_steps, step_out, table, k, sig, sig_level, level, strash, dead, mark, stamp, limit):
     """(nodes structure k of table would add, its root literal or -1 when it would be new, the root's level).
     Existing nodes in the cone being freed (mark == stamp) count as added; stops counting above limit.
@@ -84,6 +118,15 @@ def _count_added(steps, n_steps, step_out, table, k, sig, sig_level, level, stra
     return added, root, sig_level[out >> 1]
 
 
+@numba.njit(inline="always", **NJIT)
+def _release(n_freed, freed_nodes, fill, cut_leaves, cut_start, n_cuts):
+    """Give the cut rows of the nodes that died back: no live node reads their cuts again."""
+    for k in range(n_freed):
+        gone = freed_nodes[k]
+        release_rows(fill, cut_leaves, cut_start[gone], n_cuts[gone])
+        n_cuts[gone] = 0
+
+
 @numba.njit(**LEAF)
 def _rewrite_nodes(base, n_old, graph, cuts, work, library, zero_gain, keep_levels, shallow):
     """The rewriting loop over nodes base..n_old - 1 (see _rewrite for the arrays); returns (node count,
@@ -100,6 +143,13 @@ def _rewrite_nodes(base, n_old, graph, cuts, work, library, zero_gain, keep_leve
     for node in range(base, n_old):
         level[node] = 1 + max(level[_resolve(repl, fanin0[node]) >> 1], level[_resolve(repl, fanin1[node]) >> 1])
         if dead[node] or refs[node] == 0:
+            continue
+        same = rehash(node, fanin0, fanin1, repl, strash, dead)
+        if same >= 0:
+            stamp += 1
+            _release(retire(node, same, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes, dead),
+                     freed_nodes, fill, cut_leaves, cut_start, n_cuts)
+            rewrites += 1
             continue
         _node_cuts(node, fanin0, fanin1, repl, cut_leaves, cut_size, cut_table, n_cuts, cut_start, fill, scratch)
         best_gain, best_table, best_k, best_level = -1, -1, -1, 0
@@ -167,16 +217,9 @@ def _rewrite_nodes(base, n_old, graph, cuts, work, library, zero_gain, keep_leve
         root = sig[out >> 1] ^ (out & 1)
         if root >> 1 == node:
             continue
-        repl[node] = root
-        refs[root >> 1] += refs[node]
-        refs[node] = 0
         stamp += 1
-        n_freed, _ = _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes)
-        for k in range(n_freed):  # dead: no live node reads their cuts again, so new nodes take the rows
-            gone = freed_nodes[k]
-            dead[gone] = True
-            release_rows(fill, cut_leaves, cut_start[gone], n_cuts[gone])
-            n_cuts[gone] = 0
+        _release(retire(node, root, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes, dead), freed_nodes,
+                 fill, cut_leaves, cut_start, n_cuts)
         rewrites += 1
     return n_nodes, rewrites
 

@@ -21,12 +21,13 @@ class ResubParams:
     max_divisors: int = 150
     max_new: int = 2
     keep_levels: bool = False
+    zero_gain: bool = False
 
 
 @dataclass(frozen=True)
 class ResubRoundsParams:
     """Rewriting and resubstitution, then at most max_pairs pairs of zero-gain rewriting that may deepen
-    (restructuring) and resubstitution while a pair saves at least min_saving of the ANDs, then rewriting."""
+    (restructuring) and resubstitution while a pair saves at least min_saving of the ANDs."""
 
     resub: ResubParams = ResubParams()
     max_pairs: int = 2
@@ -37,7 +38,8 @@ def resub_round(fanin0, fanin1, n_inputs, outputs, params=ResubParams()):
     """One resubstitution sweep of an AIG given as arrays: (fanin0, fanin1, outputs of the rebuilt result, its
     literal for each node of the input or -1, resubstitutions)."""
     f0, f1, repl, outs, count = resub_in_place(fanin0, fanin1, n_inputs, outputs, params.max_leaves,
-                                               params.max_divisors, params.max_new, params.keep_levels)
+                                               params.max_divisors, params.max_new, params.keep_levels,
+                                               params.zero_gain)
     base = 1 + n_inputs
     new0, new1, new_outs, node_map = rebuild_arrays(f0[base:], f1[base:], n_inputs, outs, repl)
     return new0, new1, new_outs, node_map[:base + len(fanin0)], int(count)
@@ -54,7 +56,7 @@ def resub_rounds(aig, params=ResubRoundsParams()):
     """Rewriting and resubstitution in rounds (ResubRoundsParams), without building an AIG in between; a
     step that would grow the circuit is dropped."""
     state = {"arrays": aig.arrays(), "map": 2 * np.arange(aig.n_nodes, dtype=np.int64), "changed": 0, "steps": []}
-    total = 3 + 2 * params.max_pairs
+    total = 2 + 2 * params.max_pairs
 
     def step(how):
         fanin0, fanin1, outputs = state["arrays"]
@@ -74,9 +76,8 @@ def resub_rounds(aig, params=ResubRoundsParams()):
     for _ in range(params.max_pairs):
         step(RewriteParams(zero_gain=True, shallow=False))
         size, before = step(params.resub), size
-        if before - size < params.min_saving * before:
+        if not size or before - size < params.min_saving * before:
             break
-    size = step(RewriteParams())
     result = mapped_aig(aig, *state["arrays"], state["map"]) if size < aig.n_ands else aig
     return result, {"pass": "rewrite-resub", "ands_before": aig.n_ands, "ands_after": result.n_ands,
                     "steps": state["steps"], "changed": state["changed"]}
