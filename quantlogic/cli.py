@@ -237,10 +237,11 @@ def _refuse_quantize_options_for_qnet(source, ctx):
 @click.option("--passes", help="Comma-separated passes: sweep, fraig, rewrite, rewrite-z, rewrite-rounds (rewrite, "
                                "then rewrite-z + rewrite pairs while a pair saves >= 0.5 % of the ANDs, at most 2), "
                                "resub (resubstitution), rewrite-resub (rewrite, resub, then restructuring + resub "
-                               "pairs while a pair saves >= 0.1 %, at most 2), balance.")
+                               "pairs while a pair saves >= 0.1 %, at most 2), collapse (a circuit of at most 12 inputs "
+                               "rebuilt from its truth tables when smaller), balance.")
 @click.option("--effort", type=click.Choice(["low", "default", "high"]),
-              help="A preset list of passes: low = sweep,fraig; default = low + rewrite-resub; high = default + "
-                   "fraig, rewrite-resub.")
+              help="A preset list of passes: low = sweep,fraig; default = low + rewrite-resub, collapse; high = "
+                   "low + rewrite-resub, fraig, rewrite-resub, collapse.")
 @click.option("--abc", "abc_script", help='Run an ABC script after the passes, e.g. "dc2" or "resyn2".')
 @proof_effort_option
 @workers_option

@@ -396,6 +396,23 @@ def test_rewriting_merges_readers_of_a_replaced_node_instead_of_copying_them():
         assert (f0[9], f1[9]) == (14, z) and repl[9] == -1 and outs.tolist() == [14, 18]
 
 
+def test_collapse_rebuilds_small_circuits_from_their_truth_tables():
+    """A parity of 6 inputs built as a sum of its 32 minterms collapses to the factored minimum of the parity
+    (espresso finds no smaller cover, but rewriting does); a circuit over more inputs than allowed is kept."""
+    from quantlogic.ir.aig import AIG
+    from quantlogic.passes.collapse import CollapseParams, collapse
+
+    aig = AIG()
+    pins = [aig.add_input(f"x{k}") for k in range(6)]
+    minterms = [aig.and_all(p ^ (1 - ((m >> k) & 1)) for k, p in enumerate(pins))
+                for m in range(64) if bin(m).count("1") % 2]
+    aig.add_output("parity", aig.or_all(minterms))
+    small, stats = collapse(aig)
+    assert np.array_equal(truth_table(small), truth_table(aig)) and small.n_ands <= 15 < aig.n_ands
+    assert small.source_map[aig.output_lits[0] >> 1] ^ (aig.output_lits[0] & 1) == small.output_lits[0]
+    assert collapse(aig, CollapseParams(max_inputs=5))[0] is aig
+
+
 def test_stored_rewriting_library_equals_a_fresh_computation(tmp_path, monkeypatch):
     """The library read back from its stored copy equals the computed one; a damaged copy is recomputed."""
     from quantlogic.kernels import rewrite_library as library

@@ -7,6 +7,7 @@ pass in LOCAL computes each node's new form from nearby nodes only, so runs of t
 import time
 
 from ..errors import QuantlogicError
+from .collapse import collapse
 from .fraig import fraig
 from .progress import reporting
 from .resub import resub, resub_rounds
@@ -16,11 +17,11 @@ from .structural import balance, sweep
 PASSES = {"sweep": sweep, "fraig": fraig, "balance": balance, "rewrite": rewrite,
           "rewrite-z": lambda aig: rewrite(aig, RewriteParams(zero_gain=True)),
           "rewrite-rounds": rewrite_rounds, "resub": resub,
-          "rewrite-resub": resub_rounds}
+          "rewrite-resub": resub_rounds, "collapse": collapse}
 LOCAL = {"sweep", "balance", "rewrite", "rewrite-z", "rewrite-rounds", "resub", "rewrite-resub"}  # each node's new form is a function of nearby nodes
 EFFORT = {"low": ["sweep", "fraig"],
-          "default": ["sweep", "fraig", "rewrite-resub"],
-          "high": ["sweep", "fraig", "rewrite-resub", "fraig", "rewrite-resub"]}
+          "default": ["sweep", "fraig", "rewrite-resub", "collapse"],
+          "high": ["sweep", "fraig", "rewrite-resub", "fraig", "rewrite-resub", "collapse"]}
 
 
 def parse_passes(text):
