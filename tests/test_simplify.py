@@ -396,9 +396,33 @@ def test_rewriting_merges_readers_of_a_replaced_node_instead_of_copying_them():
         assert (f0[9], f1[9]) == (14, z) and repl[9] == -1 and outs.tolist() == [14, 18]
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10), st.integers(0, 2 ** 32 - 1), st.floats(0, 1))
+def test_irredundant_cover_equals_its_table(n, seed, density):
+    """Every cover is exact, no cube in it can go (irredundant), and the cover is the same on a second call."""
+    from quantlogic.passes.collapse import irredundant_cover
+
+    table = np.random.default_rng(seed).random(1 << n) < density
+    rows = np.arange(1 << n)
+
+    def value(cubes):
+        out = np.zeros(1 << n, dtype=bool)
+        for cube in cubes:
+            inside = np.ones(1 << n, dtype=bool)
+            for j, polarity in cube:
+                inside &= ((rows >> j) & 1).astype(bool) == polarity
+            out |= inside
+        return out
+
+    cover = irredundant_cover(table)
+    assert np.array_equal(value(cover), table) and irredundant_cover(table) == cover
+    for k in range(len(cover)):
+        assert not np.array_equal(value(cover[:k] + cover[k + 1:]), table)
+
+
 def test_collapse_rebuilds_small_circuits_from_their_truth_tables():
     """A parity of 6 inputs built as a sum of its 32 minterms collapses to the factored minimum of the parity
-    (espresso finds no smaller cover, but rewriting does); a circuit over more inputs than allowed is kept."""
+    (no smaller cover exists, but rewriting finds the XORs); a circuit over more inputs than allowed is kept."""
     from quantlogic.ir.aig import AIG
     from quantlogic.passes.collapse import CollapseParams, collapse
 

@@ -1,6 +1,7 @@
-"""Collapsing: a circuit of few inputs rebuilt from its outputs' truth tables (espresso's sum of products of each
-output or of its complement, factored, then rewritten and resubstituted), kept when smaller. Layer by layer
+"""Collapsing: a circuit of few inputs rebuilt from its outputs' truth tables (an irredundant sum of products of
+each output or of its complement, factored, then rewritten and resubstituted), kept when smaller. Layer by layer
 lowering never sees across neurons; the whole function of a small network often has a far smaller circuit."""
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -8,7 +9,6 @@ import numpy as np
 from ..ir.aig import AIG
 from ..kernels.simulate import Simulator
 from ..lower.truth_table import factored
-from ..pyeda_bridge import espresso_cover
 from .resub import resub_rounds
 from .structural import rebuild
 
@@ -26,10 +26,37 @@ def output_tables(aig):
     return Simulator(aig).bits((rows[:, None] >> np.arange(aig.n_inputs)) & 1)
 
 
+def irredundant_cover(table):
+    """An irredundant sum of products of a truth table (bool array of 2^n rows, input k is bit k of the row)
+    by Minato and Morreale's recursion: sorted cubes of (input index, polarity), a function of the table
+    alone (espresso's covers also depend on its earlier calls)."""
+    n = int(np.log2(len(table)))
+    value = int.from_bytes(np.packbits(np.asarray(table, dtype=bool), bitorder="little").tobytes(), "little")
+
+    @functools.cache
+    def isop(lower, upper, k):
+        """(cubes over inputs 0..k-1, their function) with lower <= function <= upper (2^k-bit integers)."""
+        if not lower:
+            return (), 0
+        full = (1 << (1 << k)) - 1
+        if upper == full:
+            return ((),), full
+        half = 1 << (k - 1)
+        low = (1 << half) - 1
+        l0, l1, u0, u1 = lower & low, lower >> half, upper & low, upper >> half
+        c0, f0 = isop(l0 & ~u1 & low, u0, k - 1)
+        c1, f1 = isop(l1 & ~u0 & low, u1, k - 1)
+        rest, f2 = isop(((l0 & ~f0) | (l1 & ~f1)) & low, u0 & u1, k - 1)
+        cubes = tuple(c + ((k - 1, False),) for c in c0) + tuple(c + ((k - 1, True),) for c in c1) + rest
+        return cubes, f0 | f2 | ((f1 | f2) << half)
+
+    return sorted(tuple(sorted(cube)) for cube in isop(value, value, n)[0])
+
+
 def _sum_of_products(new, table, pins):
     """Literal of the factored cover of table, or of the complement of its complement's cover when that has
     fewer literals."""
-    covers = [espresso_cover(table, len(pins)), espresso_cover(~table, len(pins))]
+    covers = [irredundant_cover(table), irredundant_cover(~table)]
     sizes = [sum(len(cube) for cube in cover) + len(cover) for cover in covers]
     flip = int(sizes[1] < sizes[0])
     return factored(new, covers[flip], pins) ^ flip
