@@ -286,7 +286,7 @@ def test_progress_lines_in_logs_and_quiet(tmp_path, monkeypatch):
     assert any(line.startswith("prove layer 0 (step 3/4") for line in lines), err
     summary = [line for line in lines if line.startswith("time by stage: read and quantize")]
     assert summary and " lower " in summary[0] and "peak memory" in summary[0], err
-    assert any(line.startswith("simplify fraig (step 2/4") for line in lines), err
+    assert any(line.startswith("simplify fraig (step 2/5") for line in lines), err
     code, out, err = run_cli("--quiet", *args, "-o", tmp_path / "b.qlc")
     assert code == 0 and err.strip() == "" and "wrote" in out
     code, out, err = run_cli("verify", tmp_path / "a.qlc")  # a simplified bundle: 2 layers and the equivalence

@@ -21,7 +21,6 @@ class ResubParams:
     max_divisors: int = 150
     max_new: int = 2
     keep_levels: bool = False
-    zero_gain: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,7 @@ def resub_round(fanin0, fanin1, n_inputs, outputs, params=ResubParams()):
     """One resubstitution sweep of an AIG given as arrays: (fanin0, fanin1, outputs of the rebuilt result, its
     literal for each node of the input or -1, resubstitutions)."""
     f0, f1, repl, outs, count = resub_in_place(fanin0, fanin1, n_inputs, outputs, params.max_leaves,
-                                               params.max_divisors, params.max_new, params.keep_levels,
-                                               params.zero_gain)
+                                               params.max_divisors, params.max_new, params.keep_levels)
     base = 1 + n_inputs
     new0, new1, new_outs, node_map = rebuild_arrays(f0[base:], f1[base:], n_inputs, outs, repl)
     return new0, new1, new_outs, node_map[:base + len(fanin0)], int(count)
