@@ -55,7 +55,7 @@ def test_rewriting_that_keeps_levels_never_deepens(aig, zero_gain):
     assert np.array_equal(truth_table(new), truth_table(aig)) and depth_of(new) <= depth_of(aig)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(random_aigs(max_inputs=12, max_ands=300), st.integers(2, 12), st.integers(1, 150), st.integers(0, 2),
        st.booleans())
 def test_resubstitution_keeps_the_function_over_any_window(aig, leaves, divisors, new, keep_levels):
@@ -365,7 +365,7 @@ def test_rewrite_rounds_equal_the_passes_one_by_one(aig):
         assert np.array_equal(rounds.source_map, hints)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(random_aigs(max_inputs=9, max_ands=120), st.integers(0, 3))
 def test_rewrite_resub_runs_its_pairs_until_one_does_not_pay(aig, pairs):
     """Every step of rewrite-resub shrinks or keeps the circuit; with min_saving 0 all pairs run (unless no AND is
@@ -396,8 +396,8 @@ def test_rewriting_merges_readers_of_a_replaced_node_instead_of_copying_them():
         assert (f0[9], f1[9]) == (14, z) and repl[9] == -1 and outs.tolist() == [14, 18]
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10), st.integers(0, 2 ** 32 - 1), st.floats(0, 1))
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 8), st.integers(0, 2 ** 32 - 1), st.floats(0, 1))
 def test_irredundant_cover_equals_its_table(n, seed, density):
     """Every cover is exact, no cube in it can go (irredundant), and the cover is the same on a second call."""
     from quantlogic.passes.collapse import irredundant_cover
