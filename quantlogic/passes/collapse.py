@@ -1,5 +1,6 @@
-"""Collapsing: a circuit of few inputs rebuilt from its outputs' truth tables (an irredundant sum of products of
-each output or of its complement, factored, then rewritten and resubstituted), kept when smaller. Layer by layer
+"""Collapsing: a circuit of few inputs rebuilt from its outputs' truth tables (as an irredundant sum of products of
+each output or of its complement, factored, and as a tree of multiplexers; each rewritten and resubstituted), the
+smallest kept when smaller than the circuit. Layer by layer
 lowering never sees across neurons; the whole function of a small network often has a far smaller circuit."""
 import functools
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ def irredundant_cover(table):
     by Minato and Morreale's recursion: sorted cubes of (input index, polarity), a function of the table
     alone (espresso's covers also depend on its earlier calls)."""
     n = int(np.log2(len(table)))
-    value = int.from_bytes(np.packbits(np.asarray(table, dtype=bool), bitorder="little").tobytes(), "little")
+    value = _table_value(table)
 
     @functools.cache
     def isop(lower, upper, k):
@@ -62,18 +63,47 @@ def _sum_of_products(new, table, pins):
     return factored(new, covers[flip], pins) ^ flip
 
 
+def _table_value(table):
+    """A truth table (bool array, row k is input pattern k) as an integer whose bit k is row k."""
+    return int.from_bytes(np.packbits(np.asarray(table, dtype=bool), bitorder="little").tobytes(), "little")
+
+
+def _multiplexers(new, table, pins):
+    """Literal of table as a tree of multiplexers on the inputs, last input at the root, equal subfunctions
+    shared (a reduced ordered decision diagram)."""
+
+    @functools.cache
+    def node(value, k):
+        full = (1 << (1 << k)) - 1
+        if value in (0, full):
+            return int(value == full)
+        half = 1 << (k - 1)
+        low, high = value & ((1 << half) - 1), value >> half
+        if low == high:
+            return node(low, k - 1)
+        pin = pins[k - 1]
+        return new.or_(new.and_(pin, node(high, k - 1)), new.and_(pin ^ 1, node(low, k - 1)))
+
+    return node(_table_value(table), len(pins))
+
+
+def _rebuilt(aig, tables, build):
+    """aig's function rebuilt output by output with build(new AIG, table, pins) -> literal, then rewritten."""
+    new = AIG()
+    pins = [new.add_input(name) for name in aig.input_names]
+    for k, name in enumerate(aig.output_names):
+        new.add_output(name, build(new, tables[:, k], pins))
+    return resub_rounds(rebuild(new))[0]
+
+
 def collapse(aig, params=CollapseParams()):
-    """The circuit rebuilt from its outputs' truth tables when it has at most max_inputs inputs and the result is
-    smaller; its source map names the pins and the outputs' nodes only."""
+    """The circuit rebuilt from its outputs' truth tables when it has at most max_inputs inputs and the smaller of
+    the two rebuilds is smaller than it; its source map names the pins and the outputs' nodes only."""
     stats = {"pass": "collapse", "ands_before": aig.n_ands}
     if aig.n_inputs > params.max_inputs or not aig.n_ands:
         return aig, {**stats, "ands_after": aig.n_ands}
     tables = output_tables(aig)
-    new = AIG()
-    pins = [new.add_input(name) for name in aig.input_names]
-    for k, name in enumerate(aig.output_names):
-        new.add_output(name, _sum_of_products(new, tables[:, k], pins))
-    new, _ = resub_rounds(rebuild(new))
+    new = min((_rebuilt(aig, tables, build) for build in (_sum_of_products, _multiplexers)), key=lambda c: c.n_ands)
     if new.n_ands >= aig.n_ands:
         return aig, {**stats, "ands_after": aig.n_ands}
     source_map = np.full(aig.n_nodes, -1, dtype=np.int64)
