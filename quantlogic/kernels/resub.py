@@ -13,7 +13,7 @@ from .strash import _fold, _resolve, hash_table
 MAX_PAIRS = 500  # two-divisor ANDs (ORs) kept for the resubstitutions with two new nodes
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _existing(strash, dead, a, b):
     """Literal of AND(a, b) when folding or the structural hash already has it, else -1."""
     result = _fold(a, b)
@@ -23,7 +23,7 @@ def _existing(strash, dead, a, b):
     return 2 * found if found >= 0 else -1
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _cost(strash, dead, mark, stamp, node, x, y, z, ci):
     """ANDs that AND(x, y) (z < 0) or AND(x, AND(y, z) ^ ci) would add (nodes of the freed cone count as
     added); -1 when the result is node itself."""
@@ -44,18 +44,18 @@ def _cost(strash, dead, mark, stamp, node, x, y, z, ci):
     return added + (mark[root >> 1] == stamp)
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**NJIT)
 def _mask(bit):
     return ALL if bit else np.uint64(0)
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _lit(divisors, entry):
     """The literal of a divisor entry 2 * index + phase."""
     return 2 * divisors[entry >> 1] + (entry & 1)
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _equal(tt, s, cs, t, words):
     for w in range(words):
         if tt[s, w] ^ cs != tt[t, w]:
@@ -230,7 +230,7 @@ def _search(node, t, n_div, words, freed, graph, win, tables, lists, strash, sta
     return False
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _or_is_target(tt, sa, ca, sb, cb, t, cp, words):
     for w in range(words):
         if (tt[sa, w] ^ ca) | (tt[sb, w] ^ cb) != tt[t, w] ^ cp:
@@ -238,7 +238,7 @@ def _or_is_target(tt, sa, ca, sb, cb, t, cp, words):
     return True
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _make_and(graph, strash, a, b, n_nodes):
     """Literal of AND(a, b), made (as node n_nodes) when neither folding nor the hash has it; returns (literal,
     node count)."""

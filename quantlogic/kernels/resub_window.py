@@ -15,7 +15,7 @@ PROJECTIONS = np.array([0xAAAAAAAAAAAAAAAA, 0xCCCCCCCCCCCCCCCC, 0xF0F0F0F0F0F0F0
                         0xFFFF0000FFFF0000, 0xFFFFFFFF00000000], dtype=np.uint64)  # variables 0-5 in one word
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _fanin_nodes(node, fanin0, fanin1, repl):
     return _resolve(repl, fanin0[node]) >> 1, _resolve(repl, fanin1[node]) >> 1
 
@@ -61,7 +61,7 @@ def _window_cut(node, fanin0, fanin1, repl, base, max_leaves, visit, vstamp, lea
     return n_leaves, n_inner
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _simulate(tt, s, fanin0, fanin1, repl, node, slot, words):
     la = _resolve(repl, fanin0[node])
     lb = _resolve(repl, fanin1[node])
@@ -72,7 +72,7 @@ def _simulate(tt, s, fanin0, fanin1, repl, node, slot, words):
         tt[s, w] = (tt[sa, w] ^ ca) & (tt[sb, w] ^ cb)
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _beside(f, graph, win, tt, words, n_slots, n_div, done, stamp):
     """Whether f, a live node outside the window whose fan-ins are divisors, was added as divisor n_div
     (truth table in row n_slots)."""

@@ -49,7 +49,7 @@ def _deref(node, fanin0, fanin1, repl, refs, mark, stamp, log, freed):
     return n_freed, n_log
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def rehash(node, fanin0, fanin1, repl, strash, dead):
     """Bring node's fan-ins up to date with the replacements made so far: the literal that now computes node
     (constant folding, or a live node with the same resolved fan-ins), else -1 after its fan-ins and its
@@ -70,7 +70,7 @@ def rehash(node, fanin0, fanin1, repl, strash, dead):
     return -1
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def retire(node, root, fanin0, fanin1, repl, refs, mark, stamp, log, freed_nodes, dead):
     """Replace node by the literal root: its readers' references move to root, and node with the part of its
     cone no longer read is marked dead (listed in freed_nodes); returns how many died."""
@@ -118,7 +118,7 @@ def _count_added(steps, n_steps, step_out, table, k, sig, sig_level, level, stra
     return added, root, sig_level[out >> 1]
 
 
-@numba.njit(inline="always", **NJIT)
+@numba.njit(**LEAF)
 def _release(n_freed, freed_nodes, fill, cut_leaves, cut_start, n_cuts):
     """Give the cut rows of the nodes that died back: no live node reads their cuts again."""
     for k in range(n_freed):
