@@ -189,3 +189,21 @@ class ConvertedModels:
 @pytest.fixture(scope="session")
 def converted():
     return ConvertedModels()
+
+
+def truth_table(aig):
+    """Every output on every input pattern (2^n rows)."""
+    from quantlogic.kernels.simulate import Simulator
+
+    n = aig.n_inputs
+    patterns = np.arange(1 << n)
+    return Simulator(aig).bits(((patterns[:, None] >> np.arange(n)) & 1).astype(bool))
+
+
+def node_tables(aig):
+    """Every node on every input pattern (2^n rows)."""
+    from quantlogic.kernels.simulate import Simulator
+
+    n = aig.n_inputs
+    patterns = np.arange(1 << n)
+    return Simulator(aig, [2 * v for v in range(aig.n_nodes)]).bits(((patterns[:, None] >> np.arange(n)) & 1) > 0)

@@ -345,7 +345,7 @@ def _resub(fanin0_in, fanin1_in, n_inputs, outputs, max_leaves, max_divisors, ma
     return fanin0[:n_nodes], fanin1[:n_nodes], repl[:n_nodes], resolved, count
 
 
-def resub_in_place(fanin0, fanin1, n_inputs, outputs, max_leaves=8, max_divisors=150, max_new=2, keep_levels=False):
+def resub_in_place(fanin0, fanin1, n_inputs, outputs, max_leaves=6, max_divisors=150, max_new=2, keep_levels=False):
     """Resubstitute an AIG given as int64 AND fan-in arrays (topological) and output literals, each node over a
     window of at most max_leaves leaves from at most max_divisors divisors with at most max_new new ANDs:
     (fanin0, fanin1 per node, -1 for the constant and inputs; repl per node, the literal that replaced it or

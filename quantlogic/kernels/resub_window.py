@@ -21,18 +21,24 @@ def _fanin_nodes(node, fanin0, fanin1, repl):
 
 
 @numba.njit(**LEAF)
-def _window_cut(node, fanin0, fanin1, repl, base, max_leaves, visit, vstamp, leaves, inner):
-    """A reconvergence-driven cut of node (at most max_leaves leaves): starting from its fan-ins, the leaf
-    whose fan-ins add the fewest new leaves is expanded while the cut stays small enough. Returns (leaves,
-    nodes inside); the inner nodes (node first) are listed in inner, every visited node has visit = vstamp."""
-    visit[node] = vstamp
-    n_leaves = 0
+def _add_leaves(node, fanin0, fanin1, repl, visit, vstamp, leaves, n_leaves):
+    """node's fan-ins not yet visited appended to leaves (and visited); returns the new leaf count."""
     a, b = _fanin_nodes(node, fanin0, fanin1, repl)
     for child in (a, b):
         if visit[child] != vstamp:
             visit[child] = vstamp
             leaves[n_leaves] = child
             n_leaves += 1
+    return n_leaves
+
+
+@numba.njit(**LEAF)
+def _window_cut(node, fanin0, fanin1, repl, base, max_leaves, visit, vstamp, leaves, inner):
+    """A reconvergence-driven cut of node (at most max_leaves leaves): starting from its fan-ins, the leaf
+    whose fan-ins add the fewest new leaves is expanded while the cut stays small enough. Returns (leaves,
+    nodes inside); the inner nodes (node first) are listed in inner, every visited node has visit = vstamp."""
+    visit[node] = vstamp
+    n_leaves = _add_leaves(node, fanin0, fanin1, repl, visit, vstamp, leaves, 0)
     inner[0] = node
     n_inner = 1
     while True:
@@ -52,12 +58,7 @@ def _window_cut(node, fanin0, fanin1, repl, base, max_leaves, visit, vstamp, lea
         n_leaves -= 1
         inner[n_inner] = leaf
         n_inner += 1
-        x, y = _fanin_nodes(leaf, fanin0, fanin1, repl)
-        for child in (x, y):
-            if visit[child] != vstamp:
-                visit[child] = vstamp
-                leaves[n_leaves] = child
-                n_leaves += 1
+        n_leaves = _add_leaves(leaf, fanin0, fanin1, repl, visit, vstamp, leaves, n_leaves)
     return n_leaves, n_inner
 
 
