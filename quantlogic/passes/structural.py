@@ -60,7 +60,12 @@ def balance(aig):
                 out.append(mapping[child] ^ (lit & 1))
         return out
 
-    for node in cone_array(*aig.arrays()[:2], aig.n_inputs, aig.output_lits).tolist():
+    cone = cone_array(*aig.arrays()[:2], aig.n_inputs, aig.output_lits).tolist()
+    inner = {lit >> 1 for node in cone for lit in (aig.fanin0[node - base], aig.fanin1[node - base])
+             if not lit & 1 and lit >> 1 >= base and fanout[lit >> 1] == 1}  # built inside their reader's tree
+    for node in cone:
+        if node in inner:
+            continue
         operands = sorted(leaves(node), key=lambda lit: (level(lit), lit))
         while len(operands) > 1:
             a, b = operands.pop(0), operands.pop(0)
