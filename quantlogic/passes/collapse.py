@@ -1,24 +1,30 @@
 """Collapsing: a circuit of few inputs rebuilt from its outputs' truth tables (as an irredundant sum of products of
-each output or of its complement, factored, and as a tree of multiplexers; each rewritten and resubstituted), the
-smallest kept when smaller than the circuit. Layer by layer
-lowering never sees across neurons; the whole function of a small network often has a far smaller circuit."""
+each output or of its complement, factored, and as a tree of multiplexers under a sifted input order; each rewritten
+and resubstituted), the smaller then resubstituted over windows of up to 12 leaves, kept when smaller than the
+circuit. Layer by layer lowering never sees across neurons; the whole function of a small network often has a far
+smaller circuit."""
 import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..ir.aig import AIG
+from ..kernels.resub_window import MAX_LEAVES
 from ..kernels.simulate import Simulator
 from ..lower.truth_table import factored
-from .resub import resub_rounds
-from .structural import rebuild
+from .resub import ResubParams, resub, resub_rounds
+from .rewrite import RewriteParams, rewrite
+from .structural import balance, rebuild
 
 
 @dataclass(frozen=True)
 class CollapseParams:
-    """max_inputs: circuits with more inputs are left alone (truth tables of 2^max_inputs rows)."""
+    """max_inputs: circuits with more inputs are left alone (truth tables of 2^max_inputs rows, at most
+    MAX_LEAVES); wide_rounds: at most this many rounds of resubstitution over windows of MAX_LEAVES leaves
+    around restructuring rewriting, while a round saves ANDs."""
 
-    max_inputs: int = 12
+    max_inputs: int = MAX_LEAVES
+    wide_rounds: int = 3
 
 
 def output_tables(aig):
@@ -70,7 +76,7 @@ def _table_value(table):
 
 def _multiplexers(new, table, pins):
     """Literal of table as a tree of multiplexers on the inputs, last input at the root, equal subfunctions
-    shared (a reduced ordered decision diagram)."""
+    shared (a reduced ordered decision diagram; pins[k] is the table's input k)."""
 
     @functools.cache
     def node(value, k):
@@ -87,13 +93,71 @@ def _multiplexers(new, table, pins):
     return node(_table_value(table), len(pins))
 
 
-def _rebuilt(aig, tables, build):
-    """aig's function rebuilt output by output with build(new AIG, table, pins) -> literal, then rewritten."""
+def diagram_size(tables):
+    """Nodes of the shared reduced ordered decision diagram of the columns of tables (2^n rows, input k is bit k
+    of the row; input 0 nearest the constants)."""
+    ids = np.ascontiguousarray(np.asarray(tables, dtype=np.int64).T).ravel()  # subfunctions, numbered per level
+    width, nodes = 2, 0
+    while len(ids) > tables.shape[1]:
+        keys, ids = np.unique(ids[0::2] * width + ids[1::2], return_inverse=True)
+        nodes += int(np.count_nonzero(keys // width != keys % width))
+        width = len(keys)
+    return nodes
+
+
+def permuted(tables, order):
+    """tables with its inputs reordered: input k of the result is input order[k] of tables."""
+    rows = np.arange(len(tables))
+    source = np.zeros(len(tables), dtype=np.int64)
+    for k, i in enumerate(order):
+        source |= ((rows >> k) & 1) << i
+    return tables[source]
+
+
+def sifted_order(tables):
+    """An order of the inputs (see permuted) that makes the decision diagram of tables small: each input in
+    turn moved to its best position while that shrinks it (Rudell's sifting, without swapping in place)."""
+    order = list(range(int(np.log2(len(tables)))))
+    best = diagram_size(tables)
+    improved = True
+    while improved:
+        improved = False
+        for var in list(order):
+            rest = [i for i in order if i != var]
+            for position in range(len(order)):
+                candidate = rest[:position] + [var] + rest[position:]
+                size = diagram_size(permuted(tables, candidate))
+                if size < best:
+                    order, best, improved = candidate, size, True
+    return order
+
+
+def _rebuilt(aig, tables, build, order=None):
+    """aig's function rebuilt output by output with build(new AIG, table, pins) -> literal (the table's inputs
+    in the given order), then rewritten and resubstituted."""
+    order = order or list(range(aig.n_inputs))
+    tables = permuted(tables, order)
     new = AIG()
     pins = [new.add_input(name) for name in aig.input_names]
     for k, name in enumerate(aig.output_names):
-        new.add_output(name, build(new, tables[:, k], pins))
+        new.add_output(name, build(new, tables[:, k], [pins[i] for i in order]))
     return resub_rounds(rebuild(new))[0]
+
+
+def _wide_resub(aig, params):
+    """aig after rounds of resubstitution over windows of up to MAX_LEAVES leaves around zero-gain rewriting
+    that may deepen (of aig, and of it balanced when that ends smaller), while a round makes it smaller."""
+    wide = ResubParams(max_leaves=MAX_LEAVES)
+    deep = RewriteParams(zero_gain=True, shallow=False)
+    for _ in range(params.wide_rounds):
+        before = aig.n_ands
+        aig = resub(aig, wide)[0]
+        balanced = resub(rewrite(balance(aig)[0], deep)[0], wide)[0]
+        aig = balanced if balanced.n_ands < aig.n_ands else aig
+        aig = resub(rewrite(aig, deep)[0], wide)[0]
+        if aig.n_ands >= before:
+            break
+    return aig
 
 
 def collapse(aig, params=CollapseParams()):
@@ -103,7 +167,8 @@ def collapse(aig, params=CollapseParams()):
     if aig.n_inputs > params.max_inputs or not aig.n_ands:
         return aig, {**stats, "ands_after": aig.n_ands}
     tables = output_tables(aig)
-    new = min((_rebuilt(aig, tables, build) for build in (_sum_of_products, _multiplexers)), key=lambda c: c.n_ands)
+    rebuilt = [_rebuilt(aig, tables, _sum_of_products), _rebuilt(aig, tables, _multiplexers, sifted_order(tables))]
+    new = _wide_resub(min(rebuilt, key=lambda c: c.n_ands), params)
     if new.n_ands >= aig.n_ands:
         return aig, {**stats, "ands_after": aig.n_ands}
     source_map = np.full(aig.n_nodes, -1, dtype=np.int64)
