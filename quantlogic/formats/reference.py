@@ -87,19 +87,52 @@ def code_pin(layer, neuron, bit):
 
 def _output_layer(net, values, largest, outputs, lines):
     """Declare the logits, the argmax (ties to the smallest index) and assign the class index pins."""
-    n_out = len(outputs)
     bound = largest * int(np.max(np.abs(net.out_W).sum(axis=1))) + int(np.max(np.abs(net.out_B)))
     width = _width(bound)
     for c in range(net.n_classes):
         lines.append(f"  wire signed [{width - 1}:0] l{c} = "
                      f"{_weighted_sum(net.out_W[c], values, width, int(net.out_B[c]))};")
+    _argmax(net.n_classes, f"signed [{width - 1}:0]", outputs, lines)
+
+
+def _argmax(n_classes, kind, outputs, lines):
+    """Declare the argmax of the words l0, l1, ... (of Verilog type kind), ties to the smallest index, and
+    assign the class index pins."""
+    n_out = len(outputs)
     lines.append("  // argmax: a later class wins only when its logit is strictly larger (ties: smallest index)")
-    lines.append(f"  wire signed [{width - 1}:0] best0 = l0;")
+    lines.append(f"  wire {kind} best0 = l0;")
     lines.append(f"  wire [{n_out - 1}:0] index0 = {n_out}'d0;")
-    for c in range(1, net.n_classes):
-        lines.append(f"  wire signed [{width - 1}:0] best{c} = l{c} > best{c - 1} ? l{c} : best{c - 1};")
+    for c in range(1, n_classes):
+        lines.append(f"  wire {kind} best{c} = l{c} > best{c - 1} ? l{c} : best{c - 1};")
         lines.append(f"  wire [{n_out - 1}:0] index{c} = l{c} > best{c - 1} ? {n_out}'d{c} : index{c - 1};")
-    lines += [f"  assign {pin} = index{net.n_classes - 1}[{j}];" for j, pin in enumerate(outputs)]
+    lines += [f"  assign {pin} = index{n_classes - 1}[{j}];" for j, pin in enumerate(outputs)]
+
+
+def logit_pin(c, bit):
+    """The port of bit `bit` of class c's logit word (the logit minus the lowering's offset) in an argmax slice."""
+    return f"l{c}_{bit}"
+
+
+def argmax_slice_verilog(wiring, module="quantlogic"):
+    """The output layer's argmax alone, over unsigned words (each the logit of a class minus one offset shared
+    by all classes, which leaves the argmax as it is), to the class index pins. wiring[c] lists, least
+    significant first, the Verilog expression of each bit of class c's word (see layer_slice_verilog)."""
+    n_classes = len(wiring)
+    width = max(len(word) for word in wiring)
+    outputs = [output_pin(j) for j in range(index_bits(n_classes))]
+    inputs = _ports(wiring)
+    lines = _module(module, inputs or ["unused"], outputs, "quantlogic reference model, the argmax over the logits")
+    for c, word in enumerate(wiring):
+        word = list(word) + ["1'b0"] * (width - len(word))
+        lines.append(f"  wire [{width - 1}:0] l{c} = {{{', '.join(reversed(word))}}};")
+    _argmax(n_classes, f"[{width - 1}:0]", outputs, lines)
+    lines.append("endmodule")
+    return "\n".join(lines) + "\n"
+
+
+def _ports(wiring):
+    """The port names the bit expressions of wiring use (not constants, without ~)."""
+    return sorted({re.sub(r"^~", "", bit) for word in wiring for bit in word if "'" not in bit})
 
 
 def _module(name, inputs, outputs, title):
@@ -136,8 +169,7 @@ def layer_slice_verilog(net, layer, previous, module="quantlogic"):
         lines = _module(module, inputs, outputs, title)
         values, largest = _input_levels(net, lines)
     else:
-        inputs = sorted({re.sub(r"^~", "", bit) for word in previous for bit in word if "'" not in bit})
-        lines = _module(module, inputs or ["unused"], outputs, title)
+        lines = _module(module, _ports(previous) or ["unused"], outputs, title)
         values, largest = [], 2 ** net.abits - 1
         for j, word in enumerate(previous):
             lines.append(f"  wire [{net.abits - 1}:0] c{j} = {{{', '.join(reversed(word))}}};")

@@ -17,15 +17,19 @@ import numpy as np
 
 from .. import external
 from ..formats.aiger import to_aig
-from ..formats.reference import code_pin, layer_slice_verilog, to_reference_verilog
+from ..formats.reference import argmax_slice_verilog, code_pin, layer_slice_verilog, logit_pin, to_reference_verilog
 from ..ir.aig import AIG, copy_cone
 from ..verdict import proved, undecided
 from .network import confirmed_counterexample
+from .polynomials import abc_polynomial, weighted_sum_polynomial
 
 METHOD = "ABC cec against Yosys(reference)"
 LAYERED = METHOD + ", layer by layer"
 BDD_NODES = 20_000_000  # live BDD nodes ABC may build per circuit (under 1 GB)
 BY_BDDS = " of both circuits' BDDs under one variable order (ABC collapse, written back as multiplexers)"
+IN_PARTS = ("; the output layer in two parts: each logit word's polynomial (ABC &polyn) is the IntNetwork's weighted "
+            "sum of the last hidden codes, and the argmax over the logit words equals Yosys' synthesis of the "
+            "reference argmax (ABC cec)")
 
 
 def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
@@ -53,10 +57,13 @@ def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
 
 def _by_layers(bundle, folder, tools, timeout, why, progress=None):
     net, low = bundle.net, bundle.lowering
-    by_bdds = []
+    by_bdds, in_parts = [], ""
     for layer in range(len(net.hidden) + 1):
         if progress:
             progress(f"layer {layer}")
+        if layer == len(net.hidden) and layer and _output_layer_in_parts(net, low, folder, tools, timeout):
+            in_parts = IN_PARTS
+            continue
         cut = _layer_slice(low, layer, len(net.hidden))
         if cut is None:
             return undecided(LAYERED, f"{why}; layer {layer} of the circuit reaches below the previous layer's codes")
@@ -71,7 +78,40 @@ def _by_layers(bundle, folder, tools, timeout, why, progress=None):
             by_bdds.append(str(layer))
     bdds = f"; layer {', '.join(by_bdds)}{BY_BDDS}" if by_bdds else ""
     return proved(LAYERED, f"ABC cec, each of the {len(net.hidden) + 1} layers equal to Yosys' synthesis of "
-                           f"its reference Verilog{bdds} (the whole circuit at once: {why})")
+                           f"its reference Verilog{bdds}{in_parts} (the whole circuit at once: {why})")
+
+
+def _output_layer_in_parts(net, low, folder, tools, timeout):
+    """True when ABC proves the output layer in two parts: each logit's sum word (the logit minus the lowering's
+    offset), as a function of the last hidden layer's codes, has the polynomial of the IntNetwork's weighted sum
+    minus that offset; and the circuit's argmax over those words equals Yosys' synthesis of the reference argmax.
+    The circuit is the composition of the two slices (the cuts are structural), so both together prove the
+    layer. False when a part is not proved (a difference is left to the layer's cec, which reports a pattern)."""
+    abc = tools[1]
+    last = len(net.hidden) - 1
+    for c, logit in enumerate(low.logits):
+        word = list(logit.sum_word)
+        while word and word[-1] == 0:  # leading zero bits: ABC's &polyn takes no constant outputs
+            word.pop()
+        sliced = AIG()
+        cut, wiring = _cut(low.outputs(last), lambda j, b: code_pin(last, j, b), sliced)
+        mapped = copy_cone(low.aig, word, cut, sliced)
+        if mapped is None or any(lit >> 1 == 0 for lit in word):
+            return False
+        for k, lit in enumerate(word):
+            sliced.add_output(f"s_{k}", mapped[lit >> 1] ^ (lit & 1))
+        want = weighted_sum_polynomial(net.out_W[c], int(net.out_B[c]) - low.logit_offset, wiring)
+        got = abc_polynomial(sliced, folder / f"logit{c}.aig", abc, max(1, timeout // 4)) if word else {}
+        if got != want:
+            return False
+    sliced = AIG()
+    cut, wiring = _cut([logit.sum_word for logit in low.logits], logit_pin, sliced)
+    mapped = copy_cone(low.aig, low.aig.output_lits, cut, sliced)
+    if mapped is None:
+        return False
+    for name, lit in zip(low.aig.output_names, low.aig.output_lits):
+        sliced.add_output(name, mapped[lit >> 1] ^ (lit & 1))
+    return _cec(sliced, argmax_slice_verilog(wiring), folder / "argmax", tools, timeout)[0] == "equivalent"
 
 
 def _cec(ours, verilog, stem, tools, timeout):
@@ -181,7 +221,7 @@ def _layer_slice(low, layer, n_hidden):
         cut = {0: 0, **{k + 1: sliced.add_input(name) for k, name in enumerate(aig.input_names)}}
         previous = None
     else:
-        cut, previous = _cut(low.outputs(layer - 1), layer - 1, sliced)
+        cut, previous = _cut(low.outputs(layer - 1), lambda j, b: code_pin(layer - 1, j, b), sliced)
     mapped = copy_cone(aig, [lit for _, lit in outputs], cut, sliced)
     if mapped is None:
         return None
@@ -190,9 +230,10 @@ def _layer_slice(low, layer, n_hidden):
     return sliced, previous
 
 
-def _cut(words, layer, sliced):
-    """({node: literal in sliced} for the previous layer's code bits, their wiring as Verilog expressions)."""
-    cut, ports, previous = {0: 0}, {}, []
+def _cut(words, pin, sliced):
+    """({node: literal in sliced} for the bits of words, their wiring as Verilog expressions): bit b of word j
+    is port pin(j, b), the first port of its node when several bits share one, or a constant."""
+    cut, ports, wiring = {0: 0}, {}, []
     for j, out_word in enumerate(words):
         word = []
         for b, lit in enumerate(out_word):
@@ -201,14 +242,14 @@ def _cut(words, layer, sliced):
                 word.append("1'b1" if lit & 1 else "1'b0")
                 continue
             if node not in ports:
-                ports[node] = (code_pin(layer, j, b), lit & 1)
-                cut[node] = sliced.add_input(code_pin(layer, j, b)) ^ (lit & 1)
-            pin, phase = ports[node]
-            word.append(("~" if phase ^ (lit & 1) else "") + pin)
-        previous.append(word)
+                ports[node] = (pin(j, b), lit & 1)
+                cut[node] = sliced.add_input(pin(j, b)) ^ (lit & 1)
+            name, phase = ports[node]
+            word.append(("~" if phase ^ (lit & 1) else "") + name)
+        wiring.append(word)
     if len(ports) == 0:
         sliced.add_input("unused")
-    return cut, previous
+    return cut, wiring
 
 
 def _last_line(text):
