@@ -118,7 +118,7 @@ def argmax_slice_verilog(wiring, module="quantlogic"):
     by all classes, which leaves the argmax as it is), to the class index pins. wiring[c] lists, least
     significant first, the Verilog expression of each bit of class c's word (see layer_slice_verilog)."""
     n_classes = len(wiring)
-    width = max(len(word) for word in wiring)
+    width = max(1, *(len(word) for word in wiring))
     outputs = [output_pin(j) for j in range(index_bits(n_classes))]
     inputs = _ports(wiring)
     lines = _module(module, inputs or ["unused"], outputs, "quantlogic reference model, the argmax over the logits")
@@ -126,6 +126,28 @@ def argmax_slice_verilog(wiring, module="quantlogic"):
         word = list(word) + ["1'b0"] * (width - len(word))
         lines.append(f"  wire [{width - 1}:0] l{c} = {{{', '.join(reversed(word))}}};")
     _argmax(n_classes, f"[{width - 1}:0]", outputs, lines)
+    lines.append("endmodule")
+    return "\n".join(lines) + "\n"
+
+
+def threshold_slice_verilog(wiring, thresholds, offsets, abits, layer, module="quantlogic"):
+    """A hidden layer's thresholds alone: neuron j's code counts the thresholds t of thresholds[j] with
+    S + offsets[j] >= t, where S is the unsigned word wired as wiring[j] (see argmax_slice_verilog), to the code
+    ports of `layer`."""
+    outputs = [code_pin(layer, j, b) for j in range(len(wiring)) for b in range(abits)]
+    lines = _module(module, _ports(wiring) or ["unused"], outputs,
+                    f"quantlogic reference model, the thresholds of layer {layer} over its sums")
+    for j, (word, offset) in enumerate(zip(wiring, offsets)):
+        word = list(word) or ["1'b0"]  # a sum word of no bits is 0
+        width = len(word)
+        lines.append(f"  wire [{width - 1}:0] s{j} = {{{', '.join(reversed(word))}}};")
+        compares = []
+        for t in thresholds[j]:
+            least = int(t) - int(offset)  # S >= least
+            compares.append("1'b1" if least <= 0 else "1'b0" if least >= 1 << width else
+                            f"(s{j} >= {width}'d{least})")
+        lines.append(f"  wire [{abits - 1}:0] h{j} = {' + '.join(compares) or '0'};")
+        lines += [f"  assign {code_pin(layer, j, b)} = h{j}[{b}];" for b in range(abits)]
     lines.append("endmodule")
     return "\n".join(lines) + "\n"
 

@@ -17,19 +17,21 @@ import numpy as np
 
 from .. import external
 from ..formats.aiger import to_aig
-from ..formats.reference import argmax_slice_verilog, code_pin, layer_slice_verilog, logit_pin, to_reference_verilog
+from ..formats.reference import (argmax_slice_verilog, code_pin, layer_slice_verilog, logit_pin,
+                                 threshold_slice_verilog, to_reference_verilog)
+from ..quant.codes import input_pin
 from ..ir.aig import AIG, copy_cone
 from ..verdict import proved, undecided
 from .network import confirmed_counterexample
-from .polynomials import abc_polynomial, weighted_sum_polynomial
+from .polynomials import abc_polynomial, table_polynomial, weighted_sum_polynomial, word_polynomial
 
 METHOD = "ABC cec against Yosys(reference)"
 LAYERED = METHOD + ", layer by layer"
 BDD_NODES = 20_000_000  # live BDD nodes ABC may build per circuit (under 1 GB)
 BY_BDDS = " of both circuits' BDDs under one variable order (ABC collapse, written back as multiplexers)"
-IN_PARTS = ("; the output layer in two parts: each logit word's polynomial (ABC &polyn) is the IntNetwork's weighted "
-            "sum of the last hidden codes, and the argmax over the logit words equals Yosys' synthesis of the "
-            "reference argmax (ABC cec)")
+IN_PARTS = (" in two parts: each sum word's polynomial (ABC &polyn) is the IntNetwork's weighted sum of the layer's "
+            "inputs, and the thresholds (or the argmax) over the sum words equal Yosys' synthesis of their reference "
+            "Verilog (ABC cec)")
 
 
 def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
@@ -57,12 +59,12 @@ def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
 
 def _by_layers(bundle, folder, tools, timeout, why, progress=None):
     net, low = bundle.net, bundle.lowering
-    by_bdds, in_parts = [], ""
+    by_bdds, in_parts = [], []
     for layer in range(len(net.hidden) + 1):
         if progress:
             progress(f"layer {layer}")
-        if layer == len(net.hidden) and layer and _output_layer_in_parts(net, low, folder, tools, timeout):
-            in_parts = IN_PARTS
+        if _layer_in_parts(net, low, layer, folder, tools, timeout):
+            in_parts.append(str(layer))
             continue
         cut = _layer_slice(low, layer, len(net.hidden))
         if cut is None:
@@ -77,49 +79,74 @@ def _by_layers(bundle, folder, tools, timeout, why, progress=None):
         if detail:
             by_bdds.append(str(layer))
     bdds = f"; layer {', '.join(by_bdds)}{BY_BDDS}" if by_bdds else ""
+    parts = f"; layer {', '.join(in_parts)}{IN_PARTS}" if in_parts else ""
     return proved(LAYERED, f"ABC cec, each of the {len(net.hidden) + 1} layers equal to Yosys' synthesis of "
-                           f"its reference Verilog{bdds}{in_parts} (the whole circuit at once: {why})")
+                           f"its reference Verilog{bdds}{parts} (the whole circuit at once: {why})")
 
 
-def _output_layer_in_parts(net, low, folder, tools, timeout):
-    """True when ABC proves the output layer in two parts: each logit's sum word (the logit minus the lowering's
-    offset), as a function of the last hidden layer's codes, has the polynomial of the IntNetwork's weighted sum
-    minus that offset; and the circuit's argmax over those words equals Yosys' synthesis of the reference argmax.
-    The circuit is the composition of the two slices (the cuts are structural), so both together prove the
-    layer. False when a part is not proved (a difference is left to the layer's cec, which reports a pattern)."""
-    abc = tools[1]
-    last = len(net.hidden) - 1
-    for c, logit in enumerate(low.logits):
-        word = list(logit.sum_word)
+def _layer_in_parts(net, low, layer, folder, tools, timeout):
+    """True when ABC proves a layer of arithmetic neurons (or the output layer) in two parts: each sum word (the
+    accumulator minus the lowering's offset), as a function of the layer's inputs, has the polynomial of the
+    IntNetwork's weighted sum minus that offset; and the circuit's thresholds (or argmax) over those words equal
+    Yosys' synthesis of the reference thresholds (argmax) over free words. The layer is the composition of the
+    two slices (the cuts are structural), so both together prove it. False when a part is not proved or the
+    layer does not split so (truth-table neurons, max-pools): its whole-layer cec follows."""
+    last = layer == len(net.hidden)
+    if last:
+        sums = [(logit.sum_word, low.logit_offset, net.out_W[c], int(net.out_B[c]))
+                for c, logit in enumerate(low.logits)]
+        outputs = list(zip(low.aig.output_names, low.aig.output_lits))
+    else:
+        neurons = low.neurons[layer]
+        if net.pools[layer] is not None or any(n.method != "arith" for n in neurons):
+            return False
+        sums = [(n.sum_word, n.offset, net.hidden[layer][0][j], 0) for j, n in enumerate(neurons)]
+        outputs = [(code_pin(layer, j, b), lit) for j, n in enumerate(neurons) for b, lit in enumerate(n.out_word)]
+    for k, (word, offset, weights, bias) in enumerate(sums):
+        word = list(word)
         while word and word[-1] == 0:  # leading zero bits: ABC's &polyn takes no constant outputs
             word.pop()
         sliced = AIG()
-        cut, wiring = _cut(low.outputs(last), lambda j, b: code_pin(last, j, b), sliced)
+        cut, inputs = _layer_inputs(net, low, layer, sliced)
         mapped = copy_cone(low.aig, word, cut, sliced)
         if mapped is None or any(lit >> 1 == 0 for lit in word):
             return False
-        for k, lit in enumerate(word):
-            sliced.add_output(f"s_{k}", mapped[lit >> 1] ^ (lit & 1))
-        want = weighted_sum_polynomial(net.out_W[c], int(net.out_B[c]) - low.logit_offset, wiring)
-        got = abc_polynomial(sliced, folder / f"logit{c}.aig", abc, max(1, timeout // 4)) if word else {}
+        for b, lit in enumerate(word):
+            sliced.add_output(f"s_{b}", mapped[lit >> 1] ^ (lit & 1))
+        want = weighted_sum_polynomial(weights, bias - offset, inputs)
+        got = abc_polynomial(sliced, folder / f"sum{layer}_{k}.aig", tools[1], max(1, timeout // 4)) if word else {}
         if got != want:
             return False
     sliced = AIG()
-    cut, wiring = _cut([logit.sum_word for logit in low.logits], logit_pin, sliced)
-    mapped = copy_cone(low.aig, low.aig.output_lits, cut, sliced)
+    cut, wiring = _cut([word for word, *_ in sums], logit_pin, sliced)
+    mapped = copy_cone(low.aig, [lit for _, lit in outputs], cut, sliced)
     if mapped is None:
         return False
-    for name, lit in zip(low.aig.output_names, low.aig.output_lits):
+    for name, lit in outputs:
         sliced.add_output(name, mapped[lit >> 1] ^ (lit & 1))
-    return _cec(sliced, argmax_slice_verilog(wiring), folder / "argmax", tools, timeout)[0] == "equivalent"
+    reference = (argmax_slice_verilog(wiring) if last else
+                 threshold_slice_verilog(wiring, net.hidden[layer][1], [n.offset for n in neurons], net.abits, layer))
+    return _cec(sliced, reference, folder / f"top{layer}", tools, timeout, bdds_first=False)[0] == "equivalent"
 
 
-def _cec(ours, verilog, stem, tools, timeout):
+def _layer_inputs(net, low, layer, sliced):
+    """({node: literal in sliced} cutting the circuit at a layer's inputs, the polynomial of each input's value
+    over sliced's ports): the feature codes' levels for the first layer, the previous layer's codes after it."""
+    if layer:
+        cut, wiring = _cut(low.outputs(layer - 1), lambda j, b: code_pin(layer - 1, j, b), sliced)
+        return cut, [word_polynomial(word) for word in wiring]
+    cut = {0: 0, **{k + 1: sliced.add_input(name) for k, name in enumerate(low.aig.input_names)}}
+    pins = [[input_pin(i, b) for b in range(net.ibits)] for i in range(net.n_features)]
+    return cut, [table_polynomial(levels, word) for levels, word in zip(net.levels.tolist(), pins)]
+
+
+def _cec(ours, verilog, stem, tools, timeout, bdds_first=True):
     """("equivalent" | "different" | "undecided", detail): ABC's equivalence check of AIG ours against
     Yosys' synthesis of verilog, pins matched by name; detail is the input pattern {pin: "0"/"1"} of a
-    difference, "BDDs" when the BDDs decided, or what ran out. The BDDs (_equal_bdds) come first, then
-    ABC's cec (which reports a pattern) for a quarter of the time, then its newer &cec, on copies of both
-    circuits with the same pin order."""
+    difference, "BDDs" when the BDDs decided, or what ran out. The BDDs (_equal_bdds) come first (last
+    unless bdds_first: comparators, whose BDDs are large and SAT problems easy), then ABC's cec (which reports
+    a pattern) for a quarter of the time, then its newer &cec, on copies of both circuits with the same pin
+    order."""
     from ..formats.aiger import from_aig
 
     yosys, abc = tools
@@ -135,13 +162,15 @@ def _cec(ours, verilog, stem, tools, timeout):
         return "undecided", "Yosys' synthesis of the reference does not have the circuit's pins"
     stem.with_suffix(".aig").write_bytes(to_aig(_reordered(ours, theirs.input_names, theirs.output_names)))
     quick = max(1, timeout // 4)
-    if _equal_bdds(ours, theirs, stem, abc, timeout):
+    if bdds_first and _equal_bdds(ours, theirs, stem, abc, timeout):
         return "equivalent", "BDDs"
     for command, limit in ((f"cec -T {quick} {stem.name}.aig {ref.name}", quick),
                            (f"&r {stem.name}.aig; &cec -T {timeout} {ref.name}", timeout)):
         result, detail = _abc_cec(abc, command, stem, limit)
         if result is not None:
             return result, detail
+    if not bdds_first and _equal_bdds(ours, theirs, stem, abc, timeout):
+        return "equivalent", "BDDs"
     return "undecided", (f"ABC's cec and &cec did not decide within {quick} + {timeout} s, nor did its BDDs "
                          f"within {timeout} s and {BDD_NODES:,} nodes a circuit")
 

@@ -46,20 +46,37 @@ def parse_polynomial(text):
     return _collected(terms) if len(terms) == int(header.group(1)) else None
 
 
-def weighted_sum_polynomial(weights, constant, wiring):
-    """{monomial: coefficient} of constant + sum_j weights[j] * (value of word j), where wiring[j] lists the
-    Verilog expressions of word j's bits, least significant first: a port name, ~name (1 - name) or a
-    constant 1'b0 / 1'b1."""
+def word_polynomial(word):
+    """{monomial: coefficient} of the unsigned value of a word whose bits are the Verilog expressions in word,
+    least significant first: a port name, ~name (1 - name) or a constant 1'b0 / 1'b1."""
+    terms = []
+    for bit, expression in enumerate(word):
+        if expression == "1'b1":
+            terms.append(((), 1 << bit))
+        elif expression.startswith("~"):
+            terms += [((), 1 << bit), ((expression[1:],), -(1 << bit))]
+        elif expression != "1'b0":
+            terms.append(((expression,), 1 << bit))
+    return _collected(terms)
+
+
+def table_polynomial(values, pins):
+    """{monomial: coefficient} of the multilinear polynomial over pins (least significant first) whose value on
+    the code of those bits is values[code] (Moebius inversion)."""
+    coefficients = [int(v) for v in values]
+    for k in range(len(pins)):
+        for code in range(len(coefficients)):
+            if code >> k & 1:
+                coefficients[code] -= coefficients[code ^ (1 << k)]
+    return _collected((tuple(sorted(pins[k] for k in range(len(pins)) if code >> k & 1)), c)
+                      for code, c in enumerate(coefficients))
+
+
+def weighted_sum_polynomial(weights, constant, polynomials):
+    """{monomial: coefficient} of constant + sum_j weights[j] * polynomials[j]."""
     terms = [((), int(constant))]
-    for weight, word in zip(weights, wiring):
-        for bit, expression in enumerate(word):
-            coefficient = int(weight) << bit
-            if expression == "1'b1":
-                terms.append(((), coefficient))
-            elif expression.startswith("~"):
-                terms += [((), coefficient), ((expression[1:],), -coefficient)]
-            elif expression != "1'b0":
-                terms.append(((expression,), coefficient))
+    for weight, polynomial in zip(weights, polynomials):
+        terms += [(monomial, int(weight) * c) for monomial, c in polynomial.items()]
     return _collected(terms)
 
 
