@@ -133,12 +133,13 @@ class ClassCopy:
         return None if target < 0 else (int(lit), int(target))
 
     def settle(self, proved):
-        """Record the verdict on the pair next returned: merged when proved, else the next member is
-        tried (or, after max_tries proofs, the node keeps its copy)."""
+        """Record the verdict on the pair next returned (True, False or None for undecided): merged when
+        proved; after a disproof the next member is tried; undecided, or after max_tries proofs, the node keeps
+        its copy (a proof that ran out against one member mostly runs out against the others too)."""
         position, lit, rep, visited, tries = self.state
         node = self.order[position]
         tries += 1
-        if proved or tries == self.max_tries:
+        if proved or proved is None or tries == self.max_tries:
             self.mapping[node] = self.mapping[rep] ^ int(self.phase[rep] != self.phase[node]) if proved else lit
             if not proved:
                 _append(self.first, self.last, self.after, self.class_of[node], node)

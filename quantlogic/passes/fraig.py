@@ -102,7 +102,7 @@ def fraig(aig, params=FraigParams()):
         stats["merged" if proved else "disproved" if proved is False else "unknown"] += 1
         if proved is False:
             witnesses.add(witness)
-        copy.settle(proved is True)
+        copy.settle(proved)
     stats["candidates"] += int(copy.counts[0])
     stats["merged"] += int(copy.counts[1])
     hashed, outs = copy.copy, np.asarray(aig.output_lits, dtype=np.int64)
