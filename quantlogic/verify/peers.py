@@ -125,7 +125,8 @@ def _layer_in_parts(net, low, layer, folder, tools, timeout):
     for name, lit in outputs:
         sliced.add_output(name, mapped[lit >> 1] ^ (lit & 1))
     reference = (argmax_slice_verilog(wiring) if last else
-                 threshold_slice_verilog(wiring, net.hidden[layer][1], [n.offset for n in neurons], net.abits, layer))
+                 threshold_slice_verilog(wiring, net.hidden[layer][1], [offset for _, offset, _, _ in sums], net.abits,
+                                         layer))
     return _cec(sliced, reference, folder / f"top{layer}", tools, timeout, bdds_first=False)[0] == "equivalent"
 
 
