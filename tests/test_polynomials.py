@@ -1,7 +1,6 @@
 """The output layer proved in two parts by ABC (verify/polynomials.py, peers._output_layer_in_parts): the logit
 words' polynomials by ABC's &polyn, the argmax by cec against Yosys. Checked against simulation on generated
 networks, mutated words included, not only on the bundled models."""
-import pathlib
 import shutil
 
 import numpy as np
@@ -56,24 +55,6 @@ def test_table_polynomial_takes_each_value():
             assert sum(c * np.prod([bit[p] for p in m]) for m, c in poly.items()) == values[code]
 
 
-def _logit_slice(low, c):
-    """Class c's sum word as a circuit of the last hidden layer's codes, with its wiring."""
-    from quantlogic.formats.reference import code_pin
-    from quantlogic.ir.aig import AIG, copy_cone
-    from quantlogic.verify.peers import _cut
-
-    last = len(low.neurons) - 1
-    sliced = AIG()
-    cut, wiring = _cut(low.outputs(last), lambda j, b: code_pin(last, j, b), sliced)
-    word = list(low.logits[c].sum_word)
-    while word and word[-1] == 0:  # as the proof does: no constant outputs for ABC
-        word.pop()
-    mapped = copy_cone(low.aig, word, cut, sliced)
-    for k, lit in enumerate(word):
-        sliced.add_output(f"s_{k}", mapped[lit >> 1] ^ (lit & 1))
-    return sliced, wiring
-
-
 def _word_values(aig, rows):
     from quantlogic.kernels.simulate import Simulator
 
@@ -94,6 +75,7 @@ def test_abc_polynomials_of_logit_words_on_generated_networks(tmp_path):
     within the time), the weighted sum's only when the word is unchanged there."""
     from quantlogic import external
     from quantlogic.lower.network import lower_network
+    from quantlogic.verify.peers import sum_slice
     from quantlogic.verify.polynomials import abc_polynomial
 
     abc = external.find("abc")
@@ -105,12 +87,12 @@ def test_abc_polynomials_of_logit_words_on_generated_networks(tmp_path):
         net = random_intnet(rng, int(rng.integers(2, 5)), bits, widths, bits, bits, n_classes=int(rng.integers(2, 5)))
         low = lower_network(net)
         for c in range(net.n_classes):
-            sliced, wiring = _logit_slice(low, c)
-            words.append(all(lit >> 1 for lit in sliced.output_lits))
-            if not words[-1]:  # a constant bit below the word's top: the proof leaves it to the layer's cec
+            cut = sum_slice(net, low, len(net.hidden), low.logits[c].sum_word)
+            words.append(cut is not None)
+            if cut is None:  # a constant bit below the word's top: the proof leaves it to the layer's cec
                 continue
-            want = weighted_sum_polynomial(net.out_W[c], int(net.out_B[c]) - low.logit_offset,
-                                           [word_polynomial(word) for word in wiring])
+            sliced, inputs = cut
+            want = weighted_sum_polynomial(net.out_W[c], int(net.out_B[c]) - low.logit_offset, inputs)
             assert abc_polynomial(sliced, tmp_path / "w.aig", abc, 20) == want
             rows = rng.integers(0, 2, size=(500, sliced.n_inputs))
             for node in sliced.cone(sliced.output_lits)[::-4][:2]:

@@ -103,18 +103,13 @@ def _layer_in_parts(net, low, layer, folder, tools, timeout):
         sums = [(n.sum_word, n.offset, net.hidden[layer][0][j], 0) for j, n in enumerate(neurons)]
         outputs = [(code_pin(layer, j, b), lit) for j, n in enumerate(neurons) for b, lit in enumerate(n.out_word)]
     for k, (word, offset, weights, bias) in enumerate(sums):
-        word = list(word)
-        while word and word[-1] == 0:  # leading zero bits: ABC's &polyn takes no constant outputs
-            word.pop()
-        sliced = AIG()
-        cut, inputs = _layer_inputs(net, low, layer, sliced)
-        mapped = copy_cone(low.aig, word, cut, sliced)
-        if mapped is None or any(lit >> 1 == 0 for lit in word):
+        sliced = sum_slice(net, low, layer, word)
+        if sliced is None:
             return False
-        for b, lit in enumerate(word):
-            sliced.add_output(f"s_{b}", mapped[lit >> 1] ^ (lit & 1))
+        ours, inputs = sliced
         want = weighted_sum_polynomial(weights, bias - offset, inputs)
-        got = abc_polynomial(sliced, folder / f"sum{layer}_{k}.aig", tools[1], max(1, timeout // 4)) if word else {}
+        got = abc_polynomial(ours, folder / f"sum{layer}_{k}.aig", tools[1], max(1, timeout // 4)) \
+            if ours.output_lits else {}
         if got != want:
             return False
     sliced = AIG()
@@ -130,15 +125,28 @@ def _layer_in_parts(net, low, layer, folder, tools, timeout):
     return _cec(sliced, reference, folder / f"top{layer}", tools, timeout, bdds_first=False)[0] == "equivalent"
 
 
-def _layer_inputs(net, low, layer, sliced):
-    """({node: literal in sliced} cutting the circuit at a layer's inputs, the polynomial of each input's value
-    over sliced's ports): the feature codes' levels for the first layer, the previous layer's codes after it."""
+def sum_slice(net, low, layer, word):
+    """(our circuit of a sum word of `layer` as a function of the layer's inputs, its leading zero bits left out
+    (ABC's &polyn takes no constant outputs); the polynomial of each input's value over the circuit's ports: the
+    feature codes' levels for the first layer, the previous layer's codes after it), or None when the word has
+    another constant bit or reaches below the layer's inputs."""
+    word = list(word)
+    while word and word[-1] == 0:
+        word.pop()
+    sliced = AIG()
     if layer:
         cut, wiring = _cut(low.outputs(layer - 1), lambda j, b: code_pin(layer - 1, j, b), sliced)
-        return cut, [word_polynomial(word) for word in wiring]
-    cut = {0: 0, **{k + 1: sliced.add_input(name) for k, name in enumerate(low.aig.input_names)}}
-    pins = [[input_pin(i, b) for b in range(net.ibits)] for i in range(net.n_features)]
-    return cut, [table_polynomial(levels, word) for levels, word in zip(net.levels.tolist(), pins)]
+        inputs = [word_polynomial(bits) for bits in wiring]
+    else:
+        cut = {0: 0, **{k + 1: sliced.add_input(name) for k, name in enumerate(low.aig.input_names)}}
+        pins = [[input_pin(i, b) for b in range(net.ibits)] for i in range(net.n_features)]
+        inputs = [table_polynomial(levels, bits) for levels, bits in zip(net.levels.tolist(), pins)]
+    mapped = copy_cone(low.aig, word, cut, sliced)
+    if mapped is None or any(lit >> 1 == 0 for lit in word):
+        return None
+    for b, lit in enumerate(word):
+        sliced.add_output(f"s_{b}", mapped[lit >> 1] ^ (lit & 1))
+    return sliced, inputs
 
 
 def _cec(ours, verilog, stem, tools, timeout, bdds_first=True):
