@@ -1,5 +1,5 @@
 """verify --with-abc on the bundled models: Yosys synthesizes the reference Verilog, ABC compares it with
-the lowered circuit (whole, then layer by layer). Prints one row per (model, bits): verdict and seconds.
+the lowered circuit (layer by layer, then whole if a layer is not proved). Prints one row per (model, bits): verdict and seconds.
 
     python benchmarks/second_opinion.py [TIMEOUT_SECONDS] [MODEL ...]    (default 60; iris wine_bn digits)
 """

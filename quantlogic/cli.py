@@ -272,7 +272,7 @@ def simplify(bundle_path, output, passes, effort, abc_script, workers):
 @click.option("-v", "--verbose", is_flag=True, help="Also print how each part was proved.")
 @click.option("--with-abc", is_flag=True, help="Prove it instead by tools we did not write: Yosys synthesizes the "
               "reference Verilog of the IntNetwork (export --format reference), ABC's cec compares that with the "
-              "circuit (whole, then layer by layer).")
+              "circuit (layer by layer when the bundle is not simplified, else or then whole).")
 @click.option("--abc-timeout", default=60, show_default=True, type=click.IntRange(1, 86400),
               help="Seconds for each Yosys or ABC run of --with-abc.")
 @proof_effort_option

@@ -182,24 +182,25 @@ def test_reference_verilog_simulates_to_the_intnet(converted, tmp_path, name, bi
 @need("yosys", shutil.which("yosys"))
 @pytest.mark.parametrize("bits", [2, 3])
 def test_abc_proves_the_circuit_against_the_reference(converted, bits):
+    """Whole when the bundle has no layer records (as a simplified one), else layer by layer."""
+    from quantlogic.formats.bundle import Bundle
     from quantlogic.verify.peers import prove_with_abc
 
-    verdict = prove_with_abc(converted["iris", bits][0], timeout=60)
+    bundle = converted["iris", bits][0]
+    verdict = prove_with_abc(Bundle(bundle.net, bundle.aig, None, {}), timeout=60)
     assert verdict.text == "proved (ABC cec against Yosys(reference))"
+    verdict = prove_with_abc(bundle, timeout=60)
+    assert verdict.text == "proved (ABC cec against Yosys(reference), layer by layer)"
 
 
 @need("berkeley-abc", ABC)
 @need("yosys", shutil.which("yosys"))
-def test_abc_proves_layer_by_layer_and_finds_a_planted_bug(converted, tmp_path):
-    """The layered proof goes through on its own; a gate changed in the circuit is a confirmed disproof."""
-    from quantlogic import external
+def test_abc_finds_a_planted_bug(converted):
+    """A gate changed in the circuit is a confirmed disproof (by the whole circuit, after the layers)."""
     from quantlogic.formats.bundle import Bundle
     from quantlogic.verify import peers
 
     bundle = converted["iris", 2][0]
-    tools = external.find("yosys"), external.find("abc")
-    layered = peers._by_layers(bundle, tmp_path, tools, 60, "skipped in this test")
-    assert layered.text == "proved (ABC cec against Yosys(reference), layer by layer)"
     for node in bundle.aig.cone(bundle.aig.output_lits)[::-7]:
         broken = bundle.aig.copy()
         broken.fanin1[node - 1 - broken.n_inputs] ^= 1
@@ -219,7 +220,7 @@ def test_abc_proves_wine_bn_layer_by_layer_where_its_sat_engines_give_up(convert
     layer's BDDs take minutes at 3 bits)."""
     from quantlogic.verify.peers import BY_BDDS, IN_PARTS, prove_with_abc
 
-    verdict = prove_with_abc(converted["wine_bn", bits][0], timeout=60, whole_timeout=3)
+    verdict = prove_with_abc(converted["wine_bn", bits][0], timeout=60)
     assert verdict.text == "proved (ABC cec against Yosys(reference), layer by layer)"
     assert (f"layer 0{BY_BDDS}; layer 1{IN_PARTS}" if bits == 2 else f"layer 0, 1{IN_PARTS}") in verdict.details[0]
 
@@ -244,7 +245,7 @@ def test_abc_verdicts_on_generated_networks_agree_with_exhaustive_simulation():
         widths = [int(w) for w in rng.integers(2, 7, size=int(rng.integers(1, 3)))]
         net = random_intnet(rng, n_features, bits, widths, bits, bits, n_classes=int(rng.integers(2, 5)))
         low = lower_network(net)
-        verdict = prove_with_abc(Bundle(net, low.aig, low, {}), timeout=20, whole_timeout=10)
+        verdict = prove_with_abc(Bundle(net, low.aig, None, {}), timeout=20)  # whole: no layer records
         assert verdict.status == "proved" and "BDDs" in verdict.details[0], verdict.text
         codes = np.array(np.meshgrid(*[np.arange(2 ** bits)] * n_features, indexing="ij"))
         codes = codes.reshape(n_features, -1).T
@@ -276,7 +277,7 @@ def test_verify_with_abc_from_the_command_line(converted, tmp_path):
     if ABC is None or shutil.which("yosys") is None:
         assert code == 2 and "is not installed" in err
     else:
-        assert code == 0 and out.startswith("proved (ABC cec against Yosys(reference))"), out + err
+        assert code == 0 and out.startswith("proved (ABC cec against Yosys(reference), layer by layer)"), out + err
     code, out, err = run_cli("export", tmp_path / "iris.qlc", "-o", tmp_path / "ref.v", "--format", "reference")
     assert code == 0 and "module quantlogic" in (tmp_path / "ref.v").read_text()
 

@@ -1,8 +1,8 @@
 """A second opinion by tools we did not write: Yosys synthesizes the reference Verilog of the IntNetwork
-(formats/reference.py), and ABC's cec compares the result with our circuit, matching pins by name. When
-ABC gives up on the whole circuit, each layer is compared on its own: our circuit cut at the previous
-layer's neuron codes against the reference of that layer (the cut is structural, so the circuit is the
-composition of its slices, as the IntNetwork is of its layers).
+(formats/reference.py), and ABC's cec compares the result with our circuit, matching pins by name. A lowered
+circuit is compared layer by layer: cut at the previous layer's neuron codes against the reference of that
+layer (the cut is structural, so the circuit is the composition of its slices, as the IntNetwork is of its
+layers); a simplified one, or one whose layer is not proved so, is compared whole.
 
 ABC's SAT-based engines rarely prove two adder trees of different structure equal. When they give up, ABC
 builds the BDDs of both circuits under one fixed variable order (every pin's bit 0 first, then bit 1, ...:
@@ -35,29 +35,32 @@ IN_PARTS = (" in two parts: each sum word's polynomial (ABC &polyn) is the IntNe
 
 
 def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
-    """Verdict of the bundle's circuit against its IntNetwork by Yosys and ABC: the whole circuit within
-    whole_timeout seconds (default: timeout, a quarter of it when layers can follow), then each layer within
-    timeout (progress(stage) as each comparison starts)."""
+    """Verdict of the bundle's circuit against its IntNetwork by Yosys and ABC: layer by layer when the bundle
+    has its lowering's records (each layer within timeout seconds), else or when a layer is not proved the whole
+    circuit within whole_timeout seconds (default: timeout); progress(stage) as each comparison starts."""
     tools = external.find("yosys"), external.find("abc")
     net, aig = bundle.net, bundle.aig
     with tempfile.TemporaryDirectory() as folder:
         folder = pathlib.Path(folder)
-        whole = whole_timeout or (timeout if bundle.lowering is None else max(1, timeout // 4))
+        why = "a simplified bundle has no layer records to compare layer by layer"
+        if bundle.lowering is not None:
+            layered = _by_layers(bundle, folder, tools, timeout, progress)
+            if layered.ok:
+                return layered
+            why = f"layer by layer: {layered.reason}"
         if progress:
             progress("the whole circuit")
-        result, detail = _cec(aig, to_reference_verilog(net), folder / "whole", tools, whole)
+        result, detail = _cec(aig, to_reference_verilog(net), folder / "whole", tools, whole_timeout or timeout)
         if result == "equivalent":
             return proved(METHOD, f"ABC cec{BY_BDDS if detail else ''}: the circuit equals Yosys' synthesis of "
                                   "the reference Verilog")
         if result == "different":
-            codes = _codes_of(detail, net)
-            return confirmed_counterexample(net, aig, codes, METHOD)
-        if bundle.lowering is None:
-            return undecided(METHOD, f"{detail}; a simplified bundle has no layer records to compare layer by layer")
-        return _by_layers(bundle, folder, tools, timeout, detail, progress)
+            return confirmed_counterexample(net, aig, _codes_of(detail, net), METHOD)
+        return undecided(METHOD, f"{detail}; {why}")
 
 
-def _by_layers(bundle, folder, tools, timeout, why, progress=None):
+def _by_layers(bundle, folder, tools, timeout, progress=None):
+    """Verdict of each layer of a lowered bundle against its reference (proved, or undecided naming the layer)."""
     net, low = bundle.net, bundle.lowering
     by_bdds, in_parts = [], []
     for layer in range(len(net.hidden) + 1):
@@ -68,20 +71,19 @@ def _by_layers(bundle, folder, tools, timeout, why, progress=None):
             continue
         cut = _layer_slice(low, layer, len(net.hidden))
         if cut is None:
-            return undecided(LAYERED, f"{why}; layer {layer} of the circuit reaches below the previous layer's codes")
+            return undecided(LAYERED, f"layer {layer} of the circuit reaches below the previous layer's codes")
         ours, previous = cut
         result, detail = _cec(ours, layer_slice_verilog(net, layer, previous), folder / f"layer{layer}", tools,
                               timeout)
         if result != "equivalent":
             return undecided(LAYERED, f"layer {layer}: {detail}" if result == "undecided" else
-                             f"layer {layer} differs from the reference for free inputs at {detail} "
-                             "(not confirmed on the whole circuit)")
+                             f"layer {layer} differs from the reference for free inputs at {detail}")
         if detail:
             by_bdds.append(str(layer))
     bdds = f"; layer {', '.join(by_bdds)}{BY_BDDS}" if by_bdds else ""
     parts = f"; layer {', '.join(in_parts)}{IN_PARTS}" if in_parts else ""
     return proved(LAYERED, f"ABC cec, each of the {len(net.hidden) + 1} layers equal to Yosys' synthesis of "
-                           f"its reference Verilog{bdds}{parts} (the whole circuit at once: {why})")
+                           f"its reference Verilog{bdds}{parts}")
 
 
 def _layer_in_parts(net, low, layer, folder, tools, timeout):
