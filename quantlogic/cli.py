@@ -272,7 +272,7 @@ def simplify(bundle_path, output, passes, effort, abc_script, workers):
 @click.option("-v", "--verbose", is_flag=True, help="Also print how each part was proved.")
 @click.option("--with-abc", is_flag=True, help="Prove it instead by tools we did not write: Yosys synthesizes the "
               "reference Verilog of the IntNetwork (export --format reference), ABC's cec compares that with the "
-              "circuit (layer by layer when the bundle is not simplified, else or then whole).")
+              "circuit (layer by layer; a simplified circuit against a fresh lowering proved so; whole when those fail).")
 @click.option("--abc-timeout", default=60, show_default=True, type=click.IntRange(1, 86400),
               help="Seconds for each Yosys or ABC run of --with-abc.")
 @proof_effort_option
@@ -294,7 +294,7 @@ def verify(bundle_path, data, verbose, with_abc, abc_timeout, workers):
     X = load_dataset(data)[0] if data else None
     layers = len(bundle.net.hidden) + 1
     if with_abc:
-        with stages("abc cec", 1 + (layers if bundle.lowering is not None else 0)) as progress:
+        with stages("abc cec", layers + (1 if bundle.lowering is not None else 2)) as progress:
             verdict = prove_with_abc(bundle, abc_timeout, progress=progress)
     else:
         with stages("verify", layers + (bundle.lowering is None)) as progress:

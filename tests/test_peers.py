@@ -181,22 +181,28 @@ def test_reference_verilog_simulates_to_the_intnet(converted, tmp_path, name, bi
 @need("berkeley-abc", ABC)
 @need("yosys", shutil.which("yosys"))
 @pytest.mark.parametrize("bits", [2, 3])
-def test_abc_proves_the_circuit_against_the_reference(converted, bits):
-    """Whole when the bundle has no layer records (as a simplified one), else layer by layer."""
-    from quantlogic.formats.bundle import Bundle
-    from quantlogic.verify.peers import prove_with_abc
+def test_abc_proves_the_circuit_against_the_reference(converted, bits, tmp_path):
+    """A lowered bundle layer by layer, a simplified one through a fresh lowering, and the whole circuit at once."""
+    from quantlogic import external
+    from quantlogic.app.convert import simplify_converted
+    from quantlogic.formats.reference import to_reference_verilog
+    from quantlogic.verify import peers
 
     bundle = converted["iris", bits][0]
-    verdict = prove_with_abc(Bundle(bundle.net, bundle.aig, None, {}), timeout=60)
-    assert verdict.text == "proved (ABC cec against Yosys(reference))"
-    verdict = prove_with_abc(bundle, timeout=60)
-    assert verdict.text == "proved (ABC cec against Yosys(reference), layer by layer)"
+    assert peers.prove_with_abc(bundle).text == "proved (ABC cec against Yosys(reference), layer by layer)"
+    simplified = simplify_converted(bundle)[0]
+    assert simplified.lowering is None and simplified.aig.n_ands < bundle.aig.n_ands
+    assert peers.prove_with_abc(simplified).text == f"proved ({peers.BRIDGED})"
+    tools = external.find("yosys"), external.find("abc")
+    for aig in (bundle.aig, simplified.aig):
+        assert peers._cec(aig, to_reference_verilog(bundle.net), tmp_path / "whole", tools, 60) == \
+            ("equivalent", peers.BY_SIMULATION)
 
 
 @need("berkeley-abc", ABC)
 @need("yosys", shutil.which("yosys"))
 def test_abc_finds_a_planted_bug(converted):
-    """A gate changed in the circuit is a confirmed disproof (by the whole circuit, after the layers)."""
+    """A gate changed in a circuit without layer records is a confirmed disproof (against a fresh lowering)."""
     from quantlogic.formats.bundle import Bundle
     from quantlogic.verify import peers
 
@@ -228,14 +234,16 @@ def test_abc_proves_wine_bn_layer_by_layer_where_its_sat_engines_give_up(convert
 @need("berkeley-abc", ABC)
 @need("yosys", shutil.which("yosys"))
 def test_abc_verdicts_on_generated_networks_agree_with_exhaustive_simulation():
-    """Random networks of 1, 2 and 3 bits and random shapes: ABC (BDDs first) proves the lowered circuit by
-    its BDDs, and circuits with one gate's fan-in complemented are proved exactly when exhaustive simulation
-    finds them unchanged, else disproved with a real counterexample."""
+    """Random networks of 1, 2 and 3 bits and random shapes (at most 12 input bits): ABC proves the simplified
+    circuit through a fresh lowering (every input pattern simulated), and lowered circuits with one gate's fan-in
+    complemented, compared the same way, are proved exactly when exhaustive simulation finds them unchanged, else
+    disproved with a real counterexample."""
     from conftest import random_intnet
     from quantlogic.formats.bundle import Bundle
     from quantlogic.lower.network import lower_network
+    from quantlogic.passes.registry import EFFORT, run_passes
     from quantlogic.quant.codes import circuit_classes
-    from quantlogic.verify.peers import prove_with_abc
+    from quantlogic.verify.peers import BRIDGED, BY_SIMULATION, prove_with_abc
 
     outcomes = set()
     for seed in range(4):
@@ -245,8 +253,8 @@ def test_abc_verdicts_on_generated_networks_agree_with_exhaustive_simulation():
         widths = [int(w) for w in rng.integers(2, 7, size=int(rng.integers(1, 3)))]
         net = random_intnet(rng, n_features, bits, widths, bits, bits, n_classes=int(rng.integers(2, 5)))
         low = lower_network(net)
-        verdict = prove_with_abc(Bundle(net, low.aig, None, {}), timeout=20)  # whole: no layer records
-        assert verdict.status == "proved" and "BDDs" in verdict.details[0], verdict.text
+        verdict = prove_with_abc(Bundle(net, run_passes(low.aig, EFFORT["default"])[0], None, {}), timeout=20)
+        assert verdict.text == f"proved ({BRIDGED})" and BY_SIMULATION in verdict.details[0], verdict.details
         codes = np.array(np.meshgrid(*[np.arange(2 ** bits)] * n_features, indexing="ij"))
         codes = codes.reshape(n_features, -1).T
         for node in low.aig.cone(low.aig.output_lits)[::-5][:3]:

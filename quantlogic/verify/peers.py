@@ -27,47 +27,62 @@ from .polynomials import abc_polynomial, table_polynomial, weighted_sum_polynomi
 
 METHOD = "ABC cec against Yosys(reference)"
 LAYERED = METHOD + ", layer by layer"
+BRIDGED = METHOD + ", through the lowered circuit"
 BDD_NODES = 20_000_000  # live BDD nodes ABC may build per circuit (under 1 GB)
 BY_BDDS = " of both circuits' BDDs under one variable order (ABC collapse, written back as multiplexers)"
+BY_SIMULATION = " by simulation of every input pattern (ABC &cec -t)"
+SIMULATED_INPUTS = 24  # circuits of at most this many inputs are first compared on every pattern
 IN_PARTS = (" in two parts: each sum word's polynomial (ABC &polyn) is the IntNetwork's weighted sum of the layer's "
             "inputs, and the thresholds (or the argmax) over the sum words equal Yosys' synthesis of their reference "
             "Verilog (ABC cec)")
 
 
 def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
-    """Verdict of the bundle's circuit against its IntNetwork by Yosys and ABC: layer by layer when the bundle
-    has its lowering's records (each layer within timeout seconds), else or when a layer is not proved the whole
-    circuit within whole_timeout seconds (default: timeout); progress(stage) as each comparison starts."""
+    """Verdict of the bundle's circuit against its IntNetwork by Yosys and ABC: a lowered bundle layer by layer
+    (each layer within timeout seconds); a simplified one through a fresh lowering of its IntNetwork, proved so
+    and then compared with the circuit by ABC; else, or when that is not proved, the whole circuit within
+    whole_timeout seconds (default: timeout). progress(stage) as each comparison starts."""
+    from ..lower.network import lower_network
+
     tools = external.find("yosys"), external.find("abc")
     net, aig = bundle.net, bundle.aig
     with tempfile.TemporaryDirectory() as folder:
         folder = pathlib.Path(folder)
-        why = "a simplified bundle has no layer records to compare layer by layer"
-        if bundle.lowering is not None:
-            layered = _by_layers(bundle, folder, tools, timeout, progress)
-            if layered.ok:
-                return layered
-            why = f"layer by layer: {layered.reason}"
+        low = bundle.lowering or lower_network(net)
+        layered = _by_layers(net, low, folder, tools, timeout, progress)
+        why = f"layer by layer: {layered.reason}"
+        if layered.ok and bundle.lowering is not None:
+            return layered
+        if layered.ok:
+            if progress:
+                progress("the circuit against the lowered one")
+            result, detail = _cec_aigs(aig, low.aig, folder / "bridge", tools[1], timeout, bdds_first=False)
+            if result == "equivalent":
+                return proved(BRIDGED, f"ABC cec{detail or ''}: the circuit equals a fresh lowering of its IntNetwork, "
+                                       f"and that lowering {layered.details[0][len('ABC cec, '):]}")
+            if result == "different":  # the lowering equals the reference, so this is the circuit's own difference
+                return confirmed_counterexample(net, aig, _codes_of(detail, net), BRIDGED)
+            why = f"against a fresh lowering (proved layer by layer): {detail}"
         if progress:
             progress("the whole circuit")
         result, detail = _cec(aig, to_reference_verilog(net), folder / "whole", tools, whole_timeout or timeout)
         if result == "equivalent":
-            return proved(METHOD, f"ABC cec{BY_BDDS if detail else ''}: the circuit equals Yosys' synthesis of "
+            return proved(METHOD, f"ABC cec{detail or ''}: the circuit equals Yosys' synthesis of "
                                   "the reference Verilog")
         if result == "different":
             return confirmed_counterexample(net, aig, _codes_of(detail, net), METHOD)
         return undecided(METHOD, f"{detail}; {why}")
 
 
-def _by_layers(bundle, folder, tools, timeout, progress=None):
-    """Verdict of each layer of a lowered bundle against its reference (proved, or undecided naming the layer)."""
-    net, low = bundle.net, bundle.lowering
-    by_bdds, in_parts = [], []
+def _by_layers(net, low, folder, tools, timeout, progress=None):
+    """Verdict of each layer of the lowered network low against its reference (proved, or undecided naming the
+    layer)."""
+    ways = {}  # how ABC decided: the layers decided so
     for layer in range(len(net.hidden) + 1):
         if progress:
             progress(f"layer {layer}")
         if _layer_in_parts(net, low, layer, folder, tools, timeout):
-            in_parts.append(str(layer))
+            ways.setdefault(IN_PARTS, []).append(str(layer))
             continue
         cut = _layer_slice(low, layer, len(net.hidden))
         if cut is None:
@@ -79,11 +94,10 @@ def _by_layers(bundle, folder, tools, timeout, progress=None):
             return undecided(LAYERED, f"layer {layer}: {detail}" if result == "undecided" else
                              f"layer {layer} differs from the reference for free inputs at {detail}")
         if detail:
-            by_bdds.append(str(layer))
-    bdds = f"; layer {', '.join(by_bdds)}{BY_BDDS}" if by_bdds else ""
-    parts = f"; layer {', '.join(in_parts)}{IN_PARTS}" if in_parts else ""
+            ways.setdefault(detail, []).append(str(layer))
+    how = "".join(f"; layer {', '.join(layers)}{way}" for way, layers in sorted(ways.items(), key=lambda w: w[1][0]))
     return proved(LAYERED, f"ABC cec, each of the {len(net.hidden) + 1} layers equal to Yosys' synthesis of "
-                           f"its reference Verilog{bdds}{parts}")
+                           f"its reference Verilog{how}")
 
 
 def _layer_in_parts(net, low, layer, folder, tools, timeout):
@@ -152,12 +166,8 @@ def sum_slice(net, low, layer, word):
 
 
 def _cec(ours, verilog, stem, tools, timeout, bdds_first=True):
-    """("equivalent" | "different" | "undecided", detail): ABC's equivalence check of AIG ours against
-    Yosys' synthesis of verilog, pins matched by name; detail is the input pattern {pin: "0"/"1"} of a
-    difference, "BDDs" when the BDDs decided, or what ran out. The BDDs (_equal_bdds) come first (last
-    unless bdds_first: comparators, whose BDDs are large and SAT problems easy), then ABC's cec (which reports
-    a pattern) for a quarter of the time, then its newer &cec, on copies of both circuits with the same pin
-    order."""
+    """("equivalent" | "different" | "undecided", detail): ABC's equivalence check (_cec_aigs) of AIG ours
+    against Yosys' synthesis of verilog, pins matched by name."""
     from ..formats.aiger import from_aig
 
     yosys, abc = tools
@@ -168,20 +178,34 @@ def _cec(ours, verilog, stem, tools, timeout, bdds_first=True):
     if not finished or not ref.exists():
         return "undecided", f"Yosys did not synthesize the reference within {timeout} s" if not finished else \
             f"Yosys could not synthesize the reference ({_last_line(out)})"
-    theirs = from_aig(ref.read_bytes())
+    return _cec_aigs(ours, from_aig(ref.read_bytes()), stem, abc, timeout, bdds_first)
+
+
+def _cec_aigs(ours, theirs, stem, abc, timeout, bdds_first=True):
+    """("equivalent" | "different" | "undecided", detail) of ABC comparing AIGs ours and theirs (the same pin
+    names); detail is the input pattern {pin: "0"/"1"} of a difference, how they were found equal when not by plain
+    cec (BY_SIMULATION, BY_BDDS), or what ran out. Circuits of at most SIMULATED_INPUTS inputs are first simulated
+    on every pattern; then the BDDs (_equal_bdds; last unless bdds_first: comparators, whose BDDs are large and SAT
+    problems easy), ABC's cec (which reports a pattern) for a quarter of the time, and its newer &cec, on copies of
+    both circuits with the same pin order."""
     if sorted(theirs.input_names) != sorted(ours.input_names) or sorted(theirs.output_names) != sorted(ours.output_names):
-        return "undecided", "Yosys' synthesis of the reference does not have the circuit's pins"
+        return "undecided", "the circuits compared do not have the same pins"
+    ref = stem.with_name(stem.name + "_ref.aig")
+    ref.write_bytes(to_aig(theirs))
     stem.with_suffix(".aig").write_bytes(to_aig(_reordered(ours, theirs.input_names, theirs.output_names)))
     quick = max(1, timeout // 4)
+    if ours.n_inputs <= SIMULATED_INPUTS and \
+            _abc_cec(abc, f"&r {stem.name}.aig; &cec -t -T {timeout} {ref.name}", stem, timeout)[0] == "equivalent":
+        return "equivalent", BY_SIMULATION  # a difference found so has no pattern: cec below finds one
     if bdds_first and _equal_bdds(ours, theirs, stem, abc, timeout):
-        return "equivalent", "BDDs"
+        return "equivalent", BY_BDDS
     for command, limit in ((f"cec -T {quick} {stem.name}.aig {ref.name}", quick),
                            (f"&r {stem.name}.aig; &cec -T {timeout} {ref.name}", timeout)):
         result, detail = _abc_cec(abc, command, stem, limit)
         if result is not None:
             return result, detail
     if not bdds_first and _equal_bdds(ours, theirs, stem, abc, timeout):
-        return "equivalent", "BDDs"
+        return "equivalent", BY_BDDS
     return "undecided", (f"ABC's cec and &cec did not decide within {quick} + {timeout} s, nor did its BDDs "
                          f"within {timeout} s and {BDD_NODES:,} nodes a circuit")
 
