@@ -186,8 +186,8 @@ def _cec_aigs(ours, theirs, stem, abc, timeout, bdds_first=True):
     names); detail is the input pattern {pin: "0"/"1"} of a difference, how they were found equal when not by plain
     cec (BY_SIMULATION, BY_BDDS), or what ran out. Circuits of at most SIMULATED_INPUTS inputs are first simulated
     on every pattern; then the BDDs (_equal_bdds; last unless bdds_first: comparators, whose BDDs are large and SAT
-    problems easy), ABC's cec (which reports a pattern) for a quarter of the time, and its newer &cec, on copies of
-    both circuits with the same pin order."""
+    problems easy), ABC's cec (which reports a pattern) for a quarter of the time, its dcec (FRAIGs of both after
+    AIG rewriting) and its newer &cec, on copies of both circuits with the same pin order."""
     if sorted(theirs.input_names) != sorted(ours.input_names) or sorted(theirs.output_names) != sorted(ours.output_names):
         return "undecided", "the circuits compared do not have the same pins"
     ref = stem.with_name(stem.name + "_ref.aig")
@@ -200,24 +200,27 @@ def _cec_aigs(ours, theirs, stem, abc, timeout, bdds_first=True):
     if bdds_first and _equal_bdds(ours, theirs, stem, abc, timeout):
         return "equivalent", BY_BDDS
     for command, limit in ((f"cec -T {quick} {stem.name}.aig {ref.name}", quick),
+                           (f"dcec -T {timeout} {stem.name}.aig {ref.name}", timeout),
                            (f"&r {stem.name}.aig; &cec -T {timeout} {ref.name}", timeout)):
         result, detail = _abc_cec(abc, command, stem, limit)
         if result is not None:
             return result, detail
     if not bdds_first and _equal_bdds(ours, theirs, stem, abc, timeout):
         return "equivalent", BY_BDDS
-    return "undecided", (f"ABC's cec and &cec did not decide within {quick} + {timeout} s, nor did its BDDs "
-                         f"within {timeout} s and {BDD_NODES:,} nodes a circuit")
+    return "undecided", (f"ABC's cec, dcec and &cec did not decide within {quick} + {timeout} + {timeout} s (or "
+                         f"gave no input pattern of a difference), nor did its BDDs within {timeout} s and "
+                         f"{BDD_NODES:,} nodes a circuit")
 
 
 def _abc_cec(abc, command, stem, limit):
-    """("equivalent", None), ("different", input pattern) or (None, None) of one ABC equivalence command."""
+    """("equivalent", None), ("different", input pattern) or (None, None) of one ABC equivalence command (a
+    difference reported without an input pattern is (None, None): the next command may find one)."""
     out, finished = external.run([abc, "-c", command], stem.parent, limit + 5)
     if finished and "Networks are equivalent" in out:
         return "equivalent", None
-    if finished and "NOT EQUIVALENT" in out:
-        pattern = re.search(r"Input pattern:(.*)", out)
-        return "different", dict(re.findall(r"(\w+)=([01])", pattern.group(1))) if pattern else {}
+    pattern = re.search(r"Input pattern:(.*)", out) if finished and "NOT EQUIVALENT" in out else None
+    if pattern:
+        return "different", dict(re.findall(r"(\w+)=([01])", pattern.group(1)))
     return None, None
 
 
