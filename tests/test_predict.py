@@ -15,7 +15,8 @@ from quantlogic.quant.codes import circuit_classes, row_classifier
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(int_networks(max_features=6, max_width=8, max_input_bits=24))
 def test_fused_classes_equal_the_intnet_on_awkward_rows(net):
-    """Rows at thresholds exactly, NaN, infinities, every bit width (the binary search above 16 thresholds)."""
+    """Rows at thresholds exactly, NaN, infinities, every bit width (the binary search above 16 thresholds),
+    float64 and float32 rows."""
     low = lower_network(net)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(700, net.n_features)) * 2
@@ -27,6 +28,8 @@ def test_fused_classes_equal_the_intnet_on_awkward_rows(net):
     got = classifier.classes(X)
     assert np.array_equal(got, circuit_classes(low.aig, net.encode(X), net.ibits, net.n_classes))
     assert np.array_equal(got, net.predict(X))
+    single = X.astype(np.float32)  # read as they are, not copied to float64: the same codes as numpy's
+    assert np.array_equal(classifier.classes(single), net.predict(single))
 
 
 def test_bundle_predict_reads_pins_by_name(converted):

@@ -9,42 +9,63 @@ from .simulate import _assign_slots, _simulate
 
 
 @numba.njit(parallel=True, **NJIT)
-def _encode_pack(X, thresholds, pin_feature, pin_bit, out):
-    """out[p, w] bit r = bit pin_bit[p] of the code of feature pin_feature[p] in row 64 w + r, where a code
-    is #{k : x >= thresholds[f, k]} (NaN above every threshold, as numpy's searchsorted puts it)."""
+def _encode_pack(X, thresholds, pin_feature, pin_bit, n_bits, out):
+    """out[p, w] bit r = bit pin_bit[p] (< n_bits) of the code of feature pin_feature[p] in row 64 w + r, where a
+    code is #{k : x >= thresholds[f, k]} (NaN above every threshold, as numpy's searchsorted puts it). 64 rows at
+    a time, a feature at a time: with few thresholds, one word of rows at or above each threshold, whose
+    differences are the rows of each code."""
     n_rows, n_features = X.shape
     K = thresholds.shape[1]
-    n_pins = len(pin_feature)
     for w in numba.prange(out.shape[1]):
-        codes = np.empty(n_features, dtype=np.int64)
-        word = np.zeros(n_pins, dtype=np.uint64)  # this word of every pin, written out once
-        for r in range(64):
-            row = w * 64 + r
-            if row >= n_rows:
-                break
-            for i in range(n_features):
-                x = X[row, i]
-                if x != x:
-                    codes[i] = K
-                elif K <= 16:  # a branch-free count: few thresholds
-                    c = 0
-                    for k in range(K):
-                        c += thresholds[i, k] <= x
-                    codes[i] = c
-                else:
-                    lo, hi = 0, K
-                    while lo < hi:
-                        mid = (lo + hi) // 2
-                        if thresholds[i, mid] <= x:
-                            lo = mid + 1
-                        else:
-                            hi = mid
-                    codes[i] = lo
-            bit = np.uint64(r)
-            for p in range(n_pins):
-                word[p] |= np.uint64((codes[pin_feature[p]] >> pin_bit[p]) & 1) << bit
-        for p in range(n_pins):
-            out[p, w] = word[p]
+        lo = w * 64
+        n = min(64, n_rows - lo)
+        column = np.empty(64, dtype=X.dtype)
+        bits = np.zeros((n_features, n_bits), dtype=np.uint64)  # bit b of each feature's codes, a word
+        for f in range(n_features):
+            for r in range(n):
+                column[r] = X[lo + r, f]
+            if K <= 16:
+                _thermometer_bits(column, n, thresholds[f], bits[f])
+            else:
+                _searched_bits(column, n, thresholds[f], bits[f])
+        for p in range(len(pin_feature)):
+            out[p, w] = bits[pin_feature[p], pin_bit[p]]
+
+
+@numba.njit(**NJIT)
+def _thermometer_bits(column, n, thresholds, bits):
+    """bits[b] |= the rows (of column[:n]) whose code has bit b, from one word per threshold."""
+    above = ~np.uint64(0)  # rows whose code is at least k
+    for k in range(len(thresholds) + 1):
+        at_next = np.uint64(0)
+        if k < len(thresholds):
+            t = thresholds[k]
+            for r in range(n):
+                at_next |= np.uint64(not (column[r] < t)) << np.uint64(r)
+        exact = above & ~at_next  # rows whose code is k
+        for b in range(len(bits)):
+            if (k >> b) & 1:
+                bits[b] |= exact
+        above = at_next
+
+
+@numba.njit(**NJIT)
+def _searched_bits(column, n, thresholds, bits):
+    """bits[b] |= the rows (of column[:n]) whose code has bit b, each row's code by binary search."""
+    K = len(thresholds)
+    for r in range(n):
+        x = column[r]
+        lo, hi = 0, K
+        if x != x:
+            lo = K
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if thresholds[mid] <= x:
+                lo = mid + 1
+            else:
+                hi = mid
+        for b in range(len(bits)):
+            bits[b] |= np.uint64((lo >> b) & 1) << np.uint64(r)
 
 
 @numba.njit(**NJIT)
@@ -76,20 +97,23 @@ class RowClassifier:
         if len(self.outputs) > 62:
             raise ValueError("at most 62 class index bits")
         self.n_inputs, self.chunk = n_inputs, int(chunk) // 64 * 64 or 64
+        self.n_bits = max(int(self.thresholds.shape[1]).bit_length(), int(self.pin_bit.max(initial=0)) + 1)
         self.slot, self.n_slots = _assign_slots(self.fanin0, self.fanin1, n_inputs, self.outputs)
 
     def classes(self, X, out=None, start=0):
         """Class indices (N,) int64 of float rows X (N, F), computed a chunk of rows at a time; written
         into out[start:start + N] when out is given."""
-        X = np.ascontiguousarray(X, dtype=np.float64)
+        X = np.asarray(X)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
         if X.ndim != 2 or X.shape[1] != len(self.thresholds):
             raise ValueError(f"rows of {len(self.thresholds)} features are needed, got shape {X.shape}")
         if out is None:
             out, start = np.empty(len(X), dtype=np.int64), 0
         for lo in range(0, len(X), self.chunk):
-            rows = X[lo:lo + self.chunk]
+            rows = np.ascontiguousarray(X[lo:lo + self.chunk])
             words = np.zeros((self.n_inputs, -(-len(rows) // 64)), dtype=np.uint64)
-            _encode_pack(rows, self.thresholds, self.pin_feature, self.pin_bit, words)
+            _encode_pack(rows, self.thresholds, self.pin_feature, self.pin_bit, self.n_bits, words)
             result = _simulate(self.fanin0, self.fanin1, self.n_inputs, self.outputs, self.slot, self.n_slots,
                                words, BLOCK_WORDS)
             _decode(result, len(rows), out, start + lo)
