@@ -4,7 +4,7 @@ import numba
 import numpy as np
 
 from ._checks import fanins, literals
-from .config import BLOCK_WORDS, NJIT
+from .config import BLOCK_WORDS, LEAF, NJIT
 from .simulate import _assign_slots, _simulate
 
 
@@ -32,7 +32,7 @@ def _encode_pack(X, thresholds, pin_feature, pin_bit, n_bits, out):
             out[p, w] = bits[pin_feature[p], pin_bit[p]]
 
 
-@numba.njit(**NJIT)
+@numba.njit(**LEAF)
 def _thermometer_bits(column, n, thresholds, bits):
     """bits[b] |= the rows (of column[:n]) whose code has bit b, from one word per threshold."""
     above = ~np.uint64(0)  # rows whose code is at least k
@@ -49,7 +49,7 @@ def _thermometer_bits(column, n, thresholds, bits):
         above = at_next
 
 
-@numba.njit(**NJIT)
+@numba.njit(**LEAF)
 def _searched_bits(column, n, thresholds, bits):
     """bits[b] |= the rows (of column[:n]) whose code has bit b, each row's code by binary search."""
     K = len(thresholds)
