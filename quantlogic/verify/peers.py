@@ -53,13 +53,13 @@ def prove_with_abc(bundle, timeout=60, whole_timeout=None, progress=None):
         why = f"layer by layer: {layered.reason}"
         if layered.ok and bundle.lowering is not None:
             return layered
-        if layered.ok:
+        if layered.ok:  # the fresh lowering equals the reference: compare the circuit with it
             if progress:
                 progress("the circuit against the lowered one")
             result, detail = _cec_aigs(aig, low.aig, folder / "bridge", tools[1], timeout, bdds_first=False)
             if result == "equivalent":
                 return proved(BRIDGED, f"ABC cec{detail or ''}: the circuit equals a fresh lowering of its IntNetwork, "
-                                       f"and that lowering {layered.details[0][len('ABC cec, '):]}")
+                                       f"and that lowering {layered.details[0].removeprefix('ABC cec, ')}")
             if result == "different":  # the lowering equals the reference, so this is the circuit's own difference
                 return confirmed_counterexample(net, aig, _codes_of(detail, net), BRIDGED)
             why = f"against a fresh lowering (proved layer by layer): {detail}"
@@ -95,7 +95,7 @@ def _by_layers(net, low, folder, tools, timeout, progress=None):
                              f"layer {layer} differs from the reference for free inputs at {detail}")
         if detail:
             ways.setdefault(detail, []).append(str(layer))
-    how = "".join(f"; layer {', '.join(layers)}{way}" for way, layers in sorted(ways.items(), key=lambda w: w[1][0]))
+    how = "".join(f"; layer {', '.join(layers)}{way}" for way, layers in ways.items())  # in order of first layer
     return proved(LAYERED, f"ABC cec, each of the {len(net.hidden) + 1} layers equal to Yosys' synthesis of "
                            f"its reference Verilog{how}")
 
