@@ -2,7 +2,9 @@
 the lowered circuit (layer by layer, then whole if a layer is not proved) and with the simplified one (through a
 fresh lowering proved so). Prints one row per (model, bits, bundle): verdict and seconds.
 
-    python benchmarks/second_opinion.py [TIMEOUT_SECONDS] [MODEL ...]    (default 60; iris wine_bn digits adder3 digits_fanin)
+    python benchmarks/second_opinion.py [TIMEOUT_SECONDS] [MODEL ...]
+
+(default 60 s; iris wine_bn digits adder3 digits_fanin)
 """
 import pathlib
 import sys

@@ -272,7 +272,8 @@ def simplify(bundle_path, output, passes, effort, abc_script, workers):
 @click.option("-v", "--verbose", is_flag=True, help="Also print how each part was proved.")
 @click.option("--with-abc", is_flag=True, help="Prove it instead by tools we did not write: Yosys synthesizes the "
               "reference Verilog of the IntNetwork (export --format reference), ABC's cec compares that with the "
-              "circuit (layer by layer; a simplified circuit against a fresh lowering proved so; whole when those fail).")
+              "circuit (layer by layer; a simplified circuit against a fresh lowering proved so; whole when those "
+              "fail).")
 @click.option("--abc-timeout", default=60, show_default=True, type=click.IntRange(1, 86400),
               help="Seconds for each Yosys or ABC run of --with-abc.")
 @proof_effort_option
