@@ -130,11 +130,8 @@ def _layer_in_parts(net, low, layer, folder, tools, timeout):
             return False
     sliced = AIG()
     cut, wiring = _cut([word for word, *_ in sums], logit_pin, sliced)
-    mapped = copy_cone(low.aig, [lit for _, lit in outputs], cut, sliced)
-    if mapped is None:
+    if _with_outputs(low.aig, outputs, cut, sliced) is None:
         return False
-    for name, lit in outputs:
-        sliced.add_output(name, mapped[lit >> 1] ^ (lit & 1))
     reference = (argmax_slice_verilog(wiring) if last else
                  threshold_slice_verilog(wiring, net.hidden[layer][1], [offset for _, offset, _, _ in sums], net.abits,
                                          layer))
@@ -149,19 +146,17 @@ def sum_slice(net, low, layer, word):
     word = list(word)
     while word and word[-1] == 0:
         word.pop()
+    if any(lit >> 1 == 0 for lit in word):
+        return None
     sliced = AIG()
+    cut, wiring = _layer_inputs(low, layer, sliced)
     if layer:
-        cut, wiring = _cut(low.outputs(layer - 1), lambda j, b: code_pin(layer - 1, j, b), sliced)
         inputs = [word_polynomial(bits) for bits in wiring]
     else:
-        cut = {0: 0, **{k + 1: sliced.add_input(name) for k, name in enumerate(low.aig.input_names)}}
         pins = [[input_pin(i, b) for b in range(net.ibits)] for i in range(net.n_features)]
         inputs = [table_polynomial(levels, bits) for levels, bits in zip(net.levels.tolist(), pins)]
-    mapped = copy_cone(low.aig, word, cut, sliced)
-    if mapped is None or any(lit >> 1 == 0 for lit in word):
+    if _with_outputs(low.aig, [(f"s_{b}", lit) for b, lit in enumerate(word)], cut, sliced) is None:
         return None
-    for b, lit in enumerate(word):
-        sliced.add_output(f"s_{b}", mapped[lit >> 1] ^ (lit & 1))
     return sliced, inputs
 
 
@@ -258,11 +253,8 @@ def _reordered(aig, input_names, output_names):
     cut = {0: 0}
     for name in input_names:
         cut[position[name] + 1] = new.add_input(name)
-    mapped = copy_cone(aig, aig.output_lits, cut, new)
     outputs = dict(zip(aig.output_names, aig.output_lits))
-    for name in output_names:
-        new.add_output(name, mapped[outputs[name] >> 1] ^ (outputs[name] & 1))
-    return new
+    return _with_outputs(aig, [(name, outputs[name]) for name in output_names], cut, new)
 
 
 def _codes_of(pattern, net):
@@ -284,17 +276,29 @@ def _layer_slice(low, layer, n_hidden):
                [(code_pin(layer, j, b), lit) for j, word in enumerate(low.outputs(layer))
                 for b, lit in enumerate(word)])
     sliced = AIG()
+    cut, previous = _layer_inputs(low, layer, sliced)
+    if _with_outputs(aig, outputs, cut, sliced) is None:
+        return None
+    return sliced, previous
+
+
+def _layer_inputs(low, layer, sliced):
+    """(cut, wiring) of `layer`'s inputs as ports of sliced: the circuit's input pins for the first layer (wiring
+    None), else the previous layer's code bits (see _cut)."""
     if layer == 0:
-        cut = {0: 0, **{k + 1: sliced.add_input(name) for k, name in enumerate(aig.input_names)}}
-        previous = None
-    else:
-        cut, previous = _cut(low.outputs(layer - 1), lambda j, b: code_pin(layer - 1, j, b), sliced)
+        return {0: 0, **{k + 1: sliced.add_input(name) for k, name in enumerate(low.aig.input_names)}}, None
+    return _cut(low.outputs(layer - 1), lambda j, b: code_pin(layer - 1, j, b), sliced)
+
+
+def _with_outputs(aig, outputs, cut, sliced):
+    """sliced with the cones of aig's (name, literal) outputs copied above cut, or None when a cone reaches
+    below the cut."""
     mapped = copy_cone(aig, [lit for _, lit in outputs], cut, sliced)
     if mapped is None:
         return None
     for name, lit in outputs:
         sliced.add_output(name, mapped[lit >> 1] ^ (lit & 1))
-    return sliced, previous
+    return sliced
 
 
 def _cut(words, pin, sliced):
