@@ -45,6 +45,7 @@ def prove_and_simplify(net):
 
 DIFFERENTIAL = settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=list(HealthCheck),
                         derandomize=True)
+WIDE = settings(DIFFERENTIAL, max_examples=EXAMPLES // 3)  # 23-32 input bits: each example costs ~4x more
 
 
 @DIFFERENTIAL
@@ -53,7 +54,7 @@ def test_random_small_networks_prove_exhaustively(net):
     prove_and_simplify(net)
 
 
-@DIFFERENTIAL
+@WIDE
 @given(int_networks(min_input_bits=23, max_input_bits=32, max_width=12))
 def test_random_networks_prove_part_by_part(net):
     prove_and_simplify(net)
@@ -224,6 +225,30 @@ def test_networks_the_long_differential_run_left_undecided_now_prove(case):
     verdict = verify_lowering(net, low)
     assert verdict.status == "proved", verdict.text
     assert_circuit_is_network(net, low.aig)
+
+
+def test_an_argmax_match_right_only_on_the_logits_values_that_occur_proves():
+    """A random network the differential test left undecided: its two logits share a bit and never both
+    read 0, and the lowered compare-and-select takes the right entry there; it is proved over the output
+    layer's inputs, not over free logit words, and a match wrong on a value that occurs is still a gap."""
+    from quantlogic.lower.network import lower_network
+    from quantlogic.quant.intnet import IntNetwork
+    from quantlogic.verify.parts import check_argmax
+
+    W = np.array([[-2, 0, 0, 0, 0, 1, 0, 0], [0, 3, 1, 3, 0, 0, 0, 4], [0, 0, -2, -2, 0, 0, 2, 1], [0] * 8,
+                  [-2, -2, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, -1, 0, 0], [0, -4, 0, -2, -1, 3, 0, 0]])
+    T = np.array([[-11, -4, 4], [14, 19, 33], [-5, -2, 13], [-1, -1, 0], [-25, 0, 1], [-6, -4, -2], [-24, -7, -4]])
+    net = IntNetwork(3, 2, 3, np.tile(np.linspace(-1.5, 1.5, 7), (8, 1)), np.tile(np.arange(8), (8, 1)), [(W, T)],
+                     np.array([[4], [-1]]), np.array([2, 1]), pools=[np.array([[2, 4, 4]])])
+    low = lower_network(net)
+    assert verify_lowering(net, low).text == "proved (per-neuron + composition)"
+    assert_circuit_is_network(net, low.aig)
+    words, below = [n.sum_word for n in low.logits], [lit for w in low.layer_inputs[-1] for lit in w]
+    assert check_argmax(low.aig, words, low.class_word, low.matches) is not None  # over free logit words
+    assert check_argmax(low.aig, words, low.class_word, low.matches, below) is None
+    (left, right, (word, index)), = low.matches
+    wrong = [(left, right, (word, [index[0] ^ 1]))]
+    assert check_argmax(low.aig, words, [low.class_word[0] ^ 1], wrong, below) is not None
 
 
 def test_a_difference_over_dependent_nodes_vanishes_only_where_unreachable():

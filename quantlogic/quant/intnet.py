@@ -75,11 +75,11 @@ class IntNetwork:
         h = np.take_along_axis(self.levels.T, codes, axis=0) if len(codes) else codes
         hidden = []
         for (W, T), pool in zip(self.hidden, self.pools):
-            h = threshold_codes(h @ W.T, T)
+            h = threshold_codes(int_matmul(h, W.T), T)
             if pool is not None:
                 h = h[:, pool].max(axis=2)
             hidden.append(h)
-        return hidden, h @ self.out_W.T + self.out_B
+        return hidden, int_matmul(h, self.out_W.T) + self.out_B
 
     def logits_after_first(self, acc):
         """Integer logits from the first layer's weighted sums acc = levels @ W.T."""
@@ -89,7 +89,7 @@ class IntNetwork:
             h = threshold_codes(h, T)
             if pool is not None:
                 h = h[:, pool].max(axis=2)
-            h = h @ after.T
+            h = int_matmul(h, after.T)
         return h + self.out_B
 
     def predict_codes(self, codes):
@@ -113,10 +113,24 @@ class IntNetwork:
         return meta, arrays
 
 
+def int_matmul(a, b):
+    """a @ b of integer arrays, exactly: in float64 (BLAS) when no partial sum can reach 2^53, where every
+    product and sum of integers is exact in any order; else numpy's integer product."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.size and b.size and a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        bound = float(np.abs(a).max()) * float(np.abs(b).max()) * a.shape[-1]
+        if bound < 2.0 ** 53:
+            return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.result_type(a, b))
+    return a @ b
+
+
 def threshold_codes(acc, T):
     """out[:, j] = #{k : acc[:, j] >= T[j, k]} for accumulators (N, J) and ascending thresholds (J, M)."""
-    if T.shape[1] <= 4:
-        return (acc[:, :, None] >= T[None, :, :]).sum(axis=2).astype(np.int64)
+    if T.shape[1] <= 16:
+        out = np.zeros(acc.shape, dtype=np.int64)
+        for k in range(T.shape[1]):
+            out += acc >= T[:, k]
+        return out
     out = np.empty(acc.shape, dtype=np.int64)
     for j in range(T.shape[0]):
         out[:, j] = np.searchsorted(T[j], acc[:, j], side="right")

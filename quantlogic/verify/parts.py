@@ -221,7 +221,8 @@ def _check_output(net, low):
     if [named.get(output_pin(j)) for j in range(len(low.class_word))] != list(low.class_word) \
             or len(named) != len(low.class_word):
         return Gap("the output pins are not the argmax's index bits")
-    return check_argmax(aig, [n.sum_word for n in low.logits], low.class_word, low.matches)
+    return check_argmax(aig, [n.sum_word for n in low.logits], low.class_word, low.matches,
+                        [lit for word in low.layer_inputs[-1] for lit in word])
 
 
 def _sum_gap(aig, word, attempts, weights, offset, what, order=None):
@@ -397,9 +398,14 @@ def reference_match(width, index_bits):
     return ref
 
 
-def check_argmax(aig, logit_words, class_word, matches):
+ARGMAX_DECISIONS = 100_000  # SAT decisions for a match over the values its logits can take
+
+
+def check_argmax(aig, logit_words, class_word, matches, layer_inputs=()):
     """None when the tournament is wired as an argmax (ties to the smallest index) and every match is
-    proved equal to the reference compare-and-select by SAT; else a Gap."""
+    proved equal to the reference compare-and-select by SAT: over its logit words as free inputs, or else
+    over the values the logit words take from the output layer's input literals layer_inputs as free inputs
+    (a match may be correct only on the logit values that can occur); else a Gap."""
     width = len(logit_words[0])
     index_bits = max(1, (len(logit_words) - 1).bit_length())
     entries = [(list(w), [TRUE if (c >> j) & 1 else FALSE for j in range(index_bits)])
@@ -414,31 +420,30 @@ def check_argmax(aig, logit_words, class_word, matches):
         replay.append(match)
         inputs = left[0] + left[1] + right[0] + right[1]
         outputs = match[2][0] + match[2][1]
-        if _differs(aig, inputs, outputs, ref):
-            return Gap("a compare-and-select step of the argmax is not the reference one over free inputs")
+        if _differs(aig, inputs, outputs, ref) and (not layer_inputs or
+                                                    _differs(aig, inputs, outputs, ref, layer_inputs)):
+            return Gap("a compare-and-select step of the argmax is not the reference one over the values its "
+                       "logits can take")
     if list(entries_winner(entries, replay)[1]) != list(class_word) or next(recorded, None) is not None:
         return Gap("the class outputs are not the argmax winner's index")
     return None
 
 
-def _differs(aig, inputs, outputs, ref):
-    """Whether outputs (literals of aig over the input literals as free variables) can differ from ref."""
+def _differs(aig, inputs, outputs, ref, leaves=None):
+    """Whether outputs can differ from ref of the input literals, literals of aig over the leaves' nodes as
+    free variables (by default the inputs' own)."""
     cnf = CNF()
     cut = {}
-    for lit in inputs:
+    for lit in inputs if leaves is None else leaves:
         if lit >> 1 and lit >> 1 not in cut:
             cut[lit >> 1] = cnf.new_var()
     try:
-        ours = cnf.encode(aig, outputs, lambda node: cut.get(node))
-    except ValueError:  # the match reaches below its inputs
+        encoded = cnf.encode(aig, list(outputs) + list(inputs), lambda node: cut.get(node))
+    except ValueError:  # the match reaches below the leaves
         return True
-
-    def ref_leaf(node):
-        if 1 <= node <= ref.n_inputs:
-            lit = inputs[node - 1]
-            v = 1 if lit >> 1 == 0 else cut[lit >> 1]
-            return -v if lit & 1 else v
-        return None
-
-    theirs = cnf.encode(ref, ref.output_lits, ref_leaf)
-    return cnf.differ(ours, theirs)[0] is True  # no decision limit: always decided
+    ours, ref_inputs = encoded[:len(outputs)], encoded[len(outputs):]
+    theirs = cnf.encode(ref, ref.output_lits, lambda node: ref_inputs[node - 1] if 1 <= node <= ref.n_inputs
+                        else None)
+    if leaves is None:
+        return cnf.differ(ours, theirs)[0] is True  # no decision limit: always decided
+    return cnf.differ(ours, theirs, ARGMAX_DECISIONS * effort())[0] is not False  # undecided counts as differing

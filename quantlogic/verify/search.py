@@ -13,7 +13,7 @@ from ..kernels.cones import Cones
 from ..kernels.simulate import Simulator
 from ..prove.pairs import PairLimits, prove_equal
 from ..quant.codes import bits_to_ints, pin_bits, pin_layout
-from ..quant.intnet import threshold_codes
+from ..quant.intnet import int_matmul, threshold_codes
 
 _APART = 1 << 40  # the score of a candidate where the part's value moves no decision
 
@@ -152,12 +152,12 @@ def _logits_with(net, codes, part, value):
     """IntNetwork logits with the part's value replaced by `value`."""
     h = np.take_along_axis(net.levels.T, codes, axis=0)
     for layer, ((W, T), pool) in enumerate(zip(net.hidden, net.pools)):
-        h = threshold_codes(h @ W.T, T)
+        h = threshold_codes(int_matmul(h, W.T), T)
         if layer == part.layer:
             h[:, part.index] = value
         if pool is not None:
             h = h[:, pool].max(axis=2)
-    logits = h @ net.out_W.T + net.out_B
+    logits = int_matmul(h, net.out_W.T) + net.out_B
     if part.layer == len(net.hidden):
         logits[:, part.index] = value
     return logits
