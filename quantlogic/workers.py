@@ -3,6 +3,7 @@ processes started for this command, or a running cluster's scheduler). The only 
 Results always come back in the order of the tasks, so what is built from them does not depend on where
 they ran."""
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -55,10 +56,10 @@ class Cluster:
             return iter(())
         # a list of one: scatter would split a tuple, list or dict given bare into futures of its items
         sent = [self.client.scatter([obj], broadcast=True, hash=False)[0] for obj in shared]
-        columns = [[s] * len(tasks) for s in sent] + [list(col) for col in zip(*tasks)]
+        columns = [[s] * len(tasks) for s in sent] + [[_Args(task) for task in tasks]]
         with warnings.catch_warnings():  # each task's own arguments go with it, once: nothing to gain
             warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
-            futures = self.client.map(fn, *columns, pure=False)
+            futures = self.client.map(functools.partial(_call, fn), *columns, pure=False)
         return self._results(futures)
 
     @staticmethod
@@ -73,6 +74,22 @@ class Cluster:
         finally:
             for future in futures:
                 future.cancel()
+
+
+class _Args:
+    """A task's own arguments as one object: Dask sends it as it is, where it would walk every nested list
+    and tuple of the arguments looking for futures (seconds on a large layer's proof tasks)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = tuple(values)
+
+
+def _call(fn, *shared_then_args):
+    """fn(*shared, *args) on a worker."""
+    *shared, args = shared_then_args
+    return fn(*shared, *args.values)
 
 
 @contextlib.contextmanager
