@@ -41,6 +41,24 @@ def _echo(*args):
     return args[:-1]
 
 
+def _dask_settings():
+    import dask
+
+    return [dask.config.get(key) for key in ("distributed.worker.profile.enabled", "distributed.admin.tick.interval")]
+
+
+def test_local_workers_run_without_dask_profiler_and_with_slow_ticks(cluster):
+    """Each worker process got the settings that keep Dask's own activity off the cores, and a task's nested
+    list arguments arrive as they were sent."""
+    assert list(cluster.client.run(_dask_settings).values()) == [[False, "1s"]] * 2
+    nested = ([[1, [2, (3, 4)]], {"k": [5]}],)
+    assert list(cluster.map(_echo_all, [nested, nested])) == [nested, nested]
+
+
+def _echo_all(*args):
+    return args
+
+
 def _die(x):
     import os
 
