@@ -117,7 +117,7 @@ def int_matmul(a, b):
     """a @ b of integer arrays, exactly: in float64 (BLAS) when no partial sum can reach 2^53, where every
     product and sum of integers is exact in any order; else numpy's integer product."""
     a, b = np.asarray(a), np.asarray(b)
-    if a.size and b.size and a.dtype.kind in "iub" and b.dtype.kind in "iub":
+    if a.size and b.size and a.dtype.kind in "iu" and b.dtype.kind in "iu":
         bound = float(np.abs(a).max()) * float(np.abs(b).max()) * a.shape[-1]
         if bound < 2.0 ** 53:
             return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.result_type(a, b))
