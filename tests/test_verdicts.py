@@ -1,6 +1,7 @@
 """Every circuit proves: a differential test over random IntNetworks, single-gate mutations judged by
 what they do to the function, pins read by name, recorded verdicts tied to the file's digest."""
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -227,6 +228,31 @@ def test_networks_the_long_differential_run_left_undecided_now_prove(case):
     assert_circuit_is_network(net, low.aig)
 
 
+def test_a_max_pool_step_right_only_on_the_codes_that_occur_proves():
+    """One of the random networks of the wide generator (23-32 input bits) whose lowered max-pool steps give the
+    larger code only on the codes their neurons can produce together: proved over the layer's inputs; a step
+    with a bit of its result flipped is still a gap."""
+    from quantlogic.formats.qnet import load
+    from quantlogic.lower.network import lower_network
+    from quantlogic.verify.parts import check_pools
+
+    net = load(ROOT / "benchmarks" / "cases" / "undecided_pool_step_on_codes_that_occur.qnet")
+    low = lower_network(net)
+    verdict = verify_lowering(net, low)
+    assert verdict.status == "proved", verdict.text
+    assert_circuit_is_network(net, low.aig)
+    layer = next(k for k, pools in enumerate(low.pools) if pools)
+    below = [lit for w in low.layer_inputs[layer] for lit in w]
+    args = (low.aig, net.pools[layer], low.neurons[layer])
+    assert check_pools(*args, low.pools[layer]) is not None  # over the two words' bits alone
+    assert check_pools(*args, low.pools[layer], below) is None
+    pools = list(low.pools[layer])
+    left, right, out = pools[0].steps[-1]
+    flipped = [out[0] ^ 1] + list(out[1:])
+    pools[0] = replace(pools[0], steps=pools[0].steps[:-1] + [(left, right, flipped)], out_word=flipped)
+    assert "does not give the larger code" in check_pools(*args, pools, below).text
+
+
 def test_an_argmax_match_right_only_on_the_logits_values_that_occur_proves():
     """A random network the differential test left undecided: its two logits share a bit and never both
     read 0, and the lowered compare-and-select takes the right entry there; it is proved over the output
@@ -248,7 +274,7 @@ def test_an_argmax_match_right_only_on_the_logits_values_that_occur_proves():
     assert check_argmax(low.aig, words, low.class_word, low.matches, below) is None
     (left, right, (word, index)), = low.matches
     wrong = [(left, right, (word, [index[0] ^ 1]))]
-    assert check_argmax(low.aig, words, [low.class_word[0] ^ 1], wrong, below) is not None
+    assert "compare-and-select" in check_argmax(low.aig, words, [low.class_word[0] ^ 1], wrong, below).text
 
 
 def test_a_difference_over_dependent_nodes_vanishes_only_where_unreachable():

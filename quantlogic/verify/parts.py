@@ -58,7 +58,8 @@ def prove_by_parts(net, low, progress=None, reference=None, advance=None, worker
             if advance:
                 advance()
         if layer < n_hidden and place.stop == len(low.neurons[layer]):
-            gap = check_pools(aig, net.pools[layer], low.neurons[layer], low.pools[layer])
+            gap = check_pools(aig, net.pools[layer], low.neurons[layer], low.pools[layer],
+                              [lit for word in low.layer_inputs[layer] for lit in word])
             if gap:
                 return gap
     return _check_output(net, low)
@@ -139,9 +140,11 @@ def _equals_reference(gap, low, reference, layer, word_of, offset_of=lambda r: 0
     return verdict.ok
 
 
-def check_pools(aig, pool, neurons, circuits):
+def check_pools(aig, pool, neurons, circuits, layer_inputs=()):
     """None when each pooled output is a tournament over exactly its window's neuron codes whose every step
-    gives the larger of its two words (checked exhaustively over the two words' bits); else a Gap."""
+    gives the larger of its two words: checked exhaustively over the two words' bits, or else (a step may be
+    right only on the codes that occur) by SAT over the layer's input literals layer_inputs as free inputs, the
+    neurons between; else a Gap."""
     if pool is None and circuits is None:
         return None
     if pool is None or circuits is None or len(circuits) != len(pool):
@@ -158,7 +161,9 @@ def check_pools(aig, pool, neurons, circuits):
             replay.append((left, right, list(step[2])))
             key = (tuple(left), tuple(right), tuple(step[2]))
             if key not in checked:
-                if not _is_larger_of(aig, left, right, list(step[2])):
+                if not _is_larger_of(aig, left, right, list(step[2])) and (
+                        not layer_inputs or len(left) != len(right) or
+                        _differs(aig, left + right, list(step[2]), reference_match(len(left), 0), layer_inputs)):
                     return Gap(f"a step of max-pool output {r} does not give the larger code")
                 checked.add(key)
         winner = replay[-1][2] if replay else words[0]
@@ -398,7 +403,7 @@ def reference_match(width, index_bits):
     return ref
 
 
-ARGMAX_DECISIONS = 100_000  # SAT decisions for a match over the values its logits can take
+DEEP_DECISIONS = 100_000  # SAT decisions for a match or a max-pool step over the values its words can take
 
 
 def check_argmax(aig, logit_words, class_word, matches, layer_inputs=()):
@@ -446,4 +451,4 @@ def _differs(aig, inputs, outputs, ref, leaves=None):
                         else None)
     if leaves is None:
         return cnf.differ(ours, theirs)[0] is True  # no decision limit: always decided
-    return cnf.differ(ours, theirs, ARGMAX_DECISIONS * effort())[0] is not False  # undecided counts as differing
+    return cnf.differ(ours, theirs, DEEP_DECISIONS * effort())[0] is not False  # undecided counts as differing
