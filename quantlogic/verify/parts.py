@@ -58,8 +58,9 @@ def prove_by_parts(net, low, progress=None, reference=None, advance=None, worker
             if advance:
                 advance()
         if layer < n_hidden and place.stop == len(low.neurons[layer]):
+            below = low.layer_inputs[layer] + (low.code_words if layer == 0 else [])  # truth tables read codes
             gap = check_pools(aig, net.pools[layer], low.neurons[layer], low.pools[layer],
-                              [lit for word in low.layer_inputs[layer] for lit in word])
+                              [lit for word in below for lit in word])
             if gap:
                 return gap
     return _check_output(net, low)
