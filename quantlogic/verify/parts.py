@@ -227,8 +227,9 @@ def _check_output(net, low):
     if [named.get(output_pin(j)) for j in range(len(low.class_word))] != list(low.class_word) \
             or len(named) != len(low.class_word):
         return Gap("the output pins are not the argmax's index bits")
+    below = low.layer_inputs[-1] + (low.code_words if not net.hidden else [])  # level tables read codes
     return check_argmax(aig, [n.sum_word for n in low.logits], low.class_word, low.matches,
-                        [lit for word in low.layer_inputs[-1] for lit in word])
+                        [lit for word in below for lit in word])
 
 
 def _sum_gap(aig, word, attempts, weights, offset, what, order=None):
