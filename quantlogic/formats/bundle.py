@@ -124,8 +124,7 @@ def _lowering_arrays(low):
     arrays = {"low_code": _ragged(low.code_words), "low_level": _ragged(low.level_words),
               "low_logit_sum": _ragged([n.sum_word for n in low.logits]),
               "low_logit_offset": np.array([low.logit_offset]), "low_class": np.array(low.class_word, dtype=np.int64),
-              "low_match": np.array([_ragged([m[0][0] + m[0][1], m[1][0] + m[1][1], m[2][0] + m[2][1]])
-                                     for m in low.matches], dtype=np.int64).reshape(len(low.matches), 3, -1)}
+              "low_match": _triples([(m[0][0] + m[0][1], m[1][0] + m[1][1], m[2][0] + m[2][1]) for m in low.matches])}
     for layer, neurons in enumerate(low.neurons):
         arrays[f"low_sum{layer}"] = _ragged([n.sum_word for n in neurons])
         arrays[f"low_offset{layer}"] = np.array([n.offset for n in neurons], dtype=np.int64)
@@ -141,8 +140,16 @@ def _pool_arrays(layer, pools):
     steps = [step for p in pools for step in p.steps]
     return {f"low_pool{layer}": _ragged([p.out_word for p in pools]),
             f"low_poolsteps{layer}": np.array([len(p.steps) for p in pools], dtype=np.int64),
-            f"low_step{layer}": np.array([_ragged(list(step)) for step in steps], dtype=np.int64).reshape(
-                len(steps), 3, -1)}
+            f"low_step{layer}": _triples(steps)}
+
+
+def _triples(triples):
+    """(n, 3, width) int64 of n triples of words, each padded with -1 (width 0 when there are none)."""
+    if not triples:
+        return np.zeros((0, 3, 0), dtype=np.int64)
+    width = max(len(word) for triple in triples for word in triple)
+    return np.array([[list(word) + [-1] * (width - len(word)) for word in triple] for triple in triples],
+                    dtype=np.int64)
 
 
 def _pools_from(arrays, layer):
