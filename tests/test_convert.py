@@ -70,6 +70,35 @@ def test_lowered_bundles_of_generated_networks_round_trip(net):
     assert verify_bundle(again).ok
 
 
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(int_networks(max_input_bits=12, max_width=6))
+def test_generated_networks_through_the_command_line(net):
+    """Every command a user runs on a network, on random ones (every bit width, max-pools, degenerate neurons):
+    each exits 0 without a traceback, and the written circuits predict what the network does."""
+    import tempfile
+    from pathlib import Path
+
+    from quantlogic.formats.qnet import save
+
+    with tempfile.TemporaryDirectory() as folder:
+        d = Path(folder)
+        save(net, d / "n.qnet")
+        X = np.random.default_rng(0).normal(size=(40, net.n_features)) * 2
+        np.save(d / "x.npy", X)
+        np.savez(d / "t.npz", X=X, y=net.predict(X))
+        commands = [["convert", d / "n.qnet", "-o", d / "a.qlc", "--no-simplify"], ["convert", d / "n.qnet", "-o",
+                    d / "b.qlc"], ["inspect", d / "a.qlc"], ["verify", d / "a.qlc"], ["verify", d / "b.qlc"],
+                    ["diff", d / "a.qlc", d / "b.qlc"], ["predict", d / "b.qlc", d / "x.npy", "-o", d / "p.npy"],
+                    ["tree", d / "n.qnet", "-o", d / "t.json"], ["predict", d / "t.json", d / "x.npy", "-o",
+                    d / "q.npy"], ["report", d / "a.qlc", "-o", d / "r.html", "--test", d / "t.npz"]]
+        commands += [["export", d / "b.qlc", "-o", d / f"e.{fmt}"] for fmt in ("aig", "blif", "v", "json", "c")]
+        for command in commands:
+            code, out, err = run_cli("--quiet", *command)
+            assert code == 0 and "Traceback" not in err, (command[0], err)
+        want = net.predict(X)
+        assert np.array_equal(np.load(d / "p.npy"), want) and np.array_equal(np.load(d / "q.npy"), want)
+
+
 def test_a_bundle_whose_pools_have_no_steps_is_written():
     from quantlogic.quant.intnet import IntNetwork
 
