@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import MODEL_NAMES, assert_clean_failure, int_networks, load_test_split, model_path, run_cli, run_cli_process
+from conftest import (MODEL_NAMES, assert_clean_failure, int_networks, load_test_split, model_path, run_cli,
+                      run_cli_process)
 from quantlogic.formats.bundle import load
 from quantlogic.app.convert import convert
 from quantlogic.verify.network import verify_bundle, verify_lowering
