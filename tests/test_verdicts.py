@@ -234,7 +234,7 @@ def test_a_max_pool_step_right_only_on_the_codes_that_occur_proves():
     with a bit of its result flipped is still a gap."""
     from quantlogic.formats.qnet import load
     from quantlogic.lower.network import lower_network
-    from quantlogic.verify.parts import check_pools
+    from quantlogic.verify.parts import check_pools, layer_bits
 
     net = load(ROOT / "benchmarks" / "cases" / "undecided_pool_step_on_codes_that_occur.qnet")
     low = lower_network(net)
@@ -242,7 +242,7 @@ def test_a_max_pool_step_right_only_on_the_codes_that_occur_proves():
     assert verdict.status == "proved", verdict.text
     assert_circuit_is_network(net, low.aig)
     layer = next(k for k, pools in enumerate(low.pools) if pools)
-    below = [lit for w in low.layer_inputs[layer] for lit in w]
+    below = layer_bits(low, layer)
     args = (low.aig, net.pools[layer], low.neurons[layer])
     assert check_pools(*args, low.pools[layer]) is not None  # over the two words' bits alone
     assert check_pools(*args, low.pools[layer], below) is None
@@ -259,7 +259,7 @@ def test_an_argmax_match_right_only_on_the_logits_values_that_occur_proves():
     layer's inputs, not over free logit words, and a match wrong on a value that occurs is still a gap."""
     from quantlogic.lower.network import lower_network
     from quantlogic.quant.intnet import IntNetwork
-    from quantlogic.verify.parts import check_argmax
+    from quantlogic.verify.parts import check_argmax, layer_bits
 
     W = np.array([[-2, 0, 0, 0, 0, 1, 0, 0], [0, 3, 1, 3, 0, 0, 0, 4], [0, 0, -2, -2, 0, 0, 2, 1], [0] * 8,
                   [-2, -2, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, -1, 0, 0], [0, -4, 0, -2, -1, 3, 0, 0]])
@@ -269,7 +269,7 @@ def test_an_argmax_match_right_only_on_the_logits_values_that_occur_proves():
     low = lower_network(net)
     assert verify_lowering(net, low).text == "proved (per-neuron + composition)"
     assert_circuit_is_network(net, low.aig)
-    words, below = [n.sum_word for n in low.logits], [lit for w in low.layer_inputs[-1] for lit in w]
+    words, below = [n.sum_word for n in low.logits], layer_bits(low, len(net.hidden))
     assert check_argmax(low.aig, words, low.class_word, low.matches) is not None  # over free logit words
     assert check_argmax(low.aig, words, low.class_word, low.matches, below) is None
     (left, right, (word, index)), = low.matches

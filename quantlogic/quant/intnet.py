@@ -118,9 +118,9 @@ def int_matmul(a, b):
     product and sum of integers is exact in any order; else numpy's integer product."""
     a, b = np.asarray(a), np.asarray(b)
     if a.size and b.size and a.dtype.kind in "iu" and b.dtype.kind in "iu":
-        bound = float(np.abs(a).max()) * float(np.abs(b).max()) * a.shape[-1]
-        if bound < 2.0 ** 53:
-            return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.result_type(a, b))
+        fa, fb = a.astype(np.float64), b.astype(np.float64)  # |x| in float: no overflow at the int64 minimum
+        if np.abs(fa).max() * np.abs(fb).max() * a.shape[-1] < 2.0 ** 53:
+            return (fa @ fb).astype(np.result_type(a, b))
     return a @ b
 
 

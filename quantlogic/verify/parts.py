@@ -58,9 +58,7 @@ def prove_by_parts(net, low, progress=None, reference=None, advance=None, worker
             if advance:
                 advance()
         if layer < n_hidden and place.stop == len(low.neurons[layer]):
-            below = low.layer_inputs[layer] + (low.code_words if layer == 0 else [])  # truth tables read codes
-            gap = check_pools(aig, net.pools[layer], low.neurons[layer], low.pools[layer],
-                              [lit for word in below for lit in word])
+            gap = check_pools(aig, net.pools[layer], low.neurons[layer], low.pools[layer], layer_bits(low, layer))
             if gap:
                 return gap
     return _check_output(net, low)
@@ -189,6 +187,13 @@ def _is_larger_of(aig, left, right, out):
     return bool(np.array_equal(got, np.maximum(a[keep], b[keep])))
 
 
+def layer_bits(low, layer):
+    """The literals a layer (len(low.neurons): the output layer) computes from: its input words, and the code
+    bits too for the first layer (its truth-table neurons and level tables read them)."""
+    words = low.layer_inputs[layer] + (low.code_words if layer == 0 else [])
+    return [lit for word in words for lit in word]
+
+
 def _sum_inputs(low, words, levels):
     """The ways a sum over these words may be proved: over the words themselves, and for the first layer
     with level tables also over the code bits (each level table a multilinear polynomial of its code)."""
@@ -227,9 +232,8 @@ def _check_output(net, low):
     if [named.get(output_pin(j)) for j in range(len(low.class_word))] != list(low.class_word) \
             or len(named) != len(low.class_word):
         return Gap("the output pins are not the argmax's index bits")
-    below = low.layer_inputs[-1] + (low.code_words if not net.hidden else [])  # level tables read codes
     return check_argmax(aig, [n.sum_word for n in low.logits], low.class_word, low.matches,
-                        [lit for word in below for lit in word])
+                        layer_bits(low, len(net.hidden)))
 
 
 def _sum_gap(aig, word, attempts, weights, offset, what, order=None):
