@@ -7,7 +7,7 @@ import click
 
 from . import __version__
 from .errors import QuantlogicError
-from .cli_options import finetune_options, proof_effort_option, quant_options, workers_option
+from .cli_options import act_option, finetune_options, proof_effort_option, quant_options, workers_option
 from .progress import EpochProgress, StageProgress, long_work_starts, on_long_work, stages
 
 
@@ -313,7 +313,7 @@ def verify(bundle_path, data, verbose, with_abc, abc_timeout, workers):
               help="Comma-separated W/A/I bit widths (weights/activations/inputs) to convert.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .csv table to write.")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also a Pareto plot (.svg or .png).")
-@click.option("--act", default="relu", show_default=True, type=click.Choice(["relu", "relu6", "hardtanh", "identity"]))
+@act_option
 @click.option("--finetune", is_flag=True, help="Fine-tune each bit width (see quantize --finetune).")
 @click.option("--fanin", type=int, help="With --finetune: at most this many inputs per hidden neuron.")
 @proof_effort_option

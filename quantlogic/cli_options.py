@@ -6,6 +6,11 @@ import click
 from .errors import QuantlogicError
 
 BITS = click.IntRange(1, 8)
+ACTIVATION_NAMES = ("relu", "relu6", "hardtanh", "identity", "hardsigmoid", "sigmoid", "tanh", "softsign",
+                    "leaky_relu", "elu", "selu", "softplus")  # model/floatnet.ACTIVATIONS (a test keeps them equal)
+act_option = click.option("--act", default="relu", show_default=True, type=click.Choice(ACTIVATION_NAMES),
+                          help="Activation between the layers of a state_dict, which does not name it (other "
+                               "formats carry their own); torch's default settings (leaky_relu: slope 0.01).")
 
 
 def proof_effort_option(command):
@@ -51,9 +56,7 @@ def quant_options(command):
         click.option("--wbits", default=3, show_default=True, type=BITS),
         click.option("--abits", default=3, show_default=True, type=BITS),
         click.option("--ibits", default=3, show_default=True, type=BITS),
-        click.option("--act", default="relu", show_default=True,
-                     type=click.Choice(["relu", "relu6", "hardtanh", "identity"]),
-                     help="Activation between layers of a state_dict (other formats carry their own)."),
+        act_option,
         click.option("--labels", type=click.Path(dir_okay=False), help="Labels of the calibration rows."),
         click.option("--method", default="mse", show_default=True, type=click.Choice(["mse", "naive"]),
                      help="mse: searched scales and bias correction; naive: max-abs/max-range."),

@@ -32,6 +32,7 @@ def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
             raise QuantlogicError(f"the calibration data has {X.shape[1]} features, the model takes {net.n_inputs}")
         want = runnable(X[:256])
         got = net.forward(X[:256])[1]
+        got = got[:, 1:] if net.single_logit else got
         if want.shape != got.shape or np.max(np.abs(want - got)) > 1e-3 * (1 + np.max(np.abs(want))):
             raise QuantlogicError(f"{checkpoint}: the model does not compute a plain sequence of its layers "
                                   "(its forward differs from its layers run in the order read)")
@@ -95,7 +96,8 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
         "widths": intnet.widths, "wbits": wbits, "abits": abits, "ibits": ibits, "method": method,
         "calib_rows": len(X), "fake_quant_agreement": float(same.mean()),
         "fake_quant_disagreements": int((~same).sum()), "classes_predicted": len(np.unique(int_pred)),
-        "classes": intnet.n_classes,
+        "classes": intnet.n_classes, "activations": [layer.act for layer in net.hidden],
+        "single_logit": net.single_logit,
     }
     if y is not None:
         summary["float_accuracy"] = float(np.mean(np.argmax(net.forward(X)[1], axis=1) == y))

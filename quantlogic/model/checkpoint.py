@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import QuantlogicError
 from .exported import read_exported
 from .floatnet import Layer, activation
-from .torch_modules import MODULE_KINDS, first_line, layer_from_module, runner, to_numpy
+from .torch_modules import MODULE_KINDS, first_line, layer_from_module, runner, to_numpy, unsupported
 from .torchscript import is_torchscript, read_module, read_torchscript
 
 
@@ -181,7 +181,6 @@ def _layers_from_module(module, path, class_name_of=lambda m: type(m).__name__):
     layers = []
     for position, (name, child, class_name) in enumerate(_leaf_modules(module, class_name_of)):
         if class_name not in MODULE_KINDS:
-            raise QuantlogicError(f"{path}: unsupported layer type {class_name} at position {position} ({name}); "
-                                  f"supported: {', '.join(MODULE_KINDS)}")
+            raise unsupported(path, class_name, f"at position {position} ({name})")
         layers.append(layer_from_module(name, child, class_name))
     return layers

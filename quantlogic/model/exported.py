@@ -7,12 +7,13 @@ import numpy as np
 from ..arrays import check_zip_sizes
 from ..errors import QuantlogicError
 from .conv import conv_params, pool_params
-from .floatnet import Layer, activation
-from .torch_modules import first_line, plain_runner, to_numpy
+from .activations import NOT_MONOTONE
+from .floatnet import Layer
+from .torch_modules import ACTIVATION_OPS, activation_of, first_line, plain_runner, to_numpy, unsupported
 
 
 EXPORT_OPS = {
-    "linear": "linear", "relu": "relu", "relu_": "relu", "hardtanh": "hardtanh", "hardtanh_": "hardtanh",
+    "linear": "linear", **{op + suffix: op for op in ACTIVATION_OPS for suffix in ("", "_")},
     "_native_batch_norm_legit_no_training": "batchnorm", "batch_norm": "batchnorm",
     "flatten": "flatten", "view": "reshape", "reshape": "reshape", "_unsafe_view": "reshape",
     "unflatten": "reshape", "dropout": "dropout", "clone": "identity", "detach": "identity", "alias": "identity",
@@ -83,6 +84,8 @@ def read_exported(path, trust_pickle=False):
             continue
         op = getattr(node.target, "_opname", str(node.target)).split(".")[0]
         kind = EXPORT_OPS.get(op)
+        if kind is None and op.rstrip("_") in NOT_MONOTONE:
+            raise unsupported(path, op, f"at node {position} ({node.name})")
         if kind is None:
             raise QuantlogicError(f"{path}: unsupported operation {op} at node {position} ({node.name})")
         layers.append(_layer_from_op(path, node, op, kind, params, lookup))
@@ -127,11 +130,8 @@ def _layer_from_op(path, node, op, kind, params, lookup):
         return Layer("batchnorm", {"weight": tensor("weight"), "bias": tensor("bias"),
                                    "running_mean": tensor("running_mean"), "running_var": tensor("running_var"),
                                    "eps": float(a["eps"])}, f"{node.name} (BatchNorm)")
-    if kind == "hardtanh":
-        lo, hi = float(a.get("min_val", -1.0)), float(a.get("max_val", 1.0))
-        return activation("relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi)
-    if kind == "relu":
-        return activation("relu")
+    if kind in ACTIVATION_OPS:
+        return activation_of(kind, a, f"{path}: {where}")
     if kind == "reshape":
         sizes = a["sizes"] if op == "unflatten" else list(a.get("size", a.get("shape", [])))[1:]
         if op == "unflatten" and a["dim"] != 1:

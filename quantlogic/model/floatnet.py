@@ -2,22 +2,33 @@
 
 A checkpoint reader produces a list of `Layer` records in execution order. `fold` turns that list into
 a `FloatNetwork`: Linear layers (a convolution becomes one, with its weights shared along positions) with
-BatchNorm and average pools folded in, each hidden layer followed by a monotone clipping activation
-clip(z, lo, hi) and optionally a max-pool, and a last Linear layer whose outputs are the class logits.
+BatchNorm and average pools folded in, each hidden layer followed by a monotone activation
+clip(curve(z), lo, hi) (model/activations.py) and optionally a max-pool, and a last Linear layer whose outputs are
+the class logits (one logit z of a binary classifier becomes the two logits 0 and z).
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import QuantlogicError
+from .activations import LINEAR, Curve
 from .conv import avgpool_matrix, conv_taps, pool_windows, unroll
 
-ACTIVATIONS = {  # name -> (lo, hi) of clip(z, lo, hi)
-    "relu": (0.0, np.inf),
-    "relu6": (0.0, 6.0),
-    "hardtanh": (-1.0, 1.0),
-    "identity": (-np.inf, np.inf),
+ACTIVATIONS = {  # name -> (lo, hi, curve) of f(z) = clip(curve(z), lo, hi)
+    "relu": (0.0, np.inf, LINEAR),
+    "relu6": (0.0, 6.0, LINEAR),
+    "hardtanh": (-1.0, 1.0, LINEAR),
+    "identity": (-np.inf, np.inf, LINEAR),
+    "hardsigmoid": (0.0, 1.0, LINEAR),  # of z / 6 + 1 / 2 (PRE_MAPS)
+    "sigmoid": (-np.inf, np.inf, Curve("sigmoid")),
+    "tanh": (-np.inf, np.inf, Curve("tanh")),
+    "softsign": (-np.inf, np.inf, Curve("softsign")),
+    "leaky_relu": (-np.inf, np.inf, Curve("leaky_relu", 0.01)),
+    "elu": (-np.inf, np.inf, Curve("elu")),
+    "selu": (-np.inf, np.inf, Curve("elu", 1.6732632423543772, 1.0507009873554805)),
+    "softplus": (-np.inf, np.inf, Curve("softplus")),
 }
+PRE_MAPS = {"hardsigmoid": (1 / 6, 0.5)}  # (a, c): the activation reads a * z + c
 NO_OPS = ("flatten", "dropout", "identity", "reshape")
 
 
@@ -32,13 +43,15 @@ class Layer:
 
 @dataclass
 class Dense:
-    """z = W @ x + b, then clip(z, lo, hi) for hidden layers, then out_r = max_k f[pool[r, k]] when pooled.
+    """z = W @ x + b, then clip(curve(z), lo, hi) for hidden layers, then out_r = max_k f[pool[r, k]] when pooled.
     A convolution's rows are its channels times its output positions: groups[r] is row r's channel."""
 
     W: np.ndarray
     b: np.ndarray
     lo: float = -np.inf
     hi: float = np.inf
+    curve: Curve = LINEAR
+    act: str = "identity"  # the activation's name
     groups: np.ndarray = None
     taps: np.ndarray = None  # (out, in): which kernel entry W[r, c] is (-1: none), while W is a shared kernel
     pool: np.ndarray = None  # (outputs, window) row indices
@@ -47,6 +60,10 @@ class Dense:
     @property
     def n_out(self):
         return self.W.shape[0] if self.pool is None else self.pool.shape[0]
+
+    def activate(self, z):
+        """f(z) = clip(curve(z), lo, hi)."""
+        return np.clip(self.curve(z), self.lo, self.hi)
 
     def connected(self):
         """(out, in) bool: which weights exist (a convolution's taps; the non-zero weights otherwise)."""
@@ -72,6 +89,7 @@ class FloatNetwork:
     output: Dense
     in_shape: tuple = None  # (C, H, W) of an input row that a convolution reads
     source: tuple = None  # (name, sha256) of what it was read from, set by its reader
+    single_logit: bool = False  # the checkpoint gives one logit z; output row 0 is all zeros (class 1: z > 0)
 
     @property
     def n_inputs(self):
@@ -88,7 +106,7 @@ class FloatNetwork:
         for layer in self.hidden:
             z = h @ layer.W.T + layer.b
             pre.append(z)
-            h = np.clip(z, layer.lo, layer.hi)
+            h = layer.activate(z)
             if layer.pool is not None:
                 h = h[:, layer.pool].max(axis=2)
         logits = h @ self.output.W.T + self.output.b
@@ -99,24 +117,30 @@ class FloatNetwork:
         layers = self.hidden + [self.output]
         h = z + layers[0].b
         for layer, after in zip(layers[:-1], layers[1:]):
-            h = np.clip(h, layer.lo, layer.hi)
+            h = layer.activate(h)
             if layer.pool is not None:
                 h = h[:, layer.pool].max(axis=2)
             h = h @ after.W.T + after.b
         return h
 
 
-def activation(name, lo=None, hi=None):
-    """A Layer for a named activation; hardtanh takes its own bounds."""
+def activation(name, lo=None, hi=None, alpha=None, scale=None):
+    """A Layer for a named activation; hardtanh takes its own bounds, leaky_relu its slope, elu its alpha and
+    scale, softplus its beta (as alpha)."""
     name = name.lower()
     if name not in ACTIVATIONS:
         raise QuantlogicError(f"unknown activation {name!r} (choose from {', '.join(ACTIVATIONS)})")
-    default_lo, default_hi = ACTIVATIONS[name]
+    default_lo, default_hi, curve = ACTIVATIONS[name]
     lo = default_lo if lo is None else float(lo)
     hi = default_hi if hi is None else float(hi)
     if not lo < hi:
         raise QuantlogicError(f"activation {name}: lower bound {lo} is not below upper bound {hi}")
-    return Layer("act", {"lo": lo, "hi": hi}, name)
+    if name == "leaky_relu" and alpha is not None and float(alpha) == 0.0:
+        return activation("relu")
+    if alpha is not None or scale is not None:
+        curve = Curve(curve.kind, curve.alpha if alpha is None else float(alpha),
+                      curve.scale if scale is None else float(scale))
+    return Layer("act", {"lo": lo, "hi": hi, "curve": curve, "pre": PRE_MAPS.get(name)}, name)
 
 
 def fold(layers, n_inputs=None):
@@ -162,7 +186,12 @@ class _Folder:
             if not self.dense or self.has_act[-1] or self.pending is not None:
                 raise QuantlogicError(f"layer {position}: activation {layer.name} must directly follow a Linear "
                                       "or convolution (or its BatchNorm)")
-            self.dense[-1].lo, self.dense[-1].hi = layer.params["lo"], layer.params["hi"]
+            last = self.dense[-1]
+            last.lo, last.hi, last.curve = layer.params["lo"], layer.params["hi"], layer.params.get("curve", LINEAR)
+            last.act = layer.name
+            if layer.params.get("pre"):
+                a, c = layer.params["pre"]
+                last.W, last.b = last.W * a, last.b * a + c
             self.has_act[-1] = True
         elif kind == "maxpool":
             self._maxpool(layer.params, where)
@@ -310,9 +339,11 @@ class _Folder:
         if self.has_act[-1] or self.pending is not None or self.dense[-1].pool is not None:
             raise QuantlogicError("the network must end with a Linear layer giving the class logits "
                                   "(an activation, pool or BatchNorm after it is not supported)")
-        if self.dense[-1].W.shape[0] < 2:
-            raise QuantlogicError("the last Linear layer must have at least 2 outputs (one logit per class)")
         output = self.dense[-1]
+        if output.W.shape[0] == 1:  # a binary classifier's one logit z: the logits (0, z), class 1 when z > 0
+            return FloatNetwork(self.dense[:-1], Dense(np.vstack([np.zeros_like(output.W), output.W]),
+                                                       np.concatenate([[0.0], output.b])), self.in_shape,
+                                single_logit=True)
         return FloatNetwork(self.dense[:-1], Dense(output.W, output.b), self.in_shape)
 
 

@@ -4,15 +4,56 @@ import numpy as np
 
 from ..errors import QuantlogicError
 from .conv import conv_params, pool_params
+from .activations import NOT_MONOTONE
 from .floatnet import Layer, activation
 
-
+ACTIVATION_MODULES = {
+    "ReLU": "relu", "ReLU6": "relu6", "Hardtanh": "hardtanh", "Sigmoid": "sigmoid", "Tanh": "tanh",
+    "Softsign": "softsign", "LeakyReLU": "leaky_relu", "PReLU": "leaky_relu", "ELU": "elu", "SELU": "selu",
+    "Softplus": "softplus", "Hardsigmoid": "hardsigmoid",
+}
 MODULE_KINDS = {
-    "Linear": "linear", "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm", "ReLU": "relu", "ReLU6": "relu6",
-    "Hardtanh": "hardtanh", "Flatten": "flatten", "Dropout": "dropout", "Identity": "identity",
+    "Linear": "linear", "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm", **ACTIVATION_MODULES,
+    "Flatten": "flatten", "Dropout": "dropout", "Identity": "identity",
     "Conv1d": "conv", "Conv2d": "conv", "MaxPool1d": "maxpool", "MaxPool2d": "maxpool",
     "AvgPool1d": "avgpool", "AvgPool2d": "avgpool",
 }
+ACTIVATION_OPS = ("relu", "relu6", "hardtanh", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "softplus",
+                  "hardsigmoid")  # torch's operations (aten, torch.export) of the activations
+ACTIVATION_ARGUMENTS = {  # torch's settings of an activation, in the order its operation takes them after the input
+    "hardtanh": ("min_val", "max_val"), "leaky_relu": ("negative_slope",), "elu": ("alpha", "scale", "input_scale"),
+    "softplus": ("beta", "threshold"),
+}
+
+
+def unsupported(path, what, place):
+    """The error for a layer type or operation we do not read at place (saying why for the activations that go
+    down somewhere)."""
+    if what.split("::")[-1].rstrip("_") in NOT_MONOTONE:
+        return QuantlogicError(f"{path}: activation {what} {place} is not monotone (it goes down somewhere), so a "
+                               "quantized neuron cannot compute it by comparing its sum with thresholds; supported "
+                               f"activations: {', '.join(ACTIVATION_MODULES)}")
+    return QuantlogicError(f"{path}: unsupported layer type {what} {place}; supported: {', '.join(MODULE_KINDS)}")
+
+
+def activation_of(kind, settings, where):
+    """The Layer of a torch activation (kind as ACTIVATION_MODULES names it) with its settings by torch's argument
+    names (None or missing: torch's default)."""
+    def get(key, default):
+        value = settings.get(key)
+        return default if value is None else float(value)
+    if kind == "hardtanh":
+        lo, hi = get("min_val", -1.0), get("max_val", 1.0)
+        return activation("relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi)
+    if kind == "leaky_relu":
+        return activation(kind, alpha=get("negative_slope", 0.01))
+    if kind == "elu":
+        if get("input_scale", 1.0) != 1.0:
+            raise QuantlogicError(f"{where}: an ELU with an input scale is not supported")
+        return activation(kind, alpha=get("alpha", 1.0), scale=get("scale", 1.0))
+    if kind == "softplus":
+        return activation(kind, alpha=get("beta", 1.0))
+    return activation(kind)
 
 
 def first_line(exc):
@@ -58,11 +99,29 @@ def layer_from_module(name, module, class_name):
         return Layer("batchnorm", params, f"{name} ({class_name})")
     if kind in ("conv", "maxpool", "avgpool"):
         return _window_layer(name, module, class_name, kind)
-    if kind == "hardtanh":
-        return activation("hardtanh", module.min_val, module.max_val)
-    if kind in ("relu", "relu6"):
-        return activation(kind)
+    if class_name in ACTIVATION_MODULES:
+        return activation_of(kind, _activation_settings(name, module, class_name), f"{name} ({class_name})")
     return Layer(kind, {}, f"{name} ({class_name})")
+
+
+def _activation_settings(name, module, class_name):
+    """An activation module's settings: its attributes, or for a traced module the constants of its operation."""
+    if class_name == "PReLU":
+        slope = to_numpy(module.weight, f"{name}.weight").ravel()
+        if len(slope) != 1:
+            raise QuantlogicError(f"{name} (PReLU): a slope per channel is not supported (num_parameters=1 is)")
+        return {"negative_slope": slope[0]}
+    keys = ACTIVATION_ARGUMENTS.get(ACTIVATION_MODULES[class_name], ())
+    if all(hasattr(module, k) for k in keys[:1]):
+        return {k: getattr(module, k, None) for k in keys}
+    try:
+        nodes = [n for n in module.inlined_graph.nodes() if n.kind().startswith("aten::")]
+    except (RuntimeError, AttributeError):
+        nodes = []
+    if len(nodes) != 1:
+        raise QuantlogicError(f"{name} ({class_name}): cannot read the layer's settings from its TorchScript graph")
+    values = list(nodes[0].inputs())[1:]
+    return {k: graph_constant(v, f"{name} ({class_name})") for k, v in zip(keys, values)}
 
 
 WINDOW_SETTINGS = {  # the settings of each windowed module, in the order its traced graph passes them

@@ -3,8 +3,10 @@ import re
 import zipfile
 
 from ..errors import QuantlogicError
-from .floatnet import Layer, activation
-from .torch_modules import MODULE_KINDS, graph_constant, first_line, layer_from_module, runner
+from .activations import NOT_MONOTONE
+from .floatnet import Layer
+from .torch_modules import (ACTIVATION_ARGUMENTS, ACTIVATION_OPS, MODULE_KINDS, activation_of, first_line,
+                            graph_constant, layer_from_module, runner, unsupported)
 
 
 def is_torchscript(path):
@@ -53,9 +55,12 @@ def read_module(module, n_features):
         hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
+FUNCTIONAL_ACTIVATIONS = {  # torch.nn.functional activations a scripted forward calls, and their settings in order
+    "relu": (), "relu6": (), "selu": (), "hardsigmoid": (), "hardtanh": ("min_val", "max_val"),
+    "leaky_relu": ("negative_slope",), "elu": ("alpha",), "softsign": (),
+}
 SCRIPT_OPS = {  # TorchScript operations on tensors outside a module call, and the Layer kind of each
-    "aten::relu": "relu", "aten::relu_": "relu", "aten::relu6": "relu6", "aten::hardtanh": "hardtanh",
-    "aten::hardtanh_": "hardtanh", "aten::flatten": "flatten", "aten::view": "reshape", "aten::reshape": "reshape",
+    **{f"aten::{op}{suffix}": op for op in ACTIVATION_OPS for suffix in ("", "_")}, "aten::flatten": "flatten", "aten::view": "reshape", "aten::reshape": "reshape",
     "aten::unflatten": "reshape", "aten::dropout": "identity", "aten::dropout_": "identity",
     "aten::contiguous": "identity", "aten::clone": "identity", "aten::detach": "identity",
 }
@@ -85,7 +90,16 @@ def _layers_from_script(module, path):
                     layers.append(_module_layer(path, name, child, len(layers)))
             elif kind in SCRIPT_OPS:
                 layers.append(_script_op_layer(path, node, SCRIPT_OPS[kind]))
+            elif kind == "prim::CallFunction" and _function_name(inputs[0]) in FUNCTIONAL_ACTIVATIONS:
+                function = _function_name(inputs[0])
+                keys = FUNCTIONAL_ACTIVATIONS[function]
+                where = f"{path}: function {function}"
+                layers.append(activation_of(function, {k: graph_constant(v, where) for k, v in zip(keys, inputs[2:])},
+                                            where))
             elif any(o.type().kind() == "TensorType" for o in node.outputs()) and kind != "prim::GetAttr":
+                name = _function_name(inputs[0]) if kind == "prim::CallFunction" else kind
+                if name.split("::")[-1].rstrip("_") in NOT_MONOTONE:
+                    raise unsupported(path, name, f"in the forward of {prefix or 'the model'}")
                 raise QuantlogicError(f"{path}: unsupported operation {kind} in the TorchScript forward of "
                                       f"{prefix or 'the model'}")
 
@@ -95,6 +109,13 @@ def _layers_from_script(module, path):
     return layers
 
 
+def _function_name(value):
+    """The name of a torch.nn.functional function a graph value holds, else ''."""
+    name = str(value.type())
+    prefix = "__torch__.torch.nn.functional."
+    return name[len(prefix):] if name.startswith(prefix) else ""
+
+
 def _module_name(root, child):
     return next((name for name, m in root.named_modules() if m is child), "")
 
@@ -102,19 +123,16 @@ def _module_name(root, child):
 def _module_layer(path, name, child, position):
     class_name = child.original_name
     if class_name not in MODULE_KINDS:
-        raise QuantlogicError(f"{path}: unsupported layer type {class_name} at position {position} ({name}); "
-                              f"supported: {', '.join(MODULE_KINDS)}")
+        raise unsupported(path, class_name, f"at position {position} ({name})")
     return layer_from_module(name, child, class_name)
 
 
 def _script_op_layer(path, node, kind):
     where = f"{path}: operation {node.kind()}"
     inputs = list(node.inputs())
-    if kind in ("relu", "relu6"):
-        return activation(kind)
-    if kind == "hardtanh":
-        lo, hi = (graph_constant(v, where) for v in inputs[1:3])
-        return activation("relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi)
+    if kind in ACTIVATION_OPS:
+        keys = ACTIVATION_ARGUMENTS.get(kind, ())
+        return activation_of(kind, {k: graph_constant(v, where) for k, v in zip(keys, inputs[1:])}, where)
     if kind == "flatten":
         start, end = (graph_constant(v, where) for v in inputs[1:3])
         return Layer("flatten", {"start_dim": start, "end_dim": end}, node.kind())

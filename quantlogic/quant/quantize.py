@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import QuantlogicError
+from ..model.activations import LINEAR, Curve
 from .codes import encode_column
 from .intnet import IntNetwork, threshold_codes, validate
 from .schemes import activation_range, check_bits, input_encoding, quantize_grouped, quantize_rows, quantize_shared
@@ -25,6 +26,7 @@ class FakeQuantLayer:
     act_lo: np.ndarray  # per neuron: value(code) = act_lo + act_scale * code
     act_scale: np.ndarray
     pool: np.ndarray = None  # max-pool table, see IntNetwork
+    curve: Curve = LINEAR  # f = clip(curve(z), clip_lo, clip_hi)
 
 
 @dataclass
@@ -41,7 +43,7 @@ class FakeQuant:
 
 @dataclass
 class HiddenParams:
-    """One hidden layer on integer inputs: z = scale * (inputs @ Wq.T) + bias, f = clip(z, clip_lo, clip_hi),
+    """One hidden layer on integer inputs: z = scale * (inputs @ Wq.T) + bias, f = clip(curve(z), clip_lo, clip_hi),
     code = round((f - act_lo) / act_scale) in [0, 2^abits - 1]."""
     Wq: np.ndarray  # (out, in) integers
     scale: np.ndarray  # (out,) positive
@@ -54,6 +56,7 @@ class HiddenParams:
     groups: np.ndarray = None  # a convolution's channel of each row
     taps: np.ndarray = None  # a convolution's kernel entry of each weight (-1: none), see model.floatnet.Dense
     shape: tuple = None  # a convolution's neurons as (C, L) / (C, H, W)
+    curve: Curve = LINEAR  # the activation's monotone curve (model/activations.py)
 
     @property
     def n_out(self):
@@ -164,16 +167,16 @@ def _hidden_params(layer, z_float, V, in_scale, in_offset, wbits, abits, search)
             shift = (np.bincount(layer.groups, shift) / np.bincount(layer.groups))[layer.groups]
         bf = bf + shift
     z = acc * s + bf
-    lo, scale = activation_range(np.clip(z, layer.lo, layer.hi), layer.lo, abits, search)
+    lo, scale = activation_range(layer.activate(z), layer.lo, abits, search)
     n = len(Wq)
     return HiddenParams(Wq, s, bf, layer.lo, layer.hi, np.full(n, lo), np.full(n, scale), layer.pool,
-                        layer.groups, layer.taps, layer.shape)
+                        layer.groups, layer.taps, layer.shape, layer.curve)
 
 
 def layer_thresholds(layer, abits, vmax):
     """Integer thresholds T (out, 2^abits - 1) of a hidden layer whose inputs go up to vmax."""
     return integer_thresholds(layer.Wq, layer.scale, layer.bias, layer.clip_lo, layer.clip_hi, layer.act_lo,
-                               layer.act_scale, abits, vmax)
+                               layer.act_scale, abits, vmax, layer.curve)
 
 
 def build(p):
@@ -185,7 +188,7 @@ def build(p):
         hidden_int.append((layer.Wq.astype(np.int64), layer_thresholds(layer, p.abits, vmax)))
         W_deq = layer.Wq * layer.scale[:, None] / in_scale[None, :]
         hidden_fq.append(FakeQuantLayer(W_deq, layer.bias - W_deq @ in_offset, layer.clip_lo, layer.clip_hi,
-                                        layer.act_lo, layer.act_scale, layer.pool))
+                                        layer.act_lo, layer.act_scale, layer.pool, layer.curve))
         in_scale, in_offset = layer.pooled(layer.act_scale), layer.pooled(layer.act_lo)
         vmax = np.full(layer.n_out, 2 ** p.abits - 1)
     B = np.round(p.out_bias / p.out_scale).astype(np.int64)
@@ -205,13 +208,13 @@ def _moments(V):
     return V.T @ V / len(V)
 
 
-def integer_thresholds(Wq, s, b, clip_lo, clip_hi, act_lo, act_scale, abits, vmax):
-    """T[j, k] = least integer acc with code >= k + 1, where code = round((clip(s*acc + b) - lo) / scale),
+def integer_thresholds(Wq, s, b, clip_lo, clip_hi, act_lo, act_scale, abits, vmax, curve=LINEAR):
+    """T[j, k] = least integer acc with code >= k + 1, where code = round((clip(curve(s*acc + b)) - lo) / scale),
     clamped to [acc_min, acc_max + 1] (always / never reached)."""
     M = 2 ** abits - 1
     tau = act_lo[:, None] + (np.arange(1, M + 1)[None, :] - 0.5) * act_scale[:, None]  # steps of f
     with np.errstate(invalid="ignore"):
-        T = np.ceil((tau - b[:, None]) / s[:, None])
+        T = np.ceil((curve.inverse(tau) - b[:, None]) / s[:, None])
     acc_min = np.minimum(Wq * vmax[None, :], 0).sum(axis=1)
     acc_max = np.maximum(Wq * vmax[None, :], 0).sum(axis=1)
     T = np.where(tau <= clip_lo, acc_min[:, None], T)

@@ -101,7 +101,7 @@ class _State:
         layer = self.template.hidden[k]
         return integer_thresholds(W_row[None, :], layer.scale[r:r + 1], np.array([bias]), layer.clip_lo,
                                    layer.clip_hi, layer.act_lo[r:r + 1], layer.act_scale[r:r + 1],
-                                   self.template.abits, self.vmax[k])[0]
+                                   self.template.abits, self.vmax[k], layer.curve)[0]
 
     def try_hidden_weight(self, k, r, i, value):
         delta = value - self.W[k][r, i]

@@ -10,7 +10,10 @@ def _pct(x):
 
 
 def quantize_summary(s):
-    lines = [f"layers: {' -> '.join(map(str, s['widths']))}",
+    acts = sorted(set(s.get("activations", [])))
+    lines = [f"layers: {' -> '.join(map(str, s['widths']))}" + (f" (activations: {', '.join(acts)})" if acts else "")
+             + ("; the checkpoint's one logit z read as the logits (0, z): class 1 where z > 0"
+                if s.get("single_logit") else ""),
              f"bits: weights {s['wbits']}, activations {s['abits']}, inputs {s['ibits']} (method {s['method']})",
              f"IntNetwork vs fake-quantized torch model: agree on {_pct(s['fake_quant_agreement'])} of "
              f"{s['calib_rows']} calibration rows ({s['fake_quant_disagreements']} differ)"]

@@ -16,7 +16,7 @@ def fake_quant_forward(fq, X):
     hidden = []
     for layer in fq.hidden:
         z = torch.nn.functional.linear(h, f32(layer.W), f32(layer.b))
-        f = torch.clamp(z, min=layer.clip_lo, max=layer.clip_hi)
+        f = torch.clamp(layer.curve.torch(torch, z), min=layer.clip_lo, max=layer.clip_hi)
         lo, scale = f32(layer.act_lo), f32(layer.act_scale)
         code = torch.clamp(torch.round((f - lo) / scale), 0, M)
         if layer.pool is not None:

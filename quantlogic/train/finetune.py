@@ -292,7 +292,7 @@ def _pruned_float(torch, net, X, teacher, options):
             if inputs is not None:
                 inputs.append(h)
             w = W[k] if masks[k] is None else W[k] * masks[k]
-            h = torch.clamp(h @ w.T + b[k], min=layer.lo, max=layer.hi)
+            h = torch.clamp(layer.curve.torch(torch, h @ w.T + b[k]), min=layer.lo, max=layer.hi)
             if layer.pool is not None:
                 h = h[:, torch.as_tensor(layer.pool)].amax(dim=2)
         return h @ W[-1].T + b[-1]
@@ -353,7 +353,7 @@ class _Model:
                 "W": t(tied.kernel(W)).requires_grad_(), "s": t(tied.shared(layer.scale)).requires_grad_(),
                 "b": t(tied.shared(layer.bias)).requires_grad_(), "mask": None if mask is None else t(mask),
                 "lo": t(layer.act_lo), "step": t(tied.shared(layer.act_scale)).requires_grad_(),
-                "clip": (layer.clip_lo, layer.clip_hi), "tied": tied, "bounds": self._bounds(layer.Wq, layer.groups),
+                "clip": (layer.clip_lo, layer.clip_hi), "curve": layer.curve, "tied": tied, "bounds": self._bounds(layer.Wq, layer.groups),
                 "pool": None if layer.pool is None else torch.as_tensor(layer.pool)})
         self.out = {"W": t(params.out_Wq * params.out_scale).requires_grad_(),
                     "s": t([params.out_scale]).requires_grad_(), "b": t(params.out_bias).requires_grad_(),
@@ -398,7 +398,7 @@ class _Model:
         for layer in self.layers:
             q, s, b, step = self._layer_weights(layer)
             z = (h @ q.T) * torch.clamp(s, min=1e-8) + b
-            f = torch.clamp(z, min=layer["clip"][0], max=layer["clip"][1])
+            f = torch.clamp(layer["curve"].torch(torch, z), min=layer["clip"][0], max=layer["clip"][1])
             h = torch.clamp(_ste_round(torch, (f - layer["lo"]) / torch.clamp(step, min=1e-8)), 0, M)
             if layer["pool"] is not None:
                 h = h[:, layer["pool"]].amax(dim=2)

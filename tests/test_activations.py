@@ -1,0 +1,182 @@
+"""Monotone activations besides ReLU (sigmoid, tanh, leaky ReLU, ELU, ...) and one-logit binary classifiers: read
+as torch computes them in every format, quantized into thresholds that count the activation's steps exactly,
+fine-tuned and proved; activations that go down somewhere are refused by name."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import assert_clean_failure, run_cli
+from quantlogic.app.convert import load_float_network, quantize_rows
+from quantlogic.cli_options import ACTIVATION_NAMES
+from quantlogic.model.activations import CURVES, Curve
+from quantlogic.model.floatnet import ACTIVATIONS
+from quantlogic.quant.quantize import integer_thresholds
+from quantlogic.train.finetune import FinetuneOptions
+
+nn = torch.nn
+MODULES = {
+    "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "softsign": nn.Softsign, "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "prelu": lambda: nn.PReLU(init=0.3), "elu": lambda: nn.ELU(0.7), "selu": nn.SELU,
+    "softplus": lambda: nn.Softplus(beta=2.0), "hardsigmoid": nn.Hardsigmoid, "hardtanh": lambda: nn.Hardtanh(-0.5, 2.0),
+}
+
+
+def trained(act, n_out=3, seed=0):
+    """A 5-12-n_out network with activation act trained on rows labelled by a rule (one logit: BCE); a PReLU keeps
+    its slope."""
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(300, 5, generator=gen) * 2
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).long() + (n_out > 2) * (X[:, 3] > 1).long()
+    model = nn.Sequential(nn.Linear(5, 12), MODULES[act](), nn.Linear(12, n_out))
+    opt = torch.optim.Adam([p for name, p in model.named_parameters() if not name.startswith("1.")], 2e-2)
+    for _ in range(150):
+        out = model(X)
+        loss = (nn.functional.binary_cross_entropy_with_logits(out[:, 0], y.float()) if n_out == 1 else
+                nn.functional.cross_entropy(out, y))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval(), X.numpy().astype(np.float64)
+
+
+def saved(model, X, form, path):
+    if form == "trace":
+        torch.jit.save(torch.jit.trace(model, torch.tensor(X[:2], dtype=torch.float32)), path)
+    elif form == "script":
+        torch.jit.save(torch.jit.script(model), path)
+    else:
+        torch.export.save(torch.export.export(model, (torch.tensor(X[:4], dtype=torch.float32),)), path)
+    return path
+
+
+def torch_logits(model, X):
+    with torch.no_grad():
+        return model(torch.tensor(X, dtype=torch.float32)).double().numpy()
+
+
+@pytest.mark.parametrize("act", sorted(MODULES))
+def test_every_monotone_activation_reads_as_torch_computes_it(act, tmp_path):
+    model, X = trained(act)
+    for form in ("trace", "script") + (("export",) if act in ("sigmoid", "leaky_relu", "elu") else ()):
+        net = load_float_network(saved(model, X, form, tmp_path / f"{form}.pt{'2' * (form == 'export')}"), X=X)
+        np.testing.assert_allclose(net.forward(X)[1], torch_logits(model, X), atol=1e-4, err_msg=form)
+
+
+def test_functional_activations_in_a_scripted_forward_read_with_their_settings(tmp_path):
+    class Functional(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c, self.d = nn.Linear(5, 8), nn.Linear(8, 6), nn.Linear(6, 6), nn.Linear(6, 3)
+
+        def forward(self, x):
+            x = nn.functional.leaky_relu(self.a(x), 0.3)
+            x = nn.functional.elu(self.b(x), 0.5)
+            return self.d(torch.sigmoid(self.c(x)))
+
+    torch.manual_seed(0)
+    model = Functional().eval()
+    X = np.random.default_rng(0).normal(size=(100, 5)) * 3
+    net = load_float_network(saved(model, X, "script", tmp_path / "f.pt"), X=X)
+    assert [layer.curve for layer in net.hidden] == [Curve("leaky_relu", 0.3), Curve("elu", 0.5), Curve("sigmoid")]
+    np.testing.assert_allclose(net.forward(X)[1], torch_logits(model, X), atol=1e-4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(kind=st.sampled_from(CURVES), alpha=st.floats(0.05, 3), scale=st.floats(0.2, 2), abits=st.integers(1, 4),
+       seed=st.integers(0, 2 ** 31), clip=st.sampled_from([(-np.inf, np.inf), (0.0, np.inf), (-0.3, 0.6)]))
+def test_integer_thresholds_count_the_steps_of_any_curve(kind, alpha, scale, abits, seed, clip):
+    """A neuron's code from its integer thresholds equals round((clip(curve(s * acc + b)) - lo) / step) for every
+    sum acc it can reach, but where curve(z) lies within rounding of a step."""
+    rng = np.random.default_rng(seed)
+    curve, M = Curve(kind, alpha, scale), 2 ** abits - 1
+    Wq = rng.integers(-4, 4, size=(3, 4))
+    vmax = np.full(4, 3)
+    s, b = rng.uniform(0.05, 1.0, size=3), rng.normal(size=3)
+    lo, step = rng.normal(size=3) * 0.5, rng.uniform(0.05, 0.8, size=3)
+    T = integer_thresholds(Wq, s, b, *clip, lo, step, abits, vmax, curve)
+    for j in range(3):
+        acc = np.arange(np.minimum(Wq[j] * 3, 0).sum(), np.maximum(Wq[j] * 3, 0).sum() + 1)
+        f = np.clip(curve(s[j] * acc + b[j]), *clip)
+        x = (f - lo[j]) / step[j]
+        want = np.clip(np.floor(x + 0.5), 0, M)
+        got = (acc[:, None] >= T[j][None, :]).sum(axis=1)
+        near = np.abs(x + 0.5 - np.round(x + 0.5)) < 1e-9
+        assert np.all((got == want) | near), (acc[got != want], T[j])
+
+
+@pytest.mark.parametrize("act", ["tanh", "elu"])
+def test_curved_networks_fine_tune_and_agree_with_their_fake_quantized_model(act, tmp_path):
+    model, X = trained(act, seed=1)
+    path = saved(model, X, "trace", tmp_path / "m.pt")
+    y = np.argmax(torch_logits(model, X), axis=1)
+    _, ptq = quantize_rows(path, X, wbits=2, abits=2, ibits=2, test=(X, y))
+    _, tuned = quantize_rows(path, X, wbits=2, abits=2, ibits=2, test=(X, y), finetune=FinetuneOptions(epochs=30))
+    assert tuned["fake_quant_agreement"] >= 0.99
+    assert tuned["finetune"]["holdout_score"] >= tuned["finetune"]["ptq_holdout_score"]
+    assert tuned["test_quantized_accuracy"] >= ptq["test_quantized_accuracy"] - 0.02
+    assert tuned["test_quantized_accuracy"] >= 0.8
+
+
+def test_a_state_dict_takes_its_activation_from_act_and_converts_proved(tmp_path):
+    model, X = trained("tanh")
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    np.save(tmp_path / "x.npy", X)
+    assert np.max(np.abs(load_float_network(tmp_path / "m.pt", act="tanh").forward(X)[1] - torch_logits(model, X))) < 1e-4
+    assert np.max(np.abs(load_float_network(tmp_path / "m.pt").forward(X)[1] - torch_logits(model, X))) > 0.1
+    code, out, err = run_cli("convert", tmp_path / "m.pt", "--act", "tanh", "--calib", tmp_path / "x.npy",
+                             "-o", tmp_path / "m.qlc", "--wbits", "2", "--abits", "2", "--ibits", "2")
+    assert code == 0, err
+    assert "verification: proved" in out and "agree on 100.00%" in out
+
+
+def test_a_one_logit_binary_classifier_predicts_class_one_where_its_logit_is_positive(tmp_path):
+    model, X = trained("sigmoid", n_out=1)
+    path = saved(model, X, "trace", tmp_path / "m.pt")
+    net = load_float_network(path, X=X)
+    assert net.single_logit and net.n_classes == 2
+    np.testing.assert_array_equal(np.argmax(net.forward(X)[1], axis=1), torch_logits(model, X)[:, 0] > 0)
+    np.save(tmp_path / "x.npy", X)
+    code, out, err = run_cli("convert", path, "--calib", tmp_path / "x.npy", "-o", tmp_path / "m.qlc")
+    assert code == 0, err
+    assert "verification: proved" in out
+    code, out, err = run_cli("predict", tmp_path / "m.qlc", tmp_path / "x.npy")
+    predicted = np.array([int(line) for line in out.split()])
+    assert code == 0 and set(predicted) == {0, 1}
+    assert np.mean(predicted == (torch_logits(model, X)[:, 0] > 0)) > 0.9
+
+
+@pytest.mark.parametrize("bad, words", [
+    (nn.GELU, ("GELU", "not monotone")), (nn.SiLU, ("SiLU", "not monotone")),
+    (lambda: nn.LeakyReLU(-0.5), ("leaky_relu", "not increasing")),
+    (lambda: nn.PReLU(num_parameters=12), ("PReLU", "per channel")),
+])
+def test_activations_that_are_not_increasing_are_refused_by_name(bad, words, tmp_path):
+    model = nn.Sequential(nn.Linear(5, 12), bad(), nn.Linear(12, 3)).eval()
+    X = np.random.default_rng(0).normal(size=(50, 5))
+    np.save(tmp_path / "x.npy", X)
+    saved(model, X, "trace", tmp_path / "m.pt")
+    code, out, err = run_cli("convert", tmp_path / "m.pt", "--calib", tmp_path / "x.npy", "-o", tmp_path / "m.qlc")
+    assert_clean_failure(code, out, err, *words)
+    assert not (tmp_path / "m.qlc").exists()
+
+
+def test_a_non_monotone_function_in_a_scripted_forward_is_refused_by_name(tmp_path):
+    class Gelu(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(5, 8), nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.b(nn.functional.gelu(self.a(x)))
+
+    X = np.random.default_rng(0).normal(size=(50, 5))
+    np.save(tmp_path / "x.npy", X)
+    saved(Gelu().eval(), X, "script", tmp_path / "m.pt")
+    code, out, err = run_cli("quantize", tmp_path / "m.pt", "--calib", tmp_path / "x.npy", "-o", tmp_path / "m.qnet")
+    assert_clean_failure(code, out, err, "gelu", "not monotone")
+
+
+def test_the_command_line_offers_every_activation():
+    assert set(ACTIVATION_NAMES) == set(ACTIVATIONS)
