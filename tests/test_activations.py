@@ -180,3 +180,47 @@ def test_a_non_monotone_function_in_a_scripted_forward_is_refused_by_name(tmp_pa
 
 def test_the_command_line_offers_every_activation():
     assert set(ACTIVATION_NAMES) == set(ACTIVATIONS)
+
+
+class MnistExample(nn.Module):
+    """The PyTorch MNIST example's style on 8x8 rows: functional ReLU, max-pool and dropout, log-softmax at the end."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.a, self.b = nn.Conv2d(1, 4, 3, padding=1), nn.Linear(64, 16), nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(nn.functional.relu(self.conv(x.view(-1, 1, 8, 8))), 2)
+        x = nn.functional.dropout(nn.functional.relu(self.a(torch.flatten(x, 1))), 0.5, self.training)
+        return nn.functional.log_softmax(self.b(x), dim=1)
+
+
+@pytest.mark.parametrize("form", ["trace", "script", "export"])
+def test_functional_pools_dropout_and_a_final_log_softmax_read_in_every_format(form, tmp_path):
+    torch.manual_seed(0)
+    model = MnistExample().eval()
+    X = np.random.default_rng(0).uniform(0, 16, size=(100, 64))
+    net = load_float_network(saved(model, X, form, tmp_path / f"m.pt{'2' * (form == 'export')}"), X=X)
+    assert net.final == "log_softmax" and net.n_classes == 10 and net.hidden[0].pool is not None
+    np.testing.assert_array_equal(np.argmax(net.forward(X)[1], axis=1), np.argmax(torch_logits(model, X), axis=1))
+
+
+@pytest.mark.parametrize("last, final", [(nn.Sigmoid, Curve("sigmoid")), (lambda: nn.Softmax(dim=1), "softmax"),
+                                         (lambda: nn.LogSoftmax(dim=-1), "log_softmax")])
+def test_a_final_softmax_or_increasing_activation_is_dropped_keeping_the_class(last, final, tmp_path):
+    model, X = trained("tanh", n_out=1 if isinstance(final, Curve) else 3)
+    model = nn.Sequential(*model, last()).eval()
+    net = load_float_network(saved(model, X, "trace", tmp_path / "m.pt"), X=X)
+    assert net.final == final
+    want = torch_logits(model, X)
+    want = want[:, 0] > (0.5 if final == Curve("sigmoid") else 0.0) if want.shape[1] == 1 else np.argmax(want, axis=1)
+    np.testing.assert_array_equal(np.argmax(net.forward(X)[1], axis=1), want)
+
+
+def test_a_relu_after_the_logits_is_refused(tmp_path):
+    model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3), nn.ReLU()).eval()
+    X = np.random.default_rng(0).normal(size=(50, 5))
+    np.save(tmp_path / "x.npy", X)
+    saved(model, X, "trace", tmp_path / "m.pt")
+    code, out, err = run_cli("convert", tmp_path / "m.pt", "--calib", tmp_path / "x.npy", "-o", tmp_path / "m.qlc")
+    assert_clean_failure(code, out, err, "must end with a Linear", "ReLU")

@@ -31,8 +31,7 @@ def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
         if X.shape[1] != net.n_inputs:
             raise QuantlogicError(f"the calibration data has {X.shape[1]} features, the model takes {net.n_inputs}")
         want = runnable(X[:256])
-        got = net.forward(X[:256])[1]
-        got = got[:, 1:] if net.single_logit else got
+        got = net.original_outputs(net.forward(X[:256])[1])
         if want.shape != got.shape or np.max(np.abs(want - got)) > 1e-3 * (1 + np.max(np.abs(want))):
             raise QuantlogicError(f"{checkpoint}: the model does not compute a plain sequence of its layers "
                                   "(its forward differs from its layers run in the order read)")

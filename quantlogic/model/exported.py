@@ -20,6 +20,7 @@ EXPORT_OPS = {
     "getitem": "identity", "conv1d": "conv", "conv2d": "conv", "convolution": "conv",
     "max_pool1d": "maxpool", "max_pool2d": "maxpool", "max_pool2d_with_indices": "maxpool",
     "avg_pool1d": "avgpool", "avg_pool2d": "avgpool",
+    "softmax": "softmax", "_softmax": "softmax", "log_softmax": "softmax", "_log_softmax": "softmax",
 }
 
 
@@ -132,6 +133,8 @@ def _layer_from_op(path, node, op, kind, params, lookup):
                                    "eps": float(a["eps"])}, f"{node.name} (BatchNorm)")
     if kind in ACTIVATION_OPS:
         return activation_of(kind, a, f"{path}: {where}")
+    if kind == "softmax":
+        return Layer("softmax", {"log": "log" in op, "dim": a.get("dim")}, where)
     if kind == "reshape":
         sizes = a["sizes"] if op == "unflatten" else list(a.get("size", a.get("shape", [])))[1:]
         if op == "unflatten" and a["dim"] != 1:

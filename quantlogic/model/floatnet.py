@@ -90,6 +90,19 @@ class FloatNetwork:
     in_shape: tuple = None  # (C, H, W) of an input row that a convolution reads
     source: tuple = None  # (name, sha256) of what it was read from, set by its reader
     single_logit: bool = False  # the checkpoint gives one logit z; output row 0 is all zeros (class 1: z > 0)
+    final: object = None  # what the checkpoint applies to its logits and we drop (it keeps their order):
+    # "softmax", "log_softmax" or an increasing Curve
+
+    def original_outputs(self, logits):
+        """What the checkpoint's model outputs for these logits."""
+        z = logits[:, 1:] if self.single_logit else logits
+        if isinstance(self.final, Curve):
+            return self.final(z)
+        if self.final in ("softmax", "log_softmax"):
+            shifted = z - z.max(axis=1, keepdims=True)
+            log = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            return log if self.final == "log_softmax" else np.exp(log)
+        return z
 
     @property
     def n_inputs(self):
@@ -168,10 +181,13 @@ class _Folder:
         self.in_shape = None
         self.width = None
         self._1d = False  # the current (C, 1, L) shape is a 1-D activation (C, L)
+        self.final = None  # a softmax after the last layer
 
     def add(self, position, layer):
         where = f"layer {position} ({layer.name or layer.kind})"
         kind = layer.kind
+        if self.final and kind not in NO_OPS:
+            raise QuantlogicError(f"{where}: only the last layer may be a softmax")
         if kind in ("dropout", "identity"):
             pass
         elif kind == "flatten":
@@ -193,6 +209,13 @@ class _Folder:
                 a, c = layer.params["pre"]
                 last.W, last.b = last.W * a, last.b * a + c
             self.has_act[-1] = True
+        elif kind == "softmax":
+            if not self.dense or self.has_act[-1] or self.pending is not None or self.shape is not None:
+                raise QuantlogicError(f"{where}: a softmax is supported only on the logits of the last Linear layer")
+            if layer.params.get("dim") not in (None, 1, -1):
+                raise QuantlogicError(f"{where}: a softmax over dimension {layer.params['dim']} (only over the "
+                                      "classes, dimension 1)")
+            self.final = "log_softmax" if layer.params.get("log") else "softmax"
         elif kind == "maxpool":
             self._maxpool(layer.params, where)
         elif kind == "avgpool":
@@ -336,15 +359,21 @@ class _Folder:
     def network(self):
         if not self.dense:
             raise QuantlogicError("the checkpoint has no Linear layer")
-        if self.has_act[-1] or self.pending is not None or self.dense[-1].pool is not None:
-            raise QuantlogicError("the network must end with a Linear layer giving the class logits "
-                                  "(an activation, pool or BatchNorm after it is not supported)")
         output = self.dense[-1]
+        final = self.final
+        if self.has_act[-1] and output.curve.kind != "linear" and output.lo == -np.inf and output.hi == np.inf:
+            final = output.curve  # increasing everywhere: the logits' order stays
+        elif self.has_act[-1] or self.pending is not None or output.pool is not None:
+            raise QuantlogicError("the network must end with a Linear layer giving the class logits (an activation "
+                                  "that makes logits equal, such as ReLU, or a pool or BatchNorm after it is not "
+                                  "supported; a softmax or an increasing activation is)")
+        if output.W.shape[0] == 1 and final in ("softmax", "log_softmax"):
+            raise QuantlogicError("a softmax over one logit is constant; the network predicts nothing")
         if output.W.shape[0] == 1:  # a binary classifier's one logit z: the logits (0, z), class 1 when z > 0
             return FloatNetwork(self.dense[:-1], Dense(np.vstack([np.zeros_like(output.W), output.W]),
                                                        np.concatenate([[0.0], output.b])), self.in_shape,
-                                single_logit=True)
-        return FloatNetwork(self.dense[:-1], Dense(output.W, output.b), self.in_shape)
+                                single_logit=True, final=final)
+        return FloatNetwork(self.dense[:-1], Dense(output.W, output.b), self.in_shape, final=final)
 
 
 def _check_finite(position, layer):

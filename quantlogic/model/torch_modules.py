@@ -14,7 +14,7 @@ ACTIVATION_MODULES = {
 }
 MODULE_KINDS = {
     "Linear": "linear", "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm", **ACTIVATION_MODULES,
-    "Flatten": "flatten", "Dropout": "dropout", "Identity": "identity",
+    "Flatten": "flatten", "Dropout": "dropout", "Identity": "identity", "Softmax": "softmax", "LogSoftmax": "softmax",
     "Conv1d": "conv", "Conv2d": "conv", "MaxPool1d": "maxpool", "MaxPool2d": "maxpool",
     "AvgPool1d": "avgpool", "AvgPool2d": "avgpool",
 }
@@ -101,6 +101,10 @@ def layer_from_module(name, module, class_name):
         return _window_layer(name, module, class_name, kind)
     if class_name in ACTIVATION_MODULES:
         return activation_of(kind, _activation_settings(name, module, class_name), f"{name} ({class_name})")
+    if kind == "softmax":
+        dim = getattr(module, "dim", None) if hasattr(module, "dim") else _graph_settings(name, module, class_name,
+                                                                                          ("dim",))["dim"]
+        return Layer("softmax", {"log": class_name == "LogSoftmax", "dim": dim}, f"{name} ({class_name})")
     return Layer(kind, {}, f"{name} ({class_name})")
 
 
@@ -114,6 +118,11 @@ def _activation_settings(name, module, class_name):
     keys = ACTIVATION_ARGUMENTS.get(ACTIVATION_MODULES[class_name], ())
     if all(hasattr(module, k) for k in keys[:1]):
         return {k: getattr(module, k, None) for k in keys}
+    return _graph_settings(name, module, class_name, keys)
+
+
+def _graph_settings(name, module, class_name, keys):
+    """The settings of a traced module of one operation: the constants that operation takes after its input."""
     try:
         nodes = [n for n in module.inlined_graph.nodes() if n.kind().startswith("aten::")]
     except (RuntimeError, AttributeError):
@@ -154,10 +163,16 @@ def _window_layer(name, module, class_name, kind):
         return Layer("conv", conv_params(where, to_numpy(module.weight, f"{name}.weight"), bias,
                                          settings["stride"], settings["padding"], settings["dilation"],
                                          settings["groups"]), where)
-    extra = ({"dilation": settings["dilation"]} if kind == "maxpool" else
-             {"count_include_pad": settings["count_include_pad"], "divisor": settings["divisor_override"]})
-    return Layer(kind, pool_params(where, int(class_name[-2]), settings["kernel_size"], settings["stride"],
-                                   settings["padding"], ceil_mode=settings["ceil_mode"], **extra), where)
+    return pool_layer(kind, int(class_name[-2]), settings, where)
+
+
+def pool_layer(kind, dims, settings, where):
+    """A max-pool or average-pool Layer from torch's settings by name (missing or None: torch's default)."""
+    given = {k: v for k, v in settings.items() if v is not None}
+    extra = ({"dilation": given.get("dilation", 1)} if kind == "maxpool" else
+             {"count_include_pad": given.get("count_include_pad", True), "divisor": given.get("divisor_override")})
+    return Layer(kind, pool_params(where, dims, given["kernel_size"], given.get("stride"), given.get("padding", 0),
+                                   ceil_mode=given.get("ceil_mode", False), **extra), where)
 
 
 PADDING_OPS = ("aten::pad", "aten::constant_pad_nd", "aten::reflection_pad1d", "aten::reflection_pad2d",

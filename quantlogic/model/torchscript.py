@@ -5,8 +5,8 @@ import zipfile
 from ..errors import QuantlogicError
 from .activations import NOT_MONOTONE
 from .floatnet import Layer
-from .torch_modules import (ACTIVATION_ARGUMENTS, ACTIVATION_OPS, MODULE_KINDS, activation_of, first_line,
-                            graph_constant, layer_from_module, runner, unsupported)
+from .torch_modules import (ACTIVATION_ARGUMENTS, ACTIVATION_OPS, MODULE_KINDS, WINDOW_SETTINGS, activation_of,
+                            first_line, graph_constant, layer_from_module, pool_layer, runner, unsupported)
 
 
 def is_torchscript(path):
@@ -59,10 +59,14 @@ FUNCTIONAL_ACTIVATIONS = {  # torch.nn.functional activations a scripted forward
     "relu": (), "relu6": (), "selu": (), "hardsigmoid": (), "hardtanh": ("min_val", "max_val"),
     "leaky_relu": ("negative_slope",), "elu": ("alpha",), "softsign": (),
 }
+SOFTMAX_FUNCTIONS = ("softmax", "log_softmax")
+POOL_FUNCTIONS = {"_max_pool1d": "maxpool", "_max_pool2d": "maxpool", "max_pool1d": "maxpool",
+                  "max_pool2d": "maxpool", "avg_pool1d": "avgpool", "avg_pool2d": "avgpool"}
 SCRIPT_OPS = {  # TorchScript operations on tensors outside a module call, and the Layer kind of each
-    **{f"aten::{op}{suffix}": op for op in ACTIVATION_OPS for suffix in ("", "_")}, "aten::flatten": "flatten", "aten::view": "reshape", "aten::reshape": "reshape",
-    "aten::unflatten": "reshape", "aten::dropout": "identity", "aten::dropout_": "identity",
-    "aten::contiguous": "identity", "aten::clone": "identity", "aten::detach": "identity",
+    **{f"aten::{op}{suffix}": op for op in ACTIVATION_OPS for suffix in ("", "_")}, "aten::flatten": "flatten",
+    "aten::view": "reshape", "aten::reshape": "reshape", "aten::unflatten": "reshape", "aten::softmax": "softmax",
+    "aten::log_softmax": "softmax", **{f"aten::{name}": kind for name, kind in POOL_FUNCTIONS.items()},
+    "aten::dropout": "identity", "aten::dropout_": "identity", "aten::contiguous": "identity", "aten::clone": "identity", "aten::detach": "identity",
 }
 
 
@@ -90,6 +94,16 @@ def _layers_from_script(module, path):
                     layers.append(_module_layer(path, name, child, len(layers)))
             elif kind in SCRIPT_OPS:
                 layers.append(_script_op_layer(path, node, SCRIPT_OPS[kind]))
+            elif kind == "prim::CallFunction" and _function_name(inputs[0]) in POOL_FUNCTIONS:
+                function = _function_name(inputs[0])
+                layers.append(_pool_call(f"{path}: function {function}", POOL_FUNCTIONS[function], function,
+                                         inputs[2:]))
+            elif kind == "prim::CallFunction" and _function_name(inputs[0]) == "dropout":
+                layers.append(Layer("identity", {}, "dropout"))
+            elif kind == "prim::CallFunction" and _function_name(inputs[0]) in SOFTMAX_FUNCTIONS:
+                function = _function_name(inputs[0])
+                dim = graph_constant(inputs[2], f"{path}: function {function}")
+                layers.append(Layer("softmax", {"log": function == "log_softmax", "dim": dim}, function))
             elif kind == "prim::CallFunction" and _function_name(inputs[0]) in FUNCTIONAL_ACTIVATIONS:
                 function = _function_name(inputs[0])
                 keys = FUNCTIONAL_ACTIVATIONS[function]
@@ -107,6 +121,12 @@ def _layers_from_script(module, path):
 
     walk(module, module.graph, "")
     return layers
+
+
+def _pool_call(where, kind, name, values):
+    """The pool Layer of a pooling operation or function given its arguments after the input."""
+    settings = {k: graph_constant(v, where) for k, v in zip(WINDOW_SETTINGS[kind], values)}
+    return pool_layer(kind, 1 if "1d" in name else 2, settings, where)
 
 
 def _function_name(value):
@@ -133,6 +153,11 @@ def _script_op_layer(path, node, kind):
     if kind in ACTIVATION_OPS:
         keys = ACTIVATION_ARGUMENTS.get(kind, ())
         return activation_of(kind, {k: graph_constant(v, where) for k, v in zip(keys, inputs[1:])}, where)
+    if kind in ("maxpool", "avgpool"):
+        return _pool_call(where, kind, node.kind(), inputs[1:])
+    if kind == "softmax":
+        return Layer("softmax", {"log": node.kind() == "aten::log_softmax", "dim": graph_constant(inputs[1], where)},
+                     node.kind())
     if kind == "flatten":
         start, end = (graph_constant(v, where) for v in inputs[1:3])
         return Layer("flatten", {"start_dim": start, "end_dim": end}, node.kind())
