@@ -68,6 +68,28 @@ def test_pickled_module_refused_then_trusted(tmp_path, reference):
     same_integers(load(tmp_path / "m.qnet"), reference)
 
 
+@pytest.mark.parametrize("layout", [
+    lambda sd: {"epoch": 7, "model_state_dict": sd, "optimizer_state_dict": {"state": {}, "param_groups": []},
+                "loss": 0.25},  # the PyTorch tutorial's training checkpoint
+    lambda sd: {"state_dict": {f"model.{k}": v for k, v in sd.items()}, "epoch": 3},  # Lightning's
+    lambda sd: {"step": 100, "ema": {k: v * 0 for k, v in sd.items()}, "model": sd},  # the usual name wins
+    lambda sd: {"step": 100, "weights_of_my_net": sd},  # the only dict of tensors
+])
+def test_a_training_checkpoint_reads_its_model_state(tmp_path, reference, layout):
+    torch.save(layout(wine_module().state_dict()), tmp_path / "m.pt")
+    code, out, err = quantize_cli(tmp_path / "m.pt", tmp_path / "m.qnet")
+    assert code == 0, err
+    same_integers(load(tmp_path / "m.qnet"), reference)
+
+
+def test_a_checkpoint_with_two_unnamed_state_dicts_is_refused_naming_them(tmp_path):
+    state = wine_module().state_dict()
+    torch.save({"epoch": 1, "student": state, "teacher": state}, tmp_path / "m.pt")
+    code, out, err = quantize_cli(tmp_path / "m.pt", tmp_path / "m.qnet")
+    assert_clean_failure(code, out, err, "several state_dicts", "student, teacher")
+    assert not (tmp_path / "m.qnet").exists()
+
+
 def test_torchscript_with_unsupported_layer_names_type_and_position(tmp_path):
     model = nn.Sequential(nn.Linear(13, 8), nn.Upsample(scale_factor=1), nn.Linear(8, 3))
     torch.jit.save(torch.jit.script(model), tmp_path / "m.pt")

@@ -41,11 +41,32 @@ def load_checkpoint(path, act="relu", trust_pickle=False, n_features=None):
         if n_features is not None:
             return read_module(state, n_features)[:2]
         return _layers_from_module(state, path), runner(state)
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
+    state = _model_state(state, path)
     if not isinstance(state, dict) or not state:
         raise QuantlogicError(f"{path}: not a model checkpoint (expected a state_dict, found {type(state).__name__})")
     return _layers_from_state_dict(state, act, path), None
+
+
+PREFERRED_STATES = ("state_dict", "model_state_dict", "model_state", "model", "net", "network", "weights")
+
+
+def _model_state(state, path):
+    """The state_dict inside a training checkpoint (a dict with the model's tensors beside an epoch, an optimizer's
+    state, ...): the one under a usual name, else the only dict of tensors; a state_dict itself as it is."""
+    if not isinstance(state, dict) or all(_is_tensor(v) for v in state.values()):
+        return state
+    found = [k for k, v in state.items() if isinstance(v, dict) and v and all(_is_tensor(t) for t in v.values())]
+    preferred = [k for k in PREFERRED_STATES if k in found]
+    if preferred or len(found) == 1:
+        return state[(preferred or found)[0]]
+    if found:
+        raise QuantlogicError(f"{path}: the checkpoint holds several state_dicts ({', '.join(map(str, found))}); "
+                              "save the one to convert on its own")
+    return state
+
+
+def _is_tensor(value):
+    return hasattr(value, "detach") or isinstance(value, np.ndarray)
 
 
 def _torch_load(path, trust_pickle):

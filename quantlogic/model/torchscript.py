@@ -59,14 +59,15 @@ FUNCTIONAL_ACTIVATIONS = {  # torch.nn.functional activations a scripted forward
     "relu": (), "relu6": (), "selu": (), "hardsigmoid": (), "hardtanh": ("min_val", "max_val"),
     "leaky_relu": ("negative_slope",), "elu": ("alpha",), "softsign": (),
 }
-SOFTMAX_FUNCTIONS = ("softmax", "log_softmax")
 POOL_FUNCTIONS = {"_max_pool1d": "maxpool", "_max_pool2d": "maxpool", "max_pool1d": "maxpool",
                   "max_pool2d": "maxpool", "avg_pool1d": "avgpool", "avg_pool2d": "avgpool"}
+FUNCTIONS = {*FUNCTIONAL_ACTIVATIONS, *POOL_FUNCTIONS, "softmax", "log_softmax", "dropout"}  # read from CallFunction
 SCRIPT_OPS = {  # TorchScript operations on tensors outside a module call, and the Layer kind of each
     **{f"aten::{op}{suffix}": op for op in ACTIVATION_OPS for suffix in ("", "_")}, "aten::flatten": "flatten",
     "aten::view": "reshape", "aten::reshape": "reshape", "aten::unflatten": "reshape", "aten::softmax": "softmax",
     "aten::log_softmax": "softmax", **{f"aten::{name}": kind for name, kind in POOL_FUNCTIONS.items()},
-    "aten::dropout": "identity", "aten::dropout_": "identity", "aten::contiguous": "identity", "aten::clone": "identity", "aten::detach": "identity",
+    "aten::dropout": "identity", "aten::dropout_": "identity", "aten::contiguous": "identity",
+    "aten::clone": "identity", "aten::detach": "identity",
 }
 
 
@@ -94,22 +95,8 @@ def _layers_from_script(module, path):
                     layers.append(_module_layer(path, name, child, len(layers)))
             elif kind in SCRIPT_OPS:
                 layers.append(_script_op_layer(path, node, SCRIPT_OPS[kind]))
-            elif kind == "prim::CallFunction" and _function_name(inputs[0]) in POOL_FUNCTIONS:
-                function = _function_name(inputs[0])
-                layers.append(_pool_call(f"{path}: function {function}", POOL_FUNCTIONS[function], function,
-                                         inputs[2:]))
-            elif kind == "prim::CallFunction" and _function_name(inputs[0]) == "dropout":
-                layers.append(Layer("identity", {}, "dropout"))
-            elif kind == "prim::CallFunction" and _function_name(inputs[0]) in SOFTMAX_FUNCTIONS:
-                function = _function_name(inputs[0])
-                dim = graph_constant(inputs[2], f"{path}: function {function}")
-                layers.append(Layer("softmax", {"log": function == "log_softmax", "dim": dim}, function))
-            elif kind == "prim::CallFunction" and _function_name(inputs[0]) in FUNCTIONAL_ACTIVATIONS:
-                function = _function_name(inputs[0])
-                keys = FUNCTIONAL_ACTIVATIONS[function]
-                where = f"{path}: function {function}"
-                layers.append(activation_of(function, {k: graph_constant(v, where) for k, v in zip(keys, inputs[2:])},
-                                            where))
+            elif kind == "prim::CallFunction" and _function_name(inputs[0]) in FUNCTIONS:
+                layers.append(_function_layer(f"{path}: function", _function_name(inputs[0]), inputs[2:]))
             elif any(o.type().kind() == "TensorType" for o in node.outputs()) and kind != "prim::GetAttr":
                 name = _function_name(inputs[0]) if kind == "prim::CallFunction" else kind
                 if name.split("::")[-1].rstrip("_") in NOT_MONOTONE:
@@ -121,6 +108,19 @@ def _layers_from_script(module, path):
 
     walk(module, module.graph, "")
     return layers
+
+
+def _function_layer(where, function, values):
+    """The Layer of a torch.nn.functional call in a scripted forward, given its arguments after the input."""
+    where = f"{where} {function}"
+    if function in POOL_FUNCTIONS:
+        return _pool_call(where, POOL_FUNCTIONS[function], function, values)
+    if function in ("softmax", "log_softmax"):
+        return Layer("softmax", {"log": function == "log_softmax", "dim": graph_constant(values[0], where)}, function)
+    if function == "dropout":
+        return Layer("identity", {}, function)
+    settings = {k: graph_constant(v, where) for k, v in zip(FUNCTIONAL_ACTIVATIONS[function], values)}
+    return activation_of(function, settings, where)
 
 
 def _pool_call(where, kind, name, values):

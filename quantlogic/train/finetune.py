@@ -353,7 +353,8 @@ class _Model:
                 "W": t(tied.kernel(W)).requires_grad_(), "s": t(tied.shared(layer.scale)).requires_grad_(),
                 "b": t(tied.shared(layer.bias)).requires_grad_(), "mask": None if mask is None else t(mask),
                 "lo": t(layer.act_lo), "step": t(tied.shared(layer.act_scale)).requires_grad_(),
-                "clip": (layer.clip_lo, layer.clip_hi), "curve": layer.curve, "tied": tied, "bounds": self._bounds(layer.Wq, layer.groups),
+                "clip": (layer.clip_lo, layer.clip_hi), "curve": layer.curve, "tied": tied,
+                "bounds": self._bounds(layer.Wq, layer.groups),
                 "pool": None if layer.pool is None else torch.as_tensor(layer.pool)})
         self.out = {"W": t(params.out_Wq * params.out_scale).requires_grad_(),
                     "s": t([params.out_scale]).requires_grad_(), "b": t(params.out_bias).requires_grad_(),
