@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from quantlogic.quant.schemes import (activation_range, encode, fits, input_encoding, quantize_rows, quantize_shared,
-                                      row_bounds, weight_bounds)
+from quantlogic.quant.schemes import (activation_range, encode, fits, input_encoding, off_the_values, quantize_rows,
+                                      quantize_shared, row_bounds, weight_bounds)
 
 floats = st.floats(-100, 100, allow_nan=False, width=32)
 bits = st.integers(1, 8)
@@ -92,3 +92,22 @@ def test_integer_products_are_exact_on_either_path(n, k, m, magnitude, seed):
     T = np.sort(rng.integers(-50, 50, size=(m, int(rng.integers(1, 20)))), axis=1)
     acc = rng.integers(-60, 60, size=(n, m))
     assert np.array_equal(threshold_codes(acc, T), (acc[:, :, None] >= T[None]).sum(axis=2))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2 ** 31), bits, st.integers(2, 40), st.sampled_from([1.0, 0.1, 1000.0]))
+def test_input_thresholds_keep_off_the_calibration_values(seed, ibits, n_values, unit):
+    """Integer-valued (or gridded) features: the encoding's thresholds never lie within float32 rounding of a
+    calibration value, and off_the_values keeps every code of the rows while moving thresholds put on them."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-n_values // 2, n_values // 2 + 1, size=300) * unit
+    thresholds = input_encoding(x, ibits)[0]
+    values = np.unique(x)
+    near = np.min(np.abs(values[None, :] - thresholds[:, None]), axis=1)
+    spread = values[-1] - values[0]
+    assert np.all(near >= 1e-6 * (np.abs(thresholds) + spread))
+    assert np.array_equal(encode(x.astype(np.float32), thresholds.astype(np.float32)), encode(x, thresholds))
+    on = np.sort(rng.choice(values, size=min(len(values), 2 ** ibits - 1), replace=False)) * (1 + 1e-12)
+    moved = off_the_values(x, on)
+    assert np.array_equal(encode(x, moved), encode(x, on)) and np.all(np.diff(moved) > 0)
+    assert np.all(np.min(np.abs(values[None, :] - moved[:, None]), axis=1) > 1e-6 * (spread + 1))
