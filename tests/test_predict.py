@@ -49,6 +49,23 @@ def test_bundle_predict_reads_pins_by_name(converted):
     assert np.array_equal(Bundle(bundle.net, new).predict(X), bundle.net.predict(X))
 
 
+@pytest.mark.parametrize("arrays, labelled", [
+    ({"X": 0, "y": 1}, True), ({"x": 0, "y": 1}, True), ({"features": 0, "labels": 1}, True),
+    ({"data": 0, "target": 1}, True), ({"inputs": 0}, False), ({"anything": 0}, False),
+])
+def test_an_npz_reads_its_rows_and_labels_under_the_usual_names(tmp_path, arrays, labelled):
+    X, y = np.arange(12.0).reshape(4, 3), np.array([0, 1, 1, 0])
+    np.savez(tmp_path / "d.npz", **{name: (X, y)[which] for name, which in arrays.items()})
+    got_X, got_y = load_dataset(tmp_path / "d.npz")
+    assert np.array_equal(got_X, X) and (np.array_equal(got_y, y) if labelled else got_y is None)
+
+
+def test_an_npz_without_rows_under_a_usual_name_is_refused_naming_its_arrays(tmp_path):
+    np.savez(tmp_path / "d.npz", X_train=np.zeros((3, 2)), X_test=np.zeros((2, 2)))
+    with pytest.raises(QuantlogicError, match=r"named X \(found \['X_test', 'X_train'\]\)"):
+        load_dataset(tmp_path / "d.npz")
+
+
 def test_npy_rows_stream_in_chunks_as_loaded_whole(tmp_path):
     X = np.random.default_rng(0).normal(size=(1000, 7)).astype(np.float32)
     np.save(tmp_path / "x.npy", X)

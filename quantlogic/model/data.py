@@ -1,4 +1,5 @@
-"""Feature and label files: .npy, .npz (arrays X and optionally y) and .csv (rows are samples)."""
+"""Feature and label files: .npy, .npz (arrays X and optionally y, or their usual other names) and .csv (rows are
+samples)."""
 import pathlib
 import zipfile
 import zlib
@@ -77,15 +78,22 @@ def _read_npy_file(path):
     return read_npy(path.read_bytes(), str(path))
 
 
+FEATURE_ARRAYS = ("X", "x", "features", "data", "inputs")  # the names an .npz's rows go by, first found wins
+LABEL_ARRAYS = ("y", "Y", "labels", "label", "targets", "target")
+
+
 def _read_npz(path):
-    """(X, y or None) of an .npz holding arrays X and optionally y."""
+    """(X, y or None) of an .npz holding the rows (X, or another usual name, or its only array) and optionally
+    the labels (y or another usual name)."""
     with zipfile.ZipFile(path) as archive:
         check_zip_sizes(archive.infolist(), path)
         names = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
-        if "X" not in names:
-            raise QuantlogicError(f"{path}: an .npz needs an array named X (found {sorted(names)[:10]})")
-        X = read_npy(archive.read(names["X"]), f"{path}: X")
-        y = read_npy(archive.read(names["y"]), f"{path}: y") if "y" in names else None
+        rows = next((n for n in FEATURE_ARRAYS if n in names), next(iter(names)) if len(names) == 1 else None)
+        if rows is None:
+            raise QuantlogicError(f"{path}: an .npz needs its rows in an array named X (found {sorted(names)[:10]})")
+        labels = next((n for n in LABEL_ARRAYS if n in names), None)
+        X = read_npy(archive.read(names[rows]), f"{path}: {rows}")
+        y = read_npy(archive.read(names[labels]), f"{path}: {labels}") if labels else None
     return X, y
 
 
