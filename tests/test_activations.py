@@ -1,6 +1,7 @@
-"""Monotone activations besides ReLU (sigmoid, tanh, leaky ReLU, ELU, ...) and one-logit binary classifiers: read
-as torch computes them in every format, quantized into thresholds that count the activation's steps exactly,
-fine-tuned and proved; activations that go down somewhere are refused by name."""
+"""Monotone activations besides ReLU (sigmoid, tanh, leaky ReLU, ELU, ...), one-logit binary classifiers, a softmax
+after the logits and arithmetic by constants in forward: read as torch computes them in every format, quantized
+into thresholds that count the activation's steps exactly, fine-tuned and proved; activations that go down
+somewhere and skip connections are refused by name."""
 import numpy as np
 import pytest
 import torch
@@ -185,14 +186,15 @@ def test_the_command_line_offers_every_activation():
 
 
 class MnistExample(nn.Module):
-    """The PyTorch MNIST example's style on 8x8 rows: functional ReLU, max-pool and dropout, log-softmax at the end."""
+    """The PyTorch MNIST example's style on 8x8 rows: pixels scaled in forward, functional ReLU, max-pool and
+    dropout, log-softmax at the end."""
 
     def __init__(self):
         super().__init__()
         self.conv, self.a, self.b = nn.Conv2d(1, 4, 3, padding=1), nn.Linear(64, 16), nn.Linear(16, 10)
 
     def forward(self, x):
-        x = nn.functional.max_pool2d(nn.functional.relu(self.conv(x.view(-1, 1, 8, 8))), 2)
+        x = nn.functional.max_pool2d(nn.functional.relu(self.conv(x.view(-1, 1, 8, 8) / 16)), 2)
         x = nn.functional.dropout(nn.functional.relu(self.a(torch.flatten(x, 1))), 0.5, self.training)
         return nn.functional.log_softmax(self.b(x), dim=1)
 
@@ -226,3 +228,41 @@ def test_a_relu_after_the_logits_is_refused(tmp_path):
     saved(model, X, "trace", tmp_path / "m.pt")
     code, out, err = run_cli("convert", tmp_path / "m.pt", "--calib", tmp_path / "x.npy", "-o", tmp_path / "m.qlc")
     assert_clean_failure(code, out, err, "must end with a Linear", "ReLU")
+
+
+class Normalized(nn.Module):
+    """Arithmetic by constants in forward: the input standardized by buffers, a scaled layer, a temperature."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.randn(5))
+        self.register_buffer("std", torch.rand(5) + 0.5)
+        self.a, self.b = nn.Linear(5, 8), nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = (x - self.mean) / self.std
+        x = torch.relu(self.a(x) * 2.0 + 1.0)
+        return self.b(0.5 * x) / 3
+
+
+class Skip(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(5, 5), nn.Linear(5, 3)
+
+    def forward(self, x):
+        return self.b(torch.relu(self.a(x)) + x)
+
+
+@pytest.mark.parametrize("form", ["trace", "script", "export"])
+def test_arithmetic_by_constants_in_forward_folds_and_a_skip_connection_is_refused(form, tmp_path):
+    torch.manual_seed(0)
+    X = np.random.default_rng(0).normal(size=(100, 5))
+    suffix = ".pt2" if form == "export" else ".pt"
+    model = Normalized().eval()
+    net = load_float_network(saved(model, X, form, tmp_path / f"n{suffix}"), X=X)
+    np.testing.assert_allclose(net.forward(X)[1], torch_logits(model, X), atol=1e-5)
+    np.save(tmp_path / "x.npy", X)
+    saved(Skip().eval(), X, form, tmp_path / f"s{suffix}")
+    code, out, err = run_cli("quantize", tmp_path / f"s{suffix}", "--calib", tmp_path / "x.npy", "-o", tmp_path / "s.qnet")
+    assert_clean_failure(code, out, err, "of two tensors", "skip connection")

@@ -9,7 +9,8 @@ from ..errors import QuantlogicError
 from .conv import conv_params, pool_params
 from .activations import NOT_MONOTONE
 from .floatnet import Layer
-from .torch_modules import ACTIVATION_OPS, activation_of, first_line, plain_runner, to_numpy, unsupported
+from .torch_modules import (ACTIVATION_OPS, ARITHMETIC, activation_of, arithmetic_layer, first_line, plain_runner,
+                            to_numpy, unsupported)
 
 
 EXPORT_OPS = {
@@ -21,6 +22,7 @@ EXPORT_OPS = {
     "max_pool1d": "maxpool", "max_pool2d": "maxpool", "max_pool2d_with_indices": "maxpool",
     "avg_pool1d": "avgpool", "avg_pool2d": "avgpool",
     "softmax": "softmax", "_softmax": "softmax", "log_softmax": "softmax", "_log_softmax": "softmax",
+    **{op: "arithmetic" for op in ARITHMETIC},
 }
 
 
@@ -135,6 +137,8 @@ def _layer_from_op(path, node, op, kind, params, lookup):
         return activation_of(kind, a, f"{path}: {where}")
     if kind == "softmax":
         return Layer("softmax", {"log": "log" in op, "dim": a.get("dim")}, where)
+    if kind == "arithmetic":
+        return _arithmetic(path, where, ARITHMETIC[op], a, params)
     if kind == "reshape":
         sizes = a["sizes"] if op == "unflatten" else list(a.get("size", a.get("shape", [])))[1:]
         if op == "unflatten" and a["dim"] != 1:
@@ -146,6 +150,18 @@ def _layer_from_op(path, node, op, kind, params, lookup):
     if kind == "flatten":
         return Layer("flatten", {"start_dim": a.get("start_dim", 1), "end_dim": a.get("end_dim", -1)}, where)
     return Layer(kind, {}, node.name)
+
+
+def _arithmetic(path, where, op, a, params):
+    """The Layer of a tensor times, over, plus or minus a constant (a number or a constant tensor)."""
+    constant = lambda v: v if isinstance(v, (int, float)) else params.get(v) if isinstance(v, str) else None  # noqa: E731
+    tensor, other = a.get("self"), a.get("other")
+    if constant(other) is None and op in ("mul", "add"):
+        tensor, other = other, tensor
+    if constant(other) is None or constant(tensor) is not None or a.get("rounding_mode") is not None:
+        raise QuantlogicError(f"{path}: {where} of two tensors (a skip connection?); only a sequence of layers, with "
+                              "arithmetic by constants, is supported")
+    return arithmetic_layer(op, constant(other), a.get("alpha"), f"{path}: {where}")
 
 
 def _static_batch(program):

@@ -198,6 +198,8 @@ class _Folder:
             self._linear(layer, where)
         elif kind == "batchnorm":
             self._batchnorm(layer.params, where)
+        elif kind == "elementwise":
+            self._elementwise(layer.params, where)
         elif kind == "act":
             if not self.dense or self.has_act[-1] or self.pending is not None:
                 raise QuantlogicError(f"layer {position}: activation {layer.name} must directly follow a Linear "
@@ -304,12 +306,34 @@ class _Folder:
         return np.repeat(vector, self.shape[1] * self.shape[2])
 
     def _batchnorm(self, params, where):
-        scale, shift = (self._per_feature(v, where) for v in _batchnorm_affine(params))
+        self._affine(*(self._per_feature(v, where) for v in _batchnorm_affine(params)), where)
+
+    def _elementwise(self, params, where):
+        """h -> scale * h + shift with a scalar, per-channel or per-value scale and shift (arithmetic in forward)."""
+        width = self.width if self.shape is None else int(np.prod(self.shape))
+        vectors = []
+        for value in (params["scale"], params["shift"]):
+            v = np.asarray(value, dtype=np.float64).ravel()
+            if len(v) == 1:
+                if width is None:
+                    raise QuantlogicError(f"{where}: arithmetic on the input needs the row's width (give rows)")
+                v = np.full(width, v[0])
+            elif self.shape is not None and len(v) == self.shape[0]:
+                v = self._per_feature(v, where)
+            if width is not None and len(v) != width:
+                raise QuantlogicError(f"{where}: an operand of {len(v)} values on a row of {width}")
+            vectors.append(v)
+        if not np.all(np.isfinite(vectors[0])) or not np.all(np.isfinite(vectors[1])):
+            raise QuantlogicError(f"{where}: a scale or shift that is not finite")
+        self._affine(*vectors, where)
+
+    def _affine(self, scale, shift, where):
+        """h -> scale * h + shift: into the open layer before its activation, else pending for the next."""
         last = self.dense[-1] if self.dense else None
         if last is not None and not self.has_act[-1] and self.pending is None:
             if last.pool is not None:
-                raise QuantlogicError(f"{where}: BatchNorm after a max-pool and before the activation is not "
-                                      "supported (put the pool after the activation)")
+                raise QuantlogicError(f"{where}: a BatchNorm or arithmetic after a max-pool and before the "
+                                      "activation is not supported (put the pool after the activation)")
             _check_width(where, len(scale), last.W.shape[0])
             last.W, last.b = last.W * scale[:, None], last.b * scale + shift
             last.check_shared()

@@ -56,6 +56,21 @@ def activation_of(kind, settings, where):
     return activation(kind)
 
 
+ARITHMETIC = {"mul": "mul", "mul_": "mul", "div": "div", "div_": "div", "add": "add", "add_": "add", "sub": "sub",
+              "sub_": "sub"}  # torch's operations of a tensor and a constant that the folder takes as h -> a * h + c
+
+
+def arithmetic_layer(op, constant, alpha, where):
+    """The Layer of h op constant (ARITHMETIC names op; alpha multiplies the constant of add and sub)."""
+    c = to_numpy(constant, f"{where}: its constant") if not isinstance(constant, (int, float)) else float(constant)
+    alpha = 1.0 if alpha is None else float(alpha)
+    if op in ("mul", "div"):
+        if np.any(np.asarray(c) == 0) and op == "div":
+            raise QuantlogicError(f"{where}: a division by zero")
+        return Layer("elementwise", {"scale": c if op == "mul" else 1.0 / np.asarray(c), "shift": 0.0}, where)
+    return Layer("elementwise", {"scale": 1.0, "shift": alpha * np.asarray(c) * (1 if op == "add" else -1)}, where)
+
+
 def first_line(exc):
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

@@ -5,8 +5,9 @@ import zipfile
 from ..errors import QuantlogicError
 from .activations import NOT_MONOTONE
 from .floatnet import Layer
-from .torch_modules import (ACTIVATION_ARGUMENTS, ACTIVATION_OPS, MODULE_KINDS, WINDOW_SETTINGS, activation_of,
-                            first_line, graph_constant, layer_from_module, pool_layer, runner, unsupported)
+from .torch_modules import (ACTIVATION_ARGUMENTS, ACTIVATION_OPS, ARITHMETIC, MODULE_KINDS, WINDOW_SETTINGS,
+                            activation_of, arithmetic_layer, first_line, graph_constant, layer_from_module, pool_layer,
+                            runner, unsupported)
 
 
 def is_torchscript(path):
@@ -55,6 +56,7 @@ def read_module(module, n_features):
         hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
+CONSUMED = ("prim::GetAttr", "prim::Constant")  # tensors read by the operations that use them
 FUNCTIONAL_ACTIVATIONS = {  # torch.nn.functional activations a scripted forward calls, and their settings in order
     "relu": (), "relu6": (), "selu": (), "hardsigmoid": (), "hardtanh": ("min_val", "max_val"),
     "leaky_relu": ("negative_slope",), "elu": ("alpha",), "softsign": (),
@@ -95,9 +97,15 @@ def _layers_from_script(module, path):
                     layers.append(_module_layer(path, name, child, len(layers)))
             elif kind in SCRIPT_OPS:
                 layers.append(_script_op_layer(path, node, SCRIPT_OPS[kind]))
+            elif kind.startswith("aten::") and kind[6:] in ARITHMETIC and _arithmetic(node, values) is not None:
+                layers.append(_arithmetic(node, values))
             elif kind == "prim::CallFunction" and _function_name(inputs[0]) in FUNCTIONS:
                 layers.append(_function_layer(f"{path}: function", _function_name(inputs[0]), inputs[2:]))
-            elif any(o.type().kind() == "TensorType" for o in node.outputs()) and kind != "prim::GetAttr":
+            elif any(o.type().kind() == "TensorType" for o in node.outputs()) and kind not in CONSUMED:
+                if kind.startswith("aten::") and kind[6:] in ARITHMETIC:
+                    raise QuantlogicError(f"{path}: operation {kind} of two tensors in the forward of "
+                                          f"{prefix or 'the model'} (a skip connection?); only a sequence of layers, "
+                                          "with arithmetic by constants, is supported")
                 name = _function_name(inputs[0]) if kind == "prim::CallFunction" else kind
                 if name.split("::")[-1].rstrip("_") in NOT_MONOTONE:
                     raise unsupported(path, name, f"in the forward of {prefix or 'the model'}")
@@ -108,6 +116,34 @@ def _layers_from_script(module, path):
 
     walk(module, module.graph, "")
     return layers
+
+
+def _arithmetic(node, modules):
+    """The Layer of a tensor times, over, plus or minus a constant (a number, a constant tensor or a tensor
+    attribute of a module; modules maps graph values to the modules they hold), else None."""
+    inputs = list(node.inputs())
+    op = ARITHMETIC[node.kind()[6:]]
+    if op == "div" and len(inputs) > 2 and _constant(inputs[2], modules) is not None:
+        return None  # a division with a rounding mode
+    constant = _constant(inputs[1], modules)
+    if constant is None and op in ("mul", "add"):
+        constant, inputs = _constant(inputs[0], modules), inputs[1::-1] + inputs[2:]
+    if constant is None or _constant(inputs[0], modules) is not None:
+        return None
+    alpha = _constant(inputs[2], modules) if op in ("add", "sub") and len(inputs) > 2 else None
+    return arithmetic_layer(op, constant, alpha, f"operation {node.kind()}")
+
+
+def _constant(value, modules):
+    """A graph value's number or tensor when it is a constant or a tensor attribute of a module, else None."""
+    node = value.node()
+    if node.kind() == "prim::Constant":
+        constant = value.toIValue()
+        return constant if isinstance(constant, (int, float)) or hasattr(constant, "detach") else None
+    if node.kind() == "prim::GetAttr" and list(node.inputs())[0] in modules:
+        attribute = getattr(modules[list(node.inputs())[0]], node.s("name"), None)
+        return attribute if hasattr(attribute, "detach") else None
+    return None
 
 
 def _function_layer(where, function, values):
