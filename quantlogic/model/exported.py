@@ -9,8 +9,8 @@ from ..errors import QuantlogicError
 from .conv import conv_params, pool_params
 from .activations import NOT_MONOTONE
 from .floatnet import Layer
-from .torch_modules import (ACTIVATION_OPS, ARITHMETIC, activation_of, arithmetic_layer, first_line, plain_runner,
-                            to_numpy, unsupported)
+from .torch_modules import (ACTIVATION_OPS, ARITHMETIC, activation_of, arithmetic_layer, cast_layer, clamp_layer,
+                            first_line, plain_runner, to_numpy, unsupported)
 
 
 EXPORT_OPS = {
@@ -22,7 +22,9 @@ EXPORT_OPS = {
     "max_pool1d": "maxpool", "max_pool2d": "maxpool", "max_pool2d_with_indices": "maxpool",
     "avg_pool1d": "avgpool", "avg_pool2d": "avgpool",
     "softmax": "softmax", "_softmax": "softmax", "log_softmax": "softmax", "_log_softmax": "softmax",
-    **{op: "arithmetic" for op in ARITHMETIC},
+    **{op: "arithmetic" for op in ARITHMETIC}, "_assert_tensor_metadata": "identity", "to": "cast",
+    "_to_copy": "cast", "clamp": "clamp", "clamp_": "clamp", "clip": "clamp", "clamp_min": "clamp", "neg": "neg",
+    "unsqueeze": "unsqueeze",
 }
 
 
@@ -137,6 +139,14 @@ def _layer_from_op(path, node, op, kind, params, lookup):
         return activation_of(kind, a, f"{path}: {where}")
     if kind == "softmax":
         return Layer("softmax", {"log": "log" in op, "dim": a.get("dim")}, where)
+    if kind == "clamp":
+        return clamp_layer(a.get("min"), a.get("max"), f"{path}: {where}")
+    if kind == "cast":
+        return cast_layer(a.get("dtype"), f"{path}: {where}")
+    if kind == "neg":
+        return Layer("elementwise", {"scale": -1.0, "shift": 0.0}, where)
+    if kind == "unsqueeze":
+        return Layer("unsqueeze", {"dim": a.get("dim")}, where)
     if kind == "arithmetic":
         return _arithmetic(path, where, ARITHMETIC[op], a, params)
     if kind == "reshape":

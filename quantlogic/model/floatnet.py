@@ -194,12 +194,21 @@ class _Folder:
             self._flatten(layer.params.get("start_dim", 1), layer.params.get("end_dim", -1), where)
         elif kind == "reshape":
             self._reshape(layer.params["shape"], where)
+        elif kind == "unsqueeze":  # a channel dimension for a 1-D convolution: (N, F) -> (N, 1, F)
+            if self.shape is not None or layer.params["dim"] != 1:
+                raise QuantlogicError(f"{where}: only unsqueeze(1) of a flat row is supported")
+            self._reshape((1, -1), where)
         elif kind in ("linear", "conv"):
             self._linear(layer, where)
         elif kind == "batchnorm":
             self._batchnorm(layer.params, where)
         elif kind == "elementwise":
             self._elementwise(layer.params, where)
+        elif kind == "act" and self._clips_again(layer):
+            last = self.dense[-1]
+            last.lo, last.hi = max(last.lo, layer.params["lo"]), min(last.hi, layer.params["hi"])
+            if not last.lo < last.hi:
+                raise QuantlogicError(f"layer {position}: two clips in a row leave a constant")
         elif kind == "act":
             if not self.dense or self.has_act[-1] or self.pending is not None:
                 raise QuantlogicError(f"layer {position}: activation {layer.name} must directly follow a Linear "
@@ -224,6 +233,11 @@ class _Folder:
             self._avgpool(layer.params, where)
         else:
             raise QuantlogicError(f"layer {position}: unsupported layer type {layer.name or layer.kind}")
+
+    def _clips_again(self, layer):
+        """Whether layer is a plain clip right after an activation (clip(clip(g(z))) is one clip of g(z))."""
+        return (bool(self.dense) and self.has_act[-1] and self.pending is None and self.dense[-1].pool is None
+                and layer.params.get("curve", LINEAR).kind == "linear" and not layer.params.get("pre"))
 
     def _flatten(self, start, end, where):
         if self.shape is None:

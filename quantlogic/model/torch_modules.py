@@ -71,6 +71,27 @@ def arithmetic_layer(op, constant, alpha, where):
     return Layer("elementwise", {"scale": 1.0, "shift": alpha * np.asarray(c) * (1 if op == "add" else -1)}, where)
 
 
+FLOAT_SCALAR_TYPES = (5, 6, 7, 15)  # TorchScript's codes of half, float, double, bfloat16
+
+
+def clamp_layer(lo, hi, where):
+    """The activation of torch.clamp(h, lo, hi) (None: no bound on that side)."""
+    lo = -np.inf if lo is None else float(lo)
+    hi = np.inf if hi is None else float(hi)
+    if not lo < hi:
+        raise QuantlogicError(f"{where}: a clamp to [{lo}, {hi}] is constant")
+    return activation("relu" if (lo, hi) == (0.0, np.inf) else "relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi)
+
+
+def cast_layer(dtype, where):
+    """A conversion to another float type reads as nothing (the float network computes in float64); one to an
+    integer or boolean type rounds, and is refused."""
+    floating = dtype is None or (dtype in FLOAT_SCALAR_TYPES if isinstance(dtype, int) else dtype.is_floating_point)
+    if not floating:
+        raise QuantlogicError(f"{where}: a conversion to an integer or boolean type (it rounds) is not supported")
+    return Layer("identity", {}, where)
+
+
 def first_line(exc):
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

@@ -6,8 +6,8 @@ from ..errors import QuantlogicError
 from .activations import NOT_MONOTONE
 from .floatnet import Layer
 from .torch_modules import (ACTIVATION_ARGUMENTS, ACTIVATION_OPS, ARITHMETIC, MODULE_KINDS, WINDOW_SETTINGS,
-                            activation_of, arithmetic_layer, first_line, graph_constant, layer_from_module, pool_layer,
-                            runner, unsupported)
+                            activation_of, arithmetic_layer, cast_layer, clamp_layer, first_line, graph_constant,
+                            layer_from_module, pool_layer, runner, unsupported)
 
 
 def is_torchscript(path):
@@ -69,7 +69,9 @@ SCRIPT_OPS = {  # TorchScript operations on tensors outside a module call, and t
     "aten::view": "reshape", "aten::reshape": "reshape", "aten::unflatten": "reshape", "aten::softmax": "softmax",
     "aten::log_softmax": "softmax", **{f"aten::{name}": kind for name, kind in POOL_FUNCTIONS.items()},
     "aten::dropout": "identity", "aten::dropout_": "identity", "aten::contiguous": "identity",
-    "aten::clone": "identity", "aten::detach": "identity",
+    "aten::clone": "identity", "aten::detach": "identity", "aten::to": "cast", "aten::type_as": "identity",
+    **{f"aten::{op}{suffix}": "clamp" for op in ("clamp", "clip", "clamp_min") for suffix in ("", "_")},
+    "aten::neg": "neg", "aten::neg_": "neg", "aten::unsqueeze": "unsqueeze",
 }
 
 
@@ -191,6 +193,16 @@ def _script_op_layer(path, node, kind):
         return activation_of(kind, {k: graph_constant(v, where) for k, v in zip(keys, inputs[1:])}, where)
     if kind in ("maxpool", "avgpool"):
         return _pool_call(where, kind, node.kind(), inputs[1:])
+    if kind == "clamp":
+        bounds = [graph_constant(v, where) for v in inputs[1:3]]
+        return clamp_layer(bounds[0], bounds[1] if len(bounds) > 1 else None, where)
+    if kind == "cast":
+        dtypes = [v.toIValue() for v in inputs[1:2] if v.node().kind() == "prim::Constant"]
+        return cast_layer(dtypes[0] if dtypes and isinstance(dtypes[0], int) else None, where)
+    if kind == "neg":
+        return Layer("elementwise", {"scale": -1.0, "shift": 0.0}, where)
+    if kind == "unsqueeze":
+        return Layer("unsqueeze", {"dim": graph_constant(inputs[1], where)}, where)
     if kind == "softmax":
         return Layer("softmax", {"log": node.kind() == "aten::log_softmax", "dim": graph_constant(inputs[1], where)},
                      node.kind())

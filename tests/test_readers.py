@@ -266,3 +266,43 @@ def test_arithmetic_by_constants_in_forward_folds_and_a_skip_connection_is_refus
     saved(Skip().eval(), X, form, tmp_path / f"s{suffix}")
     code, out, err = run_cli("quantize", tmp_path / f"s{suffix}", "--calib", tmp_path / "x.npy", "-o", tmp_path / "s.qnet")
     assert_clean_failure(code, out, err, "of two tensors", "skip connection")
+
+
+class Operations(nn.Module):
+    """Tensor operations a hand-written forward uses: a float cast, negation, clamps as activations, and
+    unsqueeze(1) to give a 1-D convolution its channel."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.a, self.b = nn.Conv1d(1, 2, 3, padding=1), nn.Linear(10, 6), nn.Linear(6, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x.float().unsqueeze(1)))
+        x = torch.clamp(-self.a(torch.flatten(x, 1)), -1.0, 2.0)
+        return self.b(x.clamp(min=0).to(torch.float64).float())
+
+
+@pytest.mark.parametrize("form", ["trace", "script", "export"])
+def test_casts_negation_clamps_and_unsqueeze_read_as_torch_computes_them(form, tmp_path):
+    torch.manual_seed(0)
+    X = np.random.default_rng(0).normal(size=(100, 5))
+    model = Operations().eval()
+    net = load_float_network(saved(model, X, form, tmp_path / f"m.pt{'2' * (form == 'export')}"), X=X)
+    np.testing.assert_allclose(net.forward(X)[1], torch_logits(model, X), atol=1e-5)
+    assert [layer.act for layer in net.hidden] == ["relu", "hardtanh"]  # the two clamps make one clip
+
+
+def test_a_cast_to_integers_is_refused(tmp_path):
+    class Rounded(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(5, 8), nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.b(torch.relu(self.a(x.long().float())))
+
+    X = np.random.default_rng(0).normal(size=(50, 5))
+    np.save(tmp_path / "x.npy", X)
+    saved(Rounded().eval(), X, "trace", tmp_path / "m.pt")
+    code, out, err = run_cli("quantize", tmp_path / "m.pt", "--calib", tmp_path / "x.npy", "-o", tmp_path / "m.qnet")
+    assert_clean_failure(code, out, err, "integer", "not supported")
