@@ -12,7 +12,7 @@ from conftest import ROOT, int_networks, model_path
 from quantlogic.quant.codes import circuit_classes
 from quantlogic.verify.network import sample_codes, verify_lowering
 
-EXAMPLES = int(os.environ.get("QL_DIFFERENTIAL_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("QL_DIFFERENTIAL_EXAMPLES", "150"))
 
 
 def all_codes(net):
