@@ -80,12 +80,14 @@ def load(path):
 
 
 def predict(model, X):
-    """Class indices of rows X from a .qnet, .qlc or whole-network tree .json file."""
+    """Class indices of rows X from a .qnet, .qlc or whole-network tree .json file (samples of several
+    dimensions, such as images, are flattened row-major, as convert reads them)."""
     import numpy as np
 
     from .app.artifacts import open_artifact
 
-    return open_artifact(model).predict(np.asarray(X, dtype=np.float64))
+    X = np.asarray(X, dtype=np.float64)
+    return open_artifact(model).predict(X.reshape(len(X), -1) if X.ndim > 2 else X)
 
 
 def proof_effort(scale):

@@ -60,6 +60,14 @@ def test_an_npz_reads_its_rows_and_labels_under_the_usual_names(tmp_path, arrays
     assert np.array_equal(got_X, X) and (np.array_equal(got_y, y) if labelled else got_y is None)
 
 
+def test_samples_of_several_dimensions_are_flattened_row_major_unless_kept(tmp_path):
+    images = np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5)
+    np.save(tmp_path / "i.npy", images)
+    assert np.array_equal(load_dataset(tmp_path / "i.npy")[0], images.reshape(2, 60))
+    assert np.array_equal(load_dataset(tmp_path / "i.npy", keep_shape=True)[0], images)
+    assert np.array_equal(np.concatenate(list(row_chunks(tmp_path / "i.npy"))), images.reshape(2, 60))
+
+
 def test_an_npz_without_rows_under_a_usual_name_is_refused_naming_its_arrays(tmp_path):
     np.savez(tmp_path / "d.npz", X_train=np.zeros((3, 2)), X_test=np.zeros((2, 2)))
     with pytest.raises(QuantlogicError, match=r"named X \(found \['X_test', 'X_train'\]\)"):

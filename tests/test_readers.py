@@ -306,3 +306,46 @@ def test_a_cast_to_integers_is_refused(tmp_path):
     saved(Rounded().eval(), X, "trace", tmp_path / "m.pt")
     code, out, err = run_cli("quantize", tmp_path / "m.pt", "--calib", tmp_path / "x.npy", "-o", tmp_path / "m.qnet")
     assert_clean_failure(code, out, err, "integer", "not supported")
+
+
+class ImageCNN(nn.Module):
+    """A standard CNN: its forward takes images (N, 1, 8, 8) and never reshapes them."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(48, 4))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+@pytest.mark.parametrize("form", ["trace", "script", "export"])
+def test_a_model_that_takes_images_reads_from_image_shaped_rows(form, tmp_path):
+    torch.manual_seed(0)
+    images = np.random.default_rng(0).uniform(0, 1, size=(120, 1, 8, 8))
+    model = ImageCNN().eval()
+    net = load_float_network(saved(model, images, form, tmp_path / f"m.pt{'2' * (form == 'export')}"), X=images)
+    assert net.in_shape == (1, 8, 8) and net.n_inputs == 64
+    np.testing.assert_allclose(net.forward(images.reshape(120, -1))[1], torch_logits(model, images), atol=1e-5)
+
+
+def test_image_rows_convert_and_predict_through_the_command_line(tmp_path):
+    torch.manual_seed(1)
+    images = np.random.default_rng(1).uniform(0, 1, size=(150, 1, 8, 8))
+    model = ImageCNN().eval()
+    saved(model, images, "trace", tmp_path / "m.pt")
+    labels = np.argmax(torch_logits(model, images), axis=1)
+    np.save(tmp_path / "x.npy", images)
+    np.savez(tmp_path / "test.npz", X=images, y=labels)
+    code, out, err = run_cli("convert", tmp_path / "m.pt", "--calib", tmp_path / "x.npy", "--test",
+                             tmp_path / "test.npz", "-o", tmp_path / "m.qlc", "--wbits", "2", "--abits", "2",
+                             "--ibits", "2")
+    assert code == 0, err
+    assert "verification: proved" in out and "test accuracy: float 100.00%" in out
+    code, out, err = run_cli("predict", tmp_path / "m.qlc", tmp_path / "x.npy")
+    import quantlogic
+
+    want = quantlogic.load(tmp_path / "m.qlc").net.predict(images.reshape(150, -1))
+    assert code == 0 and np.array_equal(np.array([int(v) for v in out.split()]), want)
+    assert np.array_equal(quantlogic.predict(tmp_path / "m.qlc", images), want)

@@ -12,26 +12,32 @@ from ..names import check_names
 
 def load_float_network(checkpoint, act="relu", trust_pickle=False, X=None):
     """Read and fold a checkpoint; when the format can run (TorchScript, .pt2, pickled module) and X is
-    given, check that the folded network computes what the original model computes. net.source is
-    (name, sha256) of the file, or of an nn.Module's TorchScript."""
+    given, check that the folded network computes what the original model computes. X's samples may have
+    several dimensions (images, (N, C, H, W)): the model is run on them as they are, and its input row is their
+    row-major flattening. net.source is (name, sha256) of the file, or of an nn.Module's TorchScript."""
     from ..model.checkpoint import file_sha256, load_checkpoint
+    from ..model.floatnet import Layer
     from ..model.torchscript import is_module, read_module
 
+    sample = None if X is None else X.shape[1:]
     if is_module(checkpoint):
         if X is None:
             raise QuantlogicError("an nn.Module is read by tracing it: give calibration rows")
-        layers, runnable, digest = read_module(checkpoint, X.shape[1])
+        layers, runnable, digest = read_module(checkpoint, sample)
         source = (f"nn.Module {type(checkpoint).__name__}", digest)
     else:
-        layers, runnable = load_checkpoint(checkpoint, act, trust_pickle, None if X is None else X.shape[1])
+        layers, runnable = load_checkpoint(checkpoint, act, trust_pickle, sample)
         source = (pathlib.Path(checkpoint).name, file_sha256(checkpoint))
-    net = fold(layers, None if X is None else X.shape[1])
+    if runnable is not None and sample is not None and len(sample) > 1:  # the row's shape, for a convolution
+        layers = [Layer("reshape", {"shape": sample}, "the samples' shape")] + layers
+    n_features = None if X is None else int(np.prod(sample))
+    net = fold(layers, n_features)
     net.source = source
     if runnable is not None and X is not None:
-        if X.shape[1] != net.n_inputs:
-            raise QuantlogicError(f"the calibration data has {X.shape[1]} features, the model takes {net.n_inputs}")
+        if n_features != net.n_inputs:
+            raise QuantlogicError(f"the calibration data has {n_features} features, the model takes {net.n_inputs}")
         want = runnable(X[:256])
-        got = net.original_outputs(net.forward(X[:256])[1])
+        got = net.original_outputs(net.forward(X[:256].reshape(len(X[:256]), -1))[1])
         if want.shape != got.shape or np.max(np.abs(want - got)) > 1e-3 * (1 + np.max(np.abs(want))):
             raise QuantlogicError(f"{checkpoint}: the model does not compute a plain sequence of its layers "
                                   "(its forward differs from its layers run in the order read)")
@@ -61,7 +67,7 @@ def feature_names_for(checkpoint, names_file, n_features):
 
 def quantize_checkpoint(checkpoint, calib, *, labels=None, **options):
     """Return (IntNetwork, summary dict) for a checkpoint and a calibration file (see quantize_rows)."""
-    X, y = load_dataset(calib, labels)
+    X, y = load_dataset(calib, labels, keep_shape=True)
     return quantize_rows(checkpoint, X, y, **options)
 
 
@@ -76,6 +82,7 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
 
     test = labelled(test) if test is not None else None  # read before the work, so a bad file stops it
     net = load_float_network(checkpoint, act, trust_pickle, X)
+    X = X.reshape(len(X), -1)
     params = ptq_params(net, X, wbits, abits, ibits, method)
     tuned = None
     if finetune is not None:
@@ -112,11 +119,12 @@ def quantize_rows(checkpoint, X, y=None, *, wbits, abits, ibits, act="relu", tru
     return intnet, summary
 
 
-def rows_of(calib, labels=None):
-    """(X, y) of calibration rows: a data file (and labels file), or arrays given in Python."""
+def rows_of(calib, labels=None, keep_shape=False):
+    """(X, y) of calibration rows: a data file (and labels file), or arrays given in Python; keep_shape keeps
+    samples of several dimensions as they are (else each is one flat row)."""
     if isinstance(calib, (str, pathlib.Path)):
-        return load_dataset(calib, labels)
-    return from_arrays(calib, labels)
+        return load_dataset(calib, labels, keep_shape)
+    return from_arrays(calib, labels, keep_shape=keep_shape)
 
 
 def labelled(data, labels=None):
@@ -168,8 +176,9 @@ def convert(source, calib=None, *, progress=None, allow_unproved=False, finetune
     else:
         if calib is None:
             raise QuantlogicError("--calib is needed to quantize a checkpoint")
-        X, y = rows_of(calib, quant_options.pop("labels", None))
+        X, y = rows_of(calib, quant_options.pop("labels", None), keep_shape=True)
         intnet, summary = quantize_rows(source, X, y, progress=finetune_progress, **quant_options)
+        X = X.reshape(len(X), -1)
     steps = 2 * (len(intnet.hidden) + 1)  # each layer is lowered, then proved
     advance = getattr(progress, "advance", None)
     if advance:

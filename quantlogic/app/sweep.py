@@ -27,7 +27,7 @@ def sweep(checkpoint, calib, test, widths, progress=None, workers=None, **option
     from .convert import labelled, rows_of
 
     test = labelled(test)
-    calib = rows_of(calib)  # (X, y): labels of an .npz go with the rows, as when convert reads the file
+    calib = rows_of(calib, keep_shape=True)  # (X, y): labels of an .npz go with the rows, as convert reads them
     source = pathlib.Path(checkpoint)
     if not source.is_file():
         raise QuantlogicError(f"{checkpoint}: no such file")

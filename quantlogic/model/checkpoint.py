@@ -20,9 +20,9 @@ def file_sha256(path):
     return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
 
-def load_checkpoint(path, act="relu", trust_pickle=False, n_features=None):
+def load_checkpoint(path, act="relu", trust_pickle=False, sample_shape=None):
     """Return (layers, runnable) where runnable(X) -> logits is the original model, or None. A trusted
-    pickled nn.Module is traced on rows of n_features values when given (so a reshape in its forward counts),
+    pickled nn.Module is traced on samples of sample_shape when given (so a reshape in its forward counts),
     else read in module order."""
     path = pathlib.Path(path)
     if not path.is_file():
@@ -38,8 +38,8 @@ def load_checkpoint(path, act="relu", trust_pickle=False, n_features=None):
     import torch
 
     if isinstance(state, torch.nn.Module):
-        if n_features is not None:
-            return read_module(state, n_features)[:2]
+        if sample_shape is not None:
+            return read_module(state, sample_shape)[:2]
         return _layers_from_module(state, path), runner(state)
     state = _model_state(state, path)
     if not isinstance(state, dict) or not state:

@@ -14,8 +14,9 @@ MAX_LABEL = 2 ** 31
 MAX_FILE_BYTES = 4 << 30  # a data file is read whole
 
 
-def load_dataset(path, labels_path=None):
-    """Return (X float64 of shape (N, F), y int64 of shape (N,) or None)."""
+def load_dataset(path, labels_path=None, keep_shape=False):
+    """Return (X float64 of shape (N, F), y int64 of shape (N,) or None). Samples of several dimensions (images)
+    are flattened row-major, unless keep_shape (X of shape (N, ...))."""
     path = pathlib.Path(path)
     if not path.is_file():
         raise QuantlogicError(f"{path}: no such file")
@@ -34,7 +35,7 @@ def load_dataset(path, labels_path=None):
         raise QuantlogicError(f"{path}: cannot read data: {exc}") from None
     if labels_path is not None:
         y = load_labels(labels_path)
-    return _checked_features(X, path), _checked_labels(y, len(X), path)
+    return _checked_features(X, path, keep_shape), _checked_labels(y, len(X), path)
 
 
 def row_chunks(path, rows=1 << 16):
@@ -53,11 +54,12 @@ def row_chunks(path, rows=1 << 16):
         yield _checked_features(chunk, path)
 
 
-def from_arrays(X, y=None, where="the calibration rows"):
+def from_arrays(X, y=None, where="the calibration rows", keep_shape=False):
     """(X, y) of arrays given in Python, checked as a data file's are (y may also be a labels file)."""
     if y is not None and isinstance(y, (str, pathlib.Path)):
         y = load_labels(y)
-    return _checked_features(X, where), _checked_labels(None if y is None else np.asarray(y), len(X), where)
+    return (_checked_features(X, where, keep_shape),
+            _checked_labels(None if y is None else np.asarray(y), len(X), where))
 
 
 def load_labels(path):
@@ -122,12 +124,15 @@ def _check_size(path):
         raise QuantlogicError(f"{path}: {size} bytes, beyond the {MAX_FILE_BYTES} bytes a data file may have")
 
 
-def _checked_features(X, path):
+def _checked_features(X, path, keep_shape=False):
     X = np.asarray(X)
     if X.ndim == 1:
         X = X[None, :]
-    if X.ndim != 2 or X.shape[0] == 0:
-        raise QuantlogicError(f"{path}: features must be a non-empty 2-D array (rows are samples), got shape {X.shape}")
+    if X.ndim > 2 and not keep_shape:
+        X = X.reshape(len(X), -1)
+    if X.ndim < 2 or X.shape[0] == 0 or X[0].size == 0:
+        raise QuantlogicError(f"{path}: features must be a non-empty array of samples (the first dimension), got "
+                              f"shape {X.shape}")
     if X.dtype.kind not in "biuf":
         raise QuantlogicError(f"{path}: features must be real numbers, got {X.dtype}")
     X = X.astype(np.float64)

@@ -193,7 +193,7 @@ def _batched_runner(module, batch):
     def run(X):
         chunks = []
         for start in range(0, len(X), batch):
-            part = np.zeros((batch, X.shape[1]))
+            part = np.zeros((batch,) + X.shape[1:])
             rows = X[start:start + batch]
             part[:len(rows)] = rows
             chunks.append(run_all(part)[:len(rows)])

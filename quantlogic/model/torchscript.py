@@ -2,6 +2,8 @@
 import re
 import zipfile
 
+import numpy as np
+
 from ..errors import QuantlogicError
 from .activations import NOT_MONOTONE
 from .floatnet import Layer
@@ -33,9 +35,10 @@ def is_module(source):
     return callable(source) and hasattr(source, "state_dict") and hasattr(source, "named_modules")
 
 
-def read_module(module, n_features):
-    """(layers, runner, sha256 of its TorchScript) of an nn.Module given in Python, traced on rows of
-    n_features values (the reshape inside its forward is read from the trace)."""
+def read_module(module, sample_shape):
+    """(layers, runner, sha256 of its TorchScript) of an nn.Module given in Python, traced on samples of
+    sample_shape (a row's width, or the tuple of a sample's dimensions; the reshape inside its forward is read
+    from the trace)."""
     import hashlib
     import io
     import warnings
@@ -46,11 +49,11 @@ def read_module(module, n_features):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            traced = torch.jit.trace(module, torch.zeros(2, n_features))
+            traced = torch.jit.trace(module, torch.zeros(2, *np.atleast_1d(sample_shape).tolist()))
             buffer = io.BytesIO()
             torch.jit.save(traced, buffer)
     except Exception as exc:  # noqa: BLE001 - tracing runs the user's forward, which can fail in any way
-        raise QuantlogicError(f"the module cannot be traced on rows of {n_features} features "
+        raise QuantlogicError(f"the module cannot be traced on samples of shape {tuple(np.atleast_1d(sample_shape))} "
                               f"({first_line(exc)})") from None
     return _layers_from_script(traced, type(module).__name__), runner(module), \
         hashlib.sha256(buffer.getvalue()).hexdigest()
