@@ -264,7 +264,8 @@ def test_arithmetic_by_constants_in_forward_folds_and_a_skip_connection_is_refus
     np.testing.assert_allclose(net.forward(X)[1], torch_logits(model, X), atol=1e-5)
     np.save(tmp_path / "x.npy", X)
     saved(Skip().eval(), X, form, tmp_path / f"s{suffix}")
-    code, out, err = run_cli("quantize", tmp_path / f"s{suffix}", "--calib", tmp_path / "x.npy", "-o", tmp_path / "s.qnet")
+    code, out, err = run_cli("quantize", tmp_path / f"s{suffix}", "--calib", tmp_path / "x.npy", "-o",
+                             tmp_path / "s.qnet")
     assert_clean_failure(code, out, err, "of two tensors", "skip connection")
 
 

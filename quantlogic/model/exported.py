@@ -164,7 +164,8 @@ def _layer_from_op(path, node, op, kind, params, lookup):
 
 def _arithmetic(path, where, op, a, params):
     """The Layer of a tensor times, over, plus or minus a constant (a number or a constant tensor)."""
-    constant = lambda v: v if isinstance(v, (int, float)) else params.get(v) if isinstance(v, str) else None  # noqa: E731
+    def constant(v):
+        return v if isinstance(v, (int, float)) else params.get(v) if isinstance(v, str) else None
     tensor, other = a.get("self"), a.get("other")
     if constant(other) is None and op in ("mul", "add"):
         tensor, other = other, tensor

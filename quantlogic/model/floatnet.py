@@ -204,29 +204,10 @@ class _Folder:
             self._batchnorm(layer.params, where)
         elif kind == "elementwise":
             self._elementwise(layer.params, where)
-        elif kind == "act" and self._clips_again(layer):
-            last = self.dense[-1]
-            last.lo, last.hi = max(last.lo, layer.params["lo"]), min(last.hi, layer.params["hi"])
-            if not last.lo < last.hi:
-                raise QuantlogicError(f"layer {position}: two clips in a row leave a constant")
         elif kind == "act":
-            if not self.dense or self.has_act[-1] or self.pending is not None:
-                raise QuantlogicError(f"layer {position}: activation {layer.name} must directly follow a Linear "
-                                      "or convolution (or its BatchNorm)")
-            last = self.dense[-1]
-            last.lo, last.hi, last.curve = layer.params["lo"], layer.params["hi"], layer.params.get("curve", LINEAR)
-            last.act = layer.name
-            if layer.params.get("pre"):
-                a, c = layer.params["pre"]
-                last.W, last.b = last.W * a, last.b * a + c
-            self.has_act[-1] = True
+            self._activation(layer, position)
         elif kind == "softmax":
-            if not self.dense or self.has_act[-1] or self.pending is not None or self.shape is not None:
-                raise QuantlogicError(f"{where}: a softmax is supported only on the logits of the last Linear layer")
-            if layer.params.get("dim") not in (None, 1, -1):
-                raise QuantlogicError(f"{where}: a softmax over dimension {layer.params['dim']} (only over the "
-                                      "classes, dimension 1)")
-            self.final = "log_softmax" if layer.params.get("log") else "softmax"
+            self._softmax(layer.params, where)
         elif kind == "maxpool":
             self._maxpool(layer.params, where)
         elif kind == "avgpool":
@@ -234,10 +215,33 @@ class _Folder:
         else:
             raise QuantlogicError(f"layer {position}: unsupported layer type {layer.name or layer.kind}")
 
-    def _clips_again(self, layer):
-        """Whether layer is a plain clip right after an activation (clip(clip(g(z))) is one clip of g(z))."""
-        return (bool(self.dense) and self.has_act[-1] and self.pending is None and self.dense[-1].pool is None
-                and layer.params.get("curve", LINEAR).kind == "linear" and not layer.params.get("pre"))
+    def _activation(self, layer, position):
+        """The open layer's activation; a plain clip right after an activation narrows it (clip(clip(g(z))) is
+        one clip of g(z))."""
+        last = self.dense[-1] if self.dense else None
+        params = layer.params
+        if (last is not None and self.has_act[-1] and self.pending is None and last.pool is None
+                and params.get("curve", LINEAR).kind == "linear" and not params.get("pre")):
+            last.lo, last.hi = max(last.lo, params["lo"]), min(last.hi, params["hi"])
+            if not last.lo < last.hi:
+                raise QuantlogicError(f"layer {position}: two clips in a row leave a constant")
+            return
+        if last is None or self.has_act[-1] or self.pending is not None:
+            raise QuantlogicError(f"layer {position}: activation {layer.name} must directly follow a Linear "
+                                  "or convolution (or its BatchNorm)")
+        last.lo, last.hi, last.curve, last.act = params["lo"], params["hi"], params.get("curve", LINEAR), layer.name
+        if params.get("pre"):
+            a, c = params["pre"]
+            last.W, last.b = last.W * a, last.b * a + c
+        self.has_act[-1] = True
+
+    def _softmax(self, params, where):
+        if not self.dense or self.has_act[-1] or self.pending is not None or self.shape is not None:
+            raise QuantlogicError(f"{where}: a softmax is supported only on the logits of the last Linear layer")
+        if params.get("dim") not in (None, 1, -1):
+            raise QuantlogicError(f"{where}: a softmax over dimension {params['dim']} (only over the classes, "
+                                  "dimension 1)")
+        self.final = "log_softmax" if params.get("log") else "softmax"
 
     def _flatten(self, start, end, where):
         if self.shape is None:

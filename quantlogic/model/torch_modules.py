@@ -44,7 +44,7 @@ def activation_of(kind, settings, where):
         return default if value is None else float(value)
     if kind == "hardtanh":
         lo, hi = get("min_val", -1.0), get("max_val", 1.0)
-        return activation("relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi)
+        return activation({(0.0, 6.0): "relu6", (0.0, np.inf): "relu"}.get((lo, hi), "hardtanh"), lo, hi)
     if kind == "leaky_relu":
         return activation(kind, alpha=get("negative_slope", 0.01))
     if kind == "elu":
@@ -76,11 +76,8 @@ FLOAT_SCALAR_TYPES = (5, 6, 7, 15)  # TorchScript's codes of half, float, double
 
 def clamp_layer(lo, hi, where):
     """The activation of torch.clamp(h, lo, hi) (None: no bound on that side)."""
-    lo = -np.inf if lo is None else float(lo)
-    hi = np.inf if hi is None else float(hi)
-    if not lo < hi:
-        raise QuantlogicError(f"{where}: a clamp to [{lo}, {hi}] is constant")
-    return activation("relu" if (lo, hi) == (0.0, np.inf) else "relu6" if (lo, hi) == (0.0, 6.0) else "hardtanh", lo, hi)
+    return activation_of("hardtanh", {"min_val": -np.inf if lo is None else lo,
+                                      "max_val": np.inf if hi is None else hi}, where)
 
 
 def cast_layer(dtype, where):
