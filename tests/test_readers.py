@@ -350,3 +350,49 @@ def test_image_rows_convert_and_predict_through_the_command_line(tmp_path):
     want = quantlogic.load(tmp_path / "m.qlc").net.predict(images.reshape(150, -1))
     assert code == 0 and np.array_equal(np.array([int(v) for v in out.split()]), want)
     assert np.array_equal(quantlogic.predict(tmp_path / "m.qlc", images), want)
+
+
+@st.composite
+def sequential_models(draw):
+    """Random nn.Sequential MLPs: BatchNorm (affine or not) before or after the activation or none, Dropout, any
+    monotone activation, Linear layers with and without bias, one or several logits, a final softmax or
+    sigmoid."""
+    torch.manual_seed(draw(st.integers(0, 2 ** 16)))
+    width, layers = 5, []
+    if draw(st.booleans()):
+        layers.append(nn.BatchNorm1d(width))
+    for _ in range(draw(st.integers(1, 3))):
+        out = draw(st.integers(1, 9))
+        layers.append(nn.Linear(width, out, bias=draw(st.booleans())))
+        order = draw(st.sampled_from(["bn-act", "act-bn", "act"]))
+        act = MODULES[draw(st.sampled_from(sorted(MODULES)))]()
+        norm = nn.BatchNorm1d(out, affine=draw(st.booleans()))
+        layers += {"bn-act": [norm, act], "act-bn": [act, norm], "act": [act]}[order]
+        if draw(st.booleans()):
+            layers.append(nn.Dropout(0.3))
+        width = out
+    n_out = draw(st.sampled_from([1, 2, 4]))
+    layers.append(nn.Linear(width, n_out))
+    final = draw(st.sampled_from([None, "softmax", "sigmoid"] if n_out > 1 else [None, "sigmoid"]))
+    layers += {None: [], "softmax": [nn.Softmax(dim=1)], "sigmoid": [nn.Sigmoid()]}[final]
+    model = nn.Sequential(*layers)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm1d):
+            m.running_mean.normal_()
+            m.running_var.uniform_(0.3, 3)
+            if m.affine:
+                m.weight.data.normal_()
+    return model.eval()
+
+
+@settings(max_examples=30, deadline=None)
+@given(model=sequential_models(), form=st.sampled_from(["trace", "script", "module"]))
+def test_random_sequential_models_read_as_torch_computes_them(model, form):
+    import tempfile
+
+    X = np.random.default_rng(0).normal(size=(64, 5)) * 2
+    with tempfile.TemporaryDirectory() as folder:
+        net = load_float_network(model if form == "module" else saved(model, X, form, f"{folder}/m.pt"), X=X)
+    want = torch_logits(model, X)
+    got = net.original_outputs(net.forward(X)[1])
+    np.testing.assert_allclose(got, want, atol=1e-4 * (1 + np.abs(want).max()))

@@ -119,15 +119,16 @@ def layer_from_module(name, module, class_name):
     kind = MODULE_KINDS.get(class_name)
     if kind == "linear":
         params = {"weight": to_numpy(module.weight, f"{name}.weight")}
-        if module.bias is not None:
-            params["bias"] = to_numpy(module.bias, f"{name}.bias")
+        bias = getattr(module, "bias", None)  # a traced Linear without bias has no such attribute
+        if bias is not None:
+            params["bias"] = to_numpy(bias, f"{name}.bias")
         return Layer("linear", params, f"{name} (Linear)")
     if kind == "batchnorm":
         params = {"running_mean": to_numpy(module.running_mean, f"{name}.running_mean"),
                   "running_var": to_numpy(module.running_var, f"{name}.running_var"),
                   "eps": float(module.eps if hasattr(module, "eps") else
                                _traced_settings(module, ("eps",), f"{name} ({class_name})")["eps"])}
-        if module.weight is not None:
+        if getattr(module, "weight", None) is not None:  # (a traced BatchNorm without affine has no weight)
             params.update(weight=to_numpy(module.weight, f"{name}.weight"), bias=to_numpy(module.bias, f"{name}.bias"))
         return Layer("batchnorm", params, f"{name} ({class_name})")
     if kind in ("conv", "maxpool", "avgpool"):
