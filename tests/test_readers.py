@@ -396,3 +396,45 @@ def test_random_sequential_models_read_as_torch_computes_them(model, form):
     want = torch_logits(model, X)
     got = net.original_outputs(net.forward(X)[1])
     np.testing.assert_allclose(got, want, atol=1e-4 * (1 + np.abs(want).max()))
+
+
+@st.composite
+def image_models(draw):
+    """(random CNN whose forward takes images, the image shape): 1-D or 2-D convolutions with stride, padding
+    and groups, BatchNorm, any monotone activation, max or average pools, then a Linear on the flattening."""
+    torch.manual_seed(draw(st.integers(0, 2 ** 16)))
+    two_d = draw(st.booleans())
+    channels = draw(st.integers(1, 2))
+    size = [draw(st.integers(5, 8)) for _ in range(2 if two_d else 1)]
+    conv, bn, pool = (nn.Conv2d, nn.BatchNorm2d, (nn.MaxPool2d, nn.AvgPool2d)) if two_d else \
+        (nn.Conv1d, nn.BatchNorm1d, (nn.MaxPool1d, nn.AvgPool1d))
+    layers, shape = [], (channels, *size)
+    out = channels * draw(st.integers(1, 2))
+    kernel, padding, stride = draw(st.integers(1, 3)), draw(st.integers(0, 1)), draw(st.integers(1, 2))
+    groups = draw(st.sampled_from([1, channels]))
+    layers.append(conv(channels, out, kernel, stride=stride, padding=padding, groups=groups))
+    if draw(st.booleans()):
+        layers.append(bn(out))
+    layers.append(MODULES[draw(st.sampled_from(sorted(MODULES)))]())
+    if draw(st.booleans()):
+        layers.append(draw(st.sampled_from(pool))(2))
+    layers += [nn.Flatten(), nn.LazyLinear(3)]
+    model = nn.Sequential(*layers)
+    model(torch.zeros(1, *shape))  # sizes the lazy Linear
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            m.running_mean.normal_()
+            m.running_var.uniform_(0.3, 3)
+    return model.eval(), shape
+
+
+@settings(max_examples=20, deadline=None)
+@given(case=image_models(), form=st.sampled_from(["trace", "script"]))
+def test_random_models_that_take_images_read_as_torch_computes_them(case, form):
+    import tempfile
+
+    model, shape = case
+    images = np.random.default_rng(0).normal(size=(40, *shape))
+    with tempfile.TemporaryDirectory() as folder:
+        net = load_float_network(saved(model, images, form, f"{folder}/m.pt"), X=images)
+    np.testing.assert_allclose(net.forward(images.reshape(40, -1))[1], torch_logits(model, images), atol=1e-4)
