@@ -131,7 +131,9 @@ def test_a_state_dict_takes_its_activation_from_act_and_converts_proved(tmp_path
     code, out, err = run_cli("convert", tmp_path / "m.pt", "--act", "tanh", "--calib", tmp_path / "x.npy",
                              "-o", tmp_path / "m.qlc", "--wbits", "2", "--abits", "2", "--ibits", "2")
     assert code == 0, err
-    assert "verification: proved" in out and "agree on 100.00%" in out
+    assert "verification: proved" in out and "agree on 100.00%" in out and "(activations: tanh)" in out
+    code, out, err = run_cli("inspect", tmp_path / "m.qlc")
+    assert code == 0 and "the source's activations: tanh" in out, err
 
 
 def test_a_one_logit_binary_classifier_predicts_class_one_where_its_logit_is_positive(tmp_path):

@@ -90,6 +90,9 @@ def describe_intnet(net):
     info = net.meta
     if info.get("source"):
         lines.append(f"source: {info['source']} (sha256 {info.get('source_sha256', '?')[:16]}...)")
+    if info.get("activations"):
+        lines.append(f"the source's activations: {', '.join(info['activations'])} (each neuron's thresholds count "
+                     "their steps)" + ("; its one logit z read as (0, z)" if info.get("single_logit") else ""))
     lines.append("inputs (code = number of thresholds <= x):")
     names = net.names()
     for i, name in enumerate(names):
