@@ -440,3 +440,27 @@ def test_random_models_that_take_images_read_as_torch_computes_them(case, form):
     with tempfile.TemporaryDirectory() as folder:
         net = load_float_network(saved(model, images, form, f"{folder}/m.pt"), X=images)
     np.testing.assert_allclose(net.forward(images.reshape(40, -1))[1], torch_logits(model, images), atol=1e-4)
+
+
+class HelperAndSizeView(nn.Module):
+    """A forward that calls a helper method of its own and flattens with x.view(x.size(0), -1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.out = nn.Conv2d(1, 2, 3, padding=1), nn.Linear(32, 3)
+
+    def features(self, x):
+        return nn.functional.max_pool2d(torch.relu(self.conv(x)), 2)
+
+    def forward(self, x):
+        x = self.features(x)
+        return self.out(x.view(x.size(0), -1))
+
+
+@pytest.mark.parametrize("form", ["trace", "script", "export"])
+def test_a_helper_method_and_a_view_by_the_batch_size_read(form, tmp_path):
+    torch.manual_seed(0)
+    images = np.random.default_rng(0).uniform(size=(50, 1, 8, 8))
+    model = HelperAndSizeView().eval()
+    net = load_float_network(saved(model, images, form, tmp_path / f"m.pt{'2' * (form == 'export')}"), X=images)
+    np.testing.assert_allclose(net.forward(images.reshape(50, -1))[1], torch_logits(model, images), atol=1e-5)

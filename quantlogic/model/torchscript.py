@@ -59,7 +59,7 @@ def read_module(module, sample_shape):
         hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
-CONSUMED = ("prim::GetAttr", "prim::Constant")  # tensors read by the operations that use them
+CONSUMED = ("prim::GetAttr", "prim::Constant", "prim::NumToTensor")  # constants and sizes the operations read
 FUNCTIONAL_ACTIVATIONS = {  # torch.nn.functional activations a scripted forward calls, and their settings in order
     "relu": (), "relu6": (), "selu": (), "hardsigmoid": (), "hardtanh": ("min_val", "max_val"),
     "leaky_relu": ("negative_slope",), "elu": ("alpha",), "softsign": (),
@@ -94,10 +94,10 @@ def _layers_from_script(module, path):
                 if isinstance(child, torch.jit.ScriptModule):
                     values[node.output()] = child
             elif kind == "prim::CallMethod" and inputs[0] in values:
-                child = values[inputs[0]]
+                child, method = values[inputs[0]], node.s("name")
                 name = _module_name(module, child) or prefix
-                if list(child.children()):
-                    walk(child, child.graph, name)
+                if list(child.children()) or method != "forward":  # a container, or a helper method of a module
+                    walk(child, getattr(child, method).graph, name)
                 else:
                     layers.append(_module_layer(path, name, child, len(layers)))
             elif kind in SCRIPT_OPS:
