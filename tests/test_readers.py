@@ -464,3 +464,23 @@ def test_a_helper_method_and_a_view_by_the_batch_size_read(form, tmp_path):
     model = HelperAndSizeView().eval()
     net = load_float_network(saved(model, images, form, tmp_path / f"m.pt{'2' * (form == 'export')}"), X=images)
     np.testing.assert_allclose(net.forward(images.reshape(50, -1))[1], torch_logits(model, images), atol=1e-5)
+
+
+def test_a_branch_on_self_training_reads_as_inference_runs_it(tmp_path):
+    class Branching(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.drop = nn.Linear(5, 8), nn.Linear(8, 3), nn.Dropout(0.2)
+
+        def forward(self, x):
+            x = torch.relu(self.a(x))
+            if self.training:
+                x = self.drop(x) * 3.0
+            return self.b(x)
+
+    torch.manual_seed(0)
+    model = Branching()
+    X = np.random.default_rng(0).normal(size=(50, 5))
+    torch.jit.save(torch.jit.script(model), tmp_path / "m.pt")  # saved in training mode
+    net = load_float_network(tmp_path / "m.pt", X=X)
+    np.testing.assert_allclose(net.forward(X)[1], torch_logits(model.eval(), X), atol=1e-5)

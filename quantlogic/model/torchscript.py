@@ -27,6 +27,7 @@ def read_torchscript(path):
         module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:  # a damaged archive fails in many ways
         raise QuantlogicError(f"{path}: not a readable TorchScript file ({first_line(exc)})") from None
+    module.eval()  # (before the walk: a branch on self.training reads as inference runs it)
     return _layers_from_script(module, path), runner(module)
 
 
@@ -86,10 +87,15 @@ def _layers_from_script(module, path):
 
     def walk(owner, graph, prefix):
         values[list(graph.inputs())[0]] = owner
-        for node in graph.nodes():
+        walk_nodes(graph.nodes(), prefix)
+
+    def walk_nodes(nodes, prefix):
+        for node in nodes:
             kind = node.kind()
             inputs = list(node.inputs())
-            if kind == "prim::GetAttr" and inputs[0] in values:
+            if kind == "prim::If" and _constant_condition(inputs[0], values) is not None:  # if self.training: ...
+                walk_nodes(list(node.blocks())[0 if _constant_condition(inputs[0], values) else 1].nodes(), prefix)
+            elif kind == "prim::GetAttr" and inputs[0] in values:
                 child = getattr(values[inputs[0]], node.s("name"), None)
                 if isinstance(child, torch.jit.ScriptModule):
                     values[node.output()] = child
@@ -148,6 +154,18 @@ def _constant(value, modules):
     if node.kind() == "prim::GetAttr" and list(node.inputs())[0] in modules:
         attribute = getattr(modules[list(node.inputs())[0]], node.s("name"), None)
         return attribute if hasattr(attribute, "detach") else None
+    return None
+
+
+def _constant_condition(value, modules):
+    """The truth of a branch's condition when it is a constant or a module's bool attribute (self.training: a
+    module read in eval mode), else None."""
+    node = value.node()
+    if node.kind() == "prim::Constant":
+        return value.toIValue() if isinstance(value.toIValue(), bool) else None
+    if node.kind() == "prim::GetAttr" and list(node.inputs())[0] in modules:
+        flag = getattr(modules[list(node.inputs())[0]], node.s("name"), None)
+        return flag if isinstance(flag, bool) else None
     return None
 
 
