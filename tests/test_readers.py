@@ -403,13 +403,15 @@ def test_random_sequential_models_read_as_torch_computes_them(model, form):
 @st.composite
 def image_models(draw):
     """(random CNN whose forward takes images, the image shape): 1-D or 2-D convolutions with stride, padding
-    and groups, BatchNorm, any monotone activation, max or average pools, then a Linear on the flattening."""
+    and groups, BatchNorm, any monotone activation, max, average or adaptive pools, then a Linear on the
+    flattening."""
     torch.manual_seed(draw(st.integers(0, 2 ** 16)))
     two_d = draw(st.booleans())
     channels = draw(st.integers(1, 2))
     size = [draw(st.integers(5, 8)) for _ in range(2 if two_d else 1)]
-    conv, bn, pool = (nn.Conv2d, nn.BatchNorm2d, (nn.MaxPool2d, nn.AvgPool2d)) if two_d else \
-        (nn.Conv1d, nn.BatchNorm1d, (nn.MaxPool1d, nn.AvgPool1d))
+    conv, bn, pool = (nn.Conv2d, nn.BatchNorm2d, (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
+                                                  nn.AdaptiveMaxPool2d)) if two_d else \
+        (nn.Conv1d, nn.BatchNorm1d, (nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d, nn.AdaptiveMaxPool1d))
     layers, shape = [], (channels, *size)
     out = channels * draw(st.integers(1, 2))
     kernel, padding, stride = draw(st.integers(1, 3)), draw(st.integers(0, 1)), draw(st.integers(1, 2))
@@ -419,7 +421,8 @@ def image_models(draw):
         layers.append(bn(out))
     layers.append(MODULES[draw(st.sampled_from(sorted(MODULES)))]())
     if draw(st.booleans()):
-        layers.append(draw(st.sampled_from(pool))(2))
+        kind = draw(st.sampled_from(pool))
+        layers.append(kind(draw(st.integers(1, 3)) if "Adaptive" in kind.__name__ else 2))  # sizes that do not divide
     layers += [nn.Flatten(), nn.LazyLinear(3)]
     model = nn.Sequential(*layers)
     model(torch.zeros(1, *shape))  # sizes the lazy Linear
@@ -484,3 +487,23 @@ def test_a_branch_on_self_training_reads_as_inference_runs_it(tmp_path):
     torch.jit.save(torch.jit.script(model), tmp_path / "m.pt")  # saved in training mode
     net = load_float_network(tmp_path / "m.pt", X=X)
     np.testing.assert_allclose(net.forward(X)[1], torch_logits(model.eval(), X), atol=1e-5)
+
+
+class GlobalMean(nn.Module):
+    """Global average pooling by x.mean over the positions, after an nn.Unflatten of the flat row."""
+
+    def __init__(self):
+        super().__init__()
+        self.unflatten, self.conv, self.out = nn.Unflatten(1, (1, 7, 7)), nn.Conv2d(1, 4, 3), nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.conv(self.unflatten(x))).mean(dim=(2, 3)))
+
+
+@pytest.mark.parametrize("form", ["trace", "script", "export"])
+def test_unflatten_and_a_mean_over_the_positions_read(form, tmp_path):
+    torch.manual_seed(0)
+    X = np.random.default_rng(0).uniform(size=(50, 49))
+    model = GlobalMean().eval()
+    net = load_float_network(saved(model, X, form, tmp_path / f"m.pt{'2' * (form == 'export')}"), X=X)
+    np.testing.assert_allclose(net.forward(X)[1], torch_logits(model, X), atol=1e-5)

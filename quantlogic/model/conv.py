@@ -106,6 +106,45 @@ def pool_windows(in_shape, geometry, where):
     return windows.astype(np.int64), (in_shape[0],) + geometry.out_size(in_shape, where)
 
 
+def adaptive_windows(in_shape, out_size):
+    """(windows: for each output (C*Ho*Wo) the input indices it covers, out_shape) of torch's adaptive pooling
+    to out_size (Ho, Wo; None keeps that side): output i of n over a side of length L covers
+    [floor(i L / n), ceil((i + 1) L / n))."""
+    C, H, W = in_shape
+    oh, ow = (H if out_size[0] is None else int(out_size[0])), (W if out_size[1] is None else int(out_size[1]))
+
+    def spans(length, n):
+        return [range(i * length // n, -(-(i + 1) * length // n)) for i in range(n)]
+
+    windows = [[c * H * W + r * W + q for r in rows for q in cols]
+               for c in range(C) for rows in spans(H, oh) for cols in spans(W, ow)]
+    return windows, (C, oh, ow)
+
+
+def adaptive_max_windows(in_shape, out_size):
+    """adaptive_windows as a max-pool table (windows padded with their first input: a max takes it once)."""
+    windows, shape = adaptive_windows(in_shape, out_size)
+    size = max(len(w) for w in windows)
+    return np.array([w + [w[0]] * (size - len(w)) for w in windows], dtype=np.int64), shape
+
+
+def adaptive_avg_matrix(in_shape, out_size):
+    """(P, out_shape) with adaptive average pooling = P @ x."""
+    windows, shape = adaptive_windows(in_shape, out_size)
+    P = np.zeros((len(windows), int(np.prod(in_shape))))
+    for row, window in enumerate(windows):
+        P[row, window] = 1.0 / len(window)
+    return P, shape
+
+
+def adaptive_params(where, dims, output_size):
+    """The params of a Layer("maxpool" / "avgpool") of torch's adaptive pooling to output_size."""
+    size = list(output_size) if isinstance(output_size, (list, tuple)) else [output_size] * dims
+    if len(size) != dims or any(n is not None and int(n) < 1 for n in size):
+        raise QuantlogicError(f"{where}: adaptive pooling to {output_size} is not a {dims}-D size")
+    return {"adaptive": tuple([1] + size if dims == 1 else size)}
+
+
 def avgpool_matrix(in_shape, geometry, count_include_pad, divisor, where):
     """(P (C*Ho*Wo, C*H*W), out_shape) with avgpool(x) = P @ x (torch's divisor rules)."""
     pixels, valid = geometry.positions(in_shape, where)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..arrays import check_zip_sizes
 from ..errors import QuantlogicError
-from .conv import conv_params, pool_params
+from .conv import adaptive_params, conv_params, pool_params
 from .activations import NOT_MONOTONE
 from .floatnet import Layer
 from .torch_modules import (ACTIVATION_OPS, ARITHMETIC, activation_of, arithmetic_layer, cast_layer, clamp_layer,
@@ -24,7 +24,9 @@ EXPORT_OPS = {
     "softmax": "softmax", "_softmax": "softmax", "log_softmax": "softmax", "_log_softmax": "softmax",
     **{op: "arithmetic" for op in ARITHMETIC}, "_assert_tensor_metadata": "identity", "to": "cast",
     "_to_copy": "cast", "clamp": "clamp", "clamp_": "clamp", "clip": "clamp", "clamp_min": "clamp", "neg": "neg",
-    "unsqueeze": "unsqueeze",
+    "unsqueeze": "unsqueeze", "mean": "mean",
+    **{f"{prefix}adaptive_{kind}_pool{d}d": kind + "_adaptive" for prefix in ("", "_") for kind in ("avg", "max")
+       for d in (1, 2)},
 }
 
 
@@ -87,7 +89,7 @@ def read_exported(path, trust_pickle=False):
     for position, node in enumerate(program.graph_module.graph.nodes):
         if node.op != "call_function":
             continue
-        op = getattr(node.target, "_opname", str(node.target)).split(".")[0]
+        op = getattr(node.target, "_opname", getattr(node.target, "__name__", str(node.target))).split(".")[0]
         kind = EXPORT_OPS.get(op)
         if kind is None and op.rstrip("_") in NOT_MONOTONE:
             raise unsupported(path, op, f"at node {position} ({node.name})")
@@ -147,6 +149,10 @@ def _layer_from_op(path, node, op, kind, params, lookup):
         return Layer("elementwise", {"scale": -1.0, "shift": 0.0}, where)
     if kind == "unsqueeze":
         return Layer("unsqueeze", {"dim": a.get("dim")}, where)
+    if kind.endswith("_adaptive"):
+        return Layer(kind[:3] + "pool", adaptive_params(where, 1 if "1d" in op else 2, a["output_size"]), where)
+    if kind == "mean":
+        return Layer("mean", {"dims": a.get("dim"), "keepdim": a.get("keepdim", False)}, where)
     if kind == "arithmetic":
         return _arithmetic(path, where, ARITHMETIC[op], a, params)
     if kind == "reshape":

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import QuantlogicError
 from .activations import LINEAR, Curve
-from .conv import avgpool_matrix, conv_taps, pool_windows, unroll
+from .conv import adaptive_avg_matrix, adaptive_max_windows, avgpool_matrix, conv_taps, pool_windows, unroll
 
 ACTIVATIONS = {  # name -> (lo, hi, curve) of f(z) = clip(curve(z), lo, hi)
     "relu": (0.0, np.inf, LINEAR),
@@ -210,6 +210,8 @@ class _Folder:
             self._softmax(layer.params, where)
         elif kind == "maxpool":
             self._maxpool(layer.params, where)
+        elif kind == "mean":
+            self._spatial_mean(layer.params, where)
         elif kind == "avgpool":
             self._avgpool(layer.params, where)
         else:
@@ -374,15 +376,31 @@ class _Folder:
         if last is None or self.pending is not None or self.shape is None:
             raise QuantlogicError(f"{where}: a max-pool must follow a convolution (or its BatchNorm and "
                                   "activation)")
-        windows, self.shape = pool_windows(self.shape, params["geometry"], where)
+        if "adaptive" in params:
+            windows, self.shape = adaptive_max_windows(self.shape, params["adaptive"])
+        else:
+            windows, self.shape = pool_windows(self.shape, params["geometry"], where)
         last.pool = windows if last.pool is None else last.pool[windows].reshape(len(windows), -1)
         self.width = len(windows)
+
+    def _spatial_mean(self, params, where):
+        """x.mean over every position of a convolution's output (global average pooling), flat unless keepdim."""
+        dims = {int(d) for d in np.atleast_1d(params["dims"])}
+        spatial = ({2, -1} if self._1d else {2, 3, -2, -1}) if self.shape is not None else set()
+        if not dims or not dims <= spatial or len(dims) != (1 if self._1d else 2):
+            raise QuantlogicError(f"{where}: only a mean over every position of a convolution's output is supported")
+        self._avgpool({"adaptive": (1, 1)}, where)
+        if not params["keepdim"]:
+            self._reshape([-1], where)
 
     def _avgpool(self, params, where):
         if self.shape is None:
             raise QuantlogicError(f"{where}: an average pool needs the activation's shape")
-        P, self.shape = avgpool_matrix(self.shape, params["geometry"], params["count_include_pad"],
-                                       params["divisor"], where)
+        if "adaptive" in params:
+            P, self.shape = adaptive_avg_matrix(self.shape, params["adaptive"])
+        else:
+            P, self.shape = avgpool_matrix(self.shape, params["geometry"], params["count_include_pad"],
+                                           params["divisor"], where)
         last = self.dense[-1] if self.dense else None
         self.width = P.shape[0]
         if last is not None and not self.has_act[-1] and self.pending is None and last.pool is None:

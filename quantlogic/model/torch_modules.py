@@ -3,7 +3,7 @@ Layer, and a runner of the original model."""
 import numpy as np
 
 from ..errors import QuantlogicError
-from .conv import conv_params, pool_params
+from .conv import adaptive_params, conv_params, pool_params
 from .activations import NOT_MONOTONE
 from .floatnet import Layer, activation
 
@@ -16,7 +16,8 @@ MODULE_KINDS = {
     "Linear": "linear", "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm", **ACTIVATION_MODULES,
     "Flatten": "flatten", "Dropout": "dropout", "Identity": "identity", "Softmax": "softmax", "LogSoftmax": "softmax",
     "Conv1d": "conv", "Conv2d": "conv", "MaxPool1d": "maxpool", "MaxPool2d": "maxpool",
-    "AvgPool1d": "avgpool", "AvgPool2d": "avgpool",
+    "AvgPool1d": "avgpool", "AvgPool2d": "avgpool", "AdaptiveAvgPool1d": "avgpool", "AdaptiveAvgPool2d": "avgpool",
+    "AdaptiveMaxPool1d": "maxpool", "AdaptiveMaxPool2d": "maxpool", "Unflatten": "reshape",
 }
 ACTIVATION_OPS = ("relu", "relu6", "hardtanh", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "softplus",
                   "hardsigmoid")  # torch's operations (aten, torch.export) of the activations
@@ -89,6 +90,13 @@ def cast_layer(dtype, where):
     return Layer("identity", {}, where)
 
 
+def unflatten_layer(dim, sizes, where):
+    """The reshape of x.unflatten(1, sizes) (nn.Unflatten): the row viewed as sizes."""
+    if dim != 1:
+        raise QuantlogicError(f"{where}: only an unflatten of dimension 1 is supported")
+    return Layer("reshape", {"shape": tuple(int(n) for n in sizes)}, where)
+
+
 def first_line(exc):
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -131,8 +139,17 @@ def layer_from_module(name, module, class_name):
         if getattr(module, "weight", None) is not None:  # (a traced BatchNorm without affine has no weight)
             params.update(weight=to_numpy(module.weight, f"{name}.weight"), bias=to_numpy(module.bias, f"{name}.bias"))
         return Layer("batchnorm", params, f"{name} ({class_name})")
+    where = f"{name} ({class_name})"
+    if class_name.startswith("Adaptive"):
+        size = module.output_size if hasattr(module, "output_size") else \
+            _graph_settings(name, module, class_name, ("output_size",))["output_size"]
+        return Layer(kind, adaptive_params(where, int(class_name[-2]), size), where)
     if kind in ("conv", "maxpool", "avgpool"):
         return _window_layer(name, module, class_name, kind)
+    if class_name == "Unflatten":
+        settings = ({"dim": module.dim, "sizes": module.unflattened_size} if hasattr(module, "dim") else
+                    _graph_settings(name, module, class_name, ("dim", "sizes")))
+        return unflatten_layer(settings["dim"], settings["sizes"], f"{name} ({class_name})")
     if class_name in ACTIVATION_MODULES:
         return activation_of(kind, _activation_settings(name, module, class_name), f"{name} ({class_name})")
     if kind == "softmax":

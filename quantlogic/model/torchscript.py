@@ -7,6 +7,7 @@ import numpy as np
 from ..errors import QuantlogicError
 from .activations import NOT_MONOTONE
 from .floatnet import Layer
+from .conv import adaptive_params
 from .torch_modules import (ACTIVATION_ARGUMENTS, ACTIVATION_OPS, ARITHMETIC, MODULE_KINDS, WINDOW_SETTINGS,
                             activation_of, arithmetic_layer, cast_layer, clamp_layer, first_line, graph_constant,
                             layer_from_module, pool_layer, runner, unsupported)
@@ -75,7 +76,8 @@ SCRIPT_OPS = {  # TorchScript operations on tensors outside a module call, and t
     "aten::dropout": "identity", "aten::dropout_": "identity", "aten::contiguous": "identity",
     "aten::clone": "identity", "aten::detach": "identity", "aten::to": "cast", "aten::type_as": "identity",
     **{f"aten::{op}{suffix}": "clamp" for op in ("clamp", "clip", "clamp_min") for suffix in ("", "_")},
-    "aten::neg": "neg", "aten::neg_": "neg", "aten::unsqueeze": "unsqueeze",
+    "aten::neg": "neg", "aten::neg_": "neg", "aten::unsqueeze": "unsqueeze", "aten::mean": "mean",
+    **{f"aten::adaptive_{kind}_pool{d}d": kind + "_adaptive" for kind in ("avg", "max") for d in (1, 2)},
 }
 
 
@@ -103,7 +105,7 @@ def _layers_from_script(module, path):
                 child, method = values[inputs[0]], node.s("name")
                 name = _module_name(module, child) or prefix
                 if list(child.children()) or method != "forward":  # a container, or a helper method of a module
-                    walk(child, getattr(child, method).graph, name)
+                    walk(child, child.graph if method == "forward" else getattr(child, method).graph, name)
                 else:
                     layers.append(_module_layer(path, name, child, len(layers)))
             elif kind in SCRIPT_OPS:
@@ -224,6 +226,12 @@ def _script_op_layer(path, node, kind):
         return Layer("elementwise", {"scale": -1.0, "shift": 0.0}, where)
     if kind == "unsqueeze":
         return Layer("unsqueeze", {"dim": graph_constant(inputs[1], where)}, where)
+    if kind.endswith("_adaptive"):
+        return Layer(kind[:3] + "pool", adaptive_params(where, 1 if "1d" in node.kind() else 2,
+                                                        graph_constant(inputs[1], where)), where)
+    if kind == "mean":
+        return Layer("mean", {"dims": graph_constant(inputs[1], where), "keepdim": graph_constant(inputs[2], where)},
+                     where)
     if kind == "softmax":
         return Layer("softmax", {"log": node.kind() == "aten::log_softmax", "dim": graph_constant(inputs[1], where)},
                      node.kind())
