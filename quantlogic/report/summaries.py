@@ -90,9 +90,10 @@ def describe_intnet(net):
     info = net.meta
     if info.get("source"):
         lines.append(f"source: {info['source']} (sha256 {info.get('source_sha256', '?')[:16]}...)")
-    if info.get("activations"):
-        lines.append(f"the source's activations: {', '.join(info['activations'])} (each neuron's thresholds count "
-                     "their steps)" + ("; its one logit z read as (0, z)" if info.get("single_logit") else ""))
+    acts = info.get("activations")
+    if isinstance(acts, list) and acts and all(isinstance(a, str) for a in acts):  # (a file's meta can be anything)
+        lines.append(f"the source's activations: {', '.join(acts)} (each neuron's thresholds count their steps)"
+                     + ("; its one logit z read as (0, z)" if info.get("single_logit") is True else ""))
     lines.append("inputs (code = number of thresholds <= x):")
     names = net.names()
     for i, name in enumerate(names):
