@@ -61,7 +61,7 @@ def torch_logits(model, X):
 @pytest.mark.parametrize("act", sorted(MODULES))
 def test_every_monotone_activation_reads_as_torch_computes_it(act, tmp_path):
     model, X = trained(act)
-    for form in ("trace", "script") + (("export",) if act in ("sigmoid", "leaky_relu", "elu") else ()):
+    for form in ("trace", "script") + (("export",) if act == "elu" else ()):
         net = load_float_network(saved(model, X, form, tmp_path / f"{form}.pt{'2' * (form == 'export')}"), X=X)
         np.testing.assert_allclose(net.forward(X)[1], torch_logits(model, X), atol=1e-4, err_msg=form)
 
@@ -387,7 +387,7 @@ def sequential_models(draw):
     return model.eval()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(model=sequential_models(), form=st.sampled_from(["trace", "script", "module"]))
 def test_random_sequential_models_read_as_torch_computes_them(model, form):
     import tempfile
@@ -433,7 +433,7 @@ def image_models(draw):
     return model.eval(), shape
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(case=image_models(), form=st.sampled_from(["trace", "script"]))
 def test_random_models_that_take_images_read_as_torch_computes_them(case, form):
     import tempfile

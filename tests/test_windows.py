@@ -17,7 +17,7 @@ def _stages(low):
     return [low.outputs(k) for k in range(len(low.neurons))] + [[list(low.aig.output_lits)]]
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 10_000), bits=st.integers(1, 3), depth=st.integers(1, 3),
        n_features=st.integers(2, 14))
 def test_layer_by_layer_simplification_is_proved_equal(seed, bits, depth, n_features):
