@@ -175,7 +175,9 @@ def _arithmetic(path, where, op, a, params):
     tensor, other = a.get("self"), a.get("other")
     if constant(other) is None and op in ("mul", "add"):
         tensor, other = other, tensor
-    if constant(other) is None or constant(tensor) is not None or a.get("rounding_mode") is not None:
+    if a.get("rounding_mode") is not None:
+        raise QuantlogicError(f"{path}: {where}: a division with rounding is not supported")
+    if constant(other) is None or constant(tensor) is not None:
         raise QuantlogicError(f"{path}: {where} of two tensors (a skip connection?); only a sequence of layers, with "
                               "arithmetic by constants, is supported")
     return arithmetic_layer(op, constant(other), a.get("alpha"), f"{path}: {where}")
