@@ -95,6 +95,20 @@ def test_casts_negation_clamps_and_unsqueeze_read_as_torch_computes_them(form, t
     assert [layer.act for layer in net.hidden] == ["relu", "hardtanh"]  # the two clamps make one clip
 
 
+def test_a_division_with_rounding_is_refused(tmp_path):
+    class Floored(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(5, 3)
+
+        def forward(self, x):
+            return self.a(torch.div(x, 2.0, rounding_mode="floor"))
+
+    X = np.random.default_rng(0).normal(size=(50, 5)) * 4
+    for form in ("trace", "script"):
+        assert_refused(Floored().eval(), X, form, tmp_path, "quantize", "division with rounding")
+
+
 def test_a_cast_to_integers_is_refused(tmp_path):
     class Rounded(nn.Module):
         def __init__(self):

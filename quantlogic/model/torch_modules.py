@@ -5,7 +5,7 @@ import numpy as np
 from ..errors import QuantlogicError
 from .conv import adaptive_params, conv_params, pool_params
 from .activations import NOT_MONOTONE
-from .floatnet import Layer, activation
+from .floatnet import ACTIVATIONS, Layer, activation
 
 ACTIVATION_MODULES = {
     "ReLU": "relu", "ReLU6": "relu6", "Hardtanh": "hardtanh", "Sigmoid": "sigmoid", "Tanh": "tanh",
@@ -19,8 +19,7 @@ MODULE_KINDS = {
     "AvgPool1d": "avgpool", "AvgPool2d": "avgpool", "AdaptiveAvgPool1d": "avgpool", "AdaptiveAvgPool2d": "avgpool",
     "AdaptiveMaxPool1d": "maxpool", "AdaptiveMaxPool2d": "maxpool", "Unflatten": "reshape",
 }
-ACTIVATION_OPS = ("relu", "relu6", "hardtanh", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "softplus",
-                  "hardsigmoid")  # torch's operations (aten, torch.export) of the activations
+ACTIVATION_OPS = tuple(name for name in ACTIVATIONS if name not in ("identity", "softsign"))  # as aten operations
 ACTIVATION_ARGUMENTS = {  # torch's settings of an activation, in the order its operation takes them after the input
     "hardtanh": ("min_val", "max_val"), "leaky_relu": ("negative_slope",), "elu": ("alpha", "scale", "input_scale"),
     "softplus": ("beta", "threshold"),
@@ -57,8 +56,8 @@ def activation_of(kind, settings, where):
     return activation(kind)
 
 
-ARITHMETIC = {"mul": "mul", "mul_": "mul", "div": "div", "div_": "div", "add": "add", "add_": "add", "sub": "sub",
-              "sub_": "sub"}  # torch's operations of a tensor and a constant that the folder takes as h -> a * h + c
+ARITHMETIC = {op + suffix: op for op in ("mul", "div", "add", "sub") for suffix in ("", "_")}  # h op constant:
+# an elementwise a * h + c to the folder
 
 
 def arithmetic_layer(op, constant, alpha, where):
@@ -141,22 +140,19 @@ def layer_from_module(name, module, class_name):
         return Layer("batchnorm", params, f"{name} ({class_name})")
     where = f"{name} ({class_name})"
     if class_name.startswith("Adaptive"):
-        size = module.output_size if hasattr(module, "output_size") else \
-            _graph_settings(name, module, class_name, ("output_size",))["output_size"]
+        size = _module_settings(name, module, class_name, ("output_size",))["output_size"]
         return Layer(kind, adaptive_params(where, int(class_name[-2]), size), where)
     if kind in ("conv", "maxpool", "avgpool"):
         return _window_layer(name, module, class_name, kind)
     if class_name == "Unflatten":
-        settings = ({"dim": module.dim, "sizes": module.unflattened_size} if hasattr(module, "dim") else
-                    _graph_settings(name, module, class_name, ("dim", "sizes")))
-        return unflatten_layer(settings["dim"], settings["sizes"], f"{name} ({class_name})")
+        settings = _module_settings(name, module, class_name, ("dim", "unflattened_size"))
+        return unflatten_layer(settings["dim"], settings["unflattened_size"], where)
     if class_name in ACTIVATION_MODULES:
-        return activation_of(kind, _activation_settings(name, module, class_name), f"{name} ({class_name})")
+        return activation_of(kind, _activation_settings(name, module, class_name), where)
     if kind == "softmax":
-        dim = getattr(module, "dim", None) if hasattr(module, "dim") else _graph_settings(name, module, class_name,
-                                                                                          ("dim",))["dim"]
-        return Layer("softmax", {"log": class_name == "LogSoftmax", "dim": dim}, f"{name} ({class_name})")
-    return Layer(kind, {}, f"{name} ({class_name})")
+        dim = _module_settings(name, module, class_name, ("dim",))["dim"]
+        return Layer("softmax", {"log": class_name == "LogSoftmax", "dim": dim}, where)
+    return Layer(kind, {}, where)
 
 
 def _activation_settings(name, module, class_name):
@@ -166,14 +162,14 @@ def _activation_settings(name, module, class_name):
         if len(slope) != 1:
             raise QuantlogicError(f"{name} (PReLU): a slope per channel is not supported (num_parameters=1 is)")
         return {"negative_slope": slope[0]}
-    keys = ACTIVATION_ARGUMENTS.get(ACTIVATION_MODULES[class_name], ())
+    return _module_settings(name, module, class_name, ACTIVATION_ARGUMENTS.get(ACTIVATION_MODULES[class_name], ()))
+
+
+def _module_settings(name, module, class_name, keys):
+    """A one-operation module's settings by torch's names: its attributes (a module, a scripted module), or for a
+    traced module the constants its operation takes after the input, in the order of keys."""
     if all(hasattr(module, k) for k in keys[:1]):
         return {k: getattr(module, k, None) for k in keys}
-    return _graph_settings(name, module, class_name, keys)
-
-
-def _graph_settings(name, module, class_name, keys):
-    """The settings of a traced module of one operation: the constants that operation takes after its input."""
     try:
         nodes = [n for n in module.inlined_graph.nodes() if n.kind().startswith("aten::")]
     except (RuntimeError, AttributeError):

@@ -95,8 +95,8 @@ def _layers_from_script(module, path):
         for node in nodes:
             kind = node.kind()
             inputs = list(node.inputs())
-            if kind == "prim::If" and _constant_condition(inputs[0], values) is not None:  # if self.training: ...
-                walk_nodes(list(node.blocks())[0 if _constant_condition(inputs[0], values) else 1].nodes(), prefix)
+            if kind == "prim::If" and isinstance(taken := _static_value(inputs[0], values), bool):  # if self.training
+                walk_nodes(list(node.blocks())[0 if taken else 1].nodes(), prefix)
             elif kind == "prim::GetAttr" and inputs[0] in values:
                 child = getattr(values[inputs[0]], node.s("name"), None)
                 if isinstance(child, torch.jit.ScriptModule):
@@ -110,8 +110,8 @@ def _layers_from_script(module, path):
                     layers.append(_module_layer(path, name, child, len(layers)))
             elif kind in SCRIPT_OPS:
                 layers.append(_script_op_layer(path, node, SCRIPT_OPS[kind]))
-            elif kind.startswith("aten::") and kind[6:] in ARITHMETIC and _arithmetic(node, values) is not None:
-                layers.append(_arithmetic(node, values))
+            elif kind.startswith("aten::") and kind[6:] in ARITHMETIC and (folded := _arithmetic(path, node, values)):
+                layers.append(folded)
             elif kind == "prim::CallFunction" and _function_name(inputs[0]) in FUNCTIONS:
                 layers.append(_function_layer(f"{path}: function", _function_name(inputs[0]), inputs[2:]))
             elif any(o.type().kind() == "TensorType" for o in node.outputs()) and kind not in CONSUMED:
@@ -131,44 +131,37 @@ def _layers_from_script(module, path):
     return layers
 
 
-def _arithmetic(node, modules):
+def _arithmetic(path, node, modules):
     """The Layer of a tensor times, over, plus or minus a constant (a number, a constant tensor or a tensor
     attribute of a module; modules maps graph values to the modules they hold), else None."""
     inputs = list(node.inputs())
     op = ARITHMETIC[node.kind()[6:]]
-    if op == "div" and len(inputs) > 2 and _constant(inputs[2], modules) is not None:
-        return None  # a division with a rounding mode
+    if op == "div" and len(inputs) > 2 and _static_value(inputs[2], modules) is not None:
+        raise QuantlogicError(f"{path}: operation {node.kind()}: a division with rounding is not supported")
     constant = _constant(inputs[1], modules)
     if constant is None and op in ("mul", "add"):
         constant, inputs = _constant(inputs[0], modules), inputs[1::-1] + inputs[2:]
     if constant is None or _constant(inputs[0], modules) is not None:
         return None
     alpha = _constant(inputs[2], modules) if op in ("add", "sub") and len(inputs) > 2 else None
-    return arithmetic_layer(op, constant, alpha, f"operation {node.kind()}")
+    return arithmetic_layer(op, constant, alpha, f"{path}: operation {node.kind()}")
+
+
+def _static_value(value, modules):
+    """A graph value's Python value when it is a constant or an attribute of a module (modules maps graph values
+    to the modules they hold: self.training of a module read in eval mode, a buffer), else None."""
+    node = value.node()
+    if node.kind() == "prim::Constant":
+        return value.toIValue()
+    if node.kind() == "prim::GetAttr" and list(node.inputs())[0] in modules:
+        return getattr(modules[list(node.inputs())[0]], node.s("name"), None)
+    return None
 
 
 def _constant(value, modules):
     """A graph value's number or tensor when it is a constant or a tensor attribute of a module, else None."""
-    node = value.node()
-    if node.kind() == "prim::Constant":
-        constant = value.toIValue()
-        return constant if isinstance(constant, (int, float)) or hasattr(constant, "detach") else None
-    if node.kind() == "prim::GetAttr" and list(node.inputs())[0] in modules:
-        attribute = getattr(modules[list(node.inputs())[0]], node.s("name"), None)
-        return attribute if hasattr(attribute, "detach") else None
-    return None
-
-
-def _constant_condition(value, modules):
-    """The truth of a branch's condition when it is a constant or a module's bool attribute (self.training: a
-    module read in eval mode), else None."""
-    node = value.node()
-    if node.kind() == "prim::Constant":
-        return value.toIValue() if isinstance(value.toIValue(), bool) else None
-    if node.kind() == "prim::GetAttr" and list(node.inputs())[0] in modules:
-        flag = getattr(modules[list(node.inputs())[0]], node.s("name"), None)
-        return flag if isinstance(flag, bool) else None
-    return None
+    constant = _static_value(value, modules)
+    return constant if isinstance(constant, (int, float)) or hasattr(constant, "detach") else None
 
 
 def _function_layer(where, function, values):
